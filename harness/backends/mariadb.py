@@ -1,0 +1,24 @@
+"""MariaDB through PyMySQL and SQLAlchemy's own ``mariadb`` dialect."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import Connection
+
+from harness.backends.base import Target
+from harness.backends.mysql import MySQL
+
+
+class MariaDB(MySQL):
+    name = "mariadb"
+    # A mysql:// URL is accepted and run with the mariadb dialect, which
+    # itself refuses a server that is not MariaDB.
+    dialects: ClassVar[tuple[str, ...]] = ("mariadb", "mysql")
+    default_image = "mariadb:11.4"
+
+    def check_server(self, conn: Connection, target: Target) -> None:
+        """SQLAlchemy's mariadb dialect already refused a server that is not MariaDB."""
+
+
+BACKEND = MariaDB()

@@ -1,0 +1,80 @@
+"""MySQL through PyMySQL; each run works in a database of its own."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, exc
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+
+from harness.backends.base import Namespace, Target
+from harness.backends.server import ServerBackend
+from harness.errors import MatrixError
+
+
+class MySQL(ServerBackend):
+    name = "mysql"
+    dialects: ClassVar[tuple[str, ...]] = ("mysql",)
+    default_driver = "pymysql"
+    driver_distribution = "pymysql"
+    default_image = "mysql:8.4"
+
+    def container(self, image: str) -> Any:
+        try:
+            from testcontainers.community.mysql import MySqlContainer
+        except ImportError:  # testcontainers before 4.14
+            from testcontainers.mysql import MySqlContainer
+        password = secrets.token_hex(12)
+        # root, so that the run may create (and drop) a database of its own.
+        return MySqlContainer(image, username="root", password=password, dbname="matrix")
+
+    def container_url(self, container: Any) -> URL:
+        return URL.create(
+            f"{self.dialects[0]}+{self.default_driver}",
+            username=container.username,
+            password=container.password,
+            host=container.get_container_host_ip(),
+            port=int(container.get_exposed_port(3306)),
+            database=container.dbname,
+        )
+
+    def check_server(self, conn: Connection, target: Target) -> None:
+        """The server must be the product this column is about."""
+        if conn.dialect.is_mariadb:  # type: ignore[attr-defined]
+            raise MatrixError(
+                f"mysql: {target.found_by} points at a MariaDB server; "
+                "point it at MySQL, or give this server as MATRIX_MARIADB_URL"
+            )
+
+    def open_namespace(self, target: Target, name: str) -> Namespace:
+        timeout = {"connect_timeout": self.connect_timeout}
+        admin = self.make_engine(
+            target.url, target.found_by, poolclass=NullPool, connect_args=timeout
+        )
+        try:
+            with admin.begin() as conn:
+                self.check_server(conn, target)
+                version = str(conn.exec_driver_sql("SELECT VERSION()").scalar())
+                conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        except (exc.DBAPIError, exc.InvalidRequestError) as error:
+            admin.dispose()
+            raise self.connect_error(target, error) from None
+        except MatrixError:
+            admin.dispose()
+            raise
+        engine = self.make_engine(
+            target.url.set(database=name), target.found_by, connect_args=timeout
+        )
+
+        def drop() -> None:
+            engine.dispose()
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE `{name}`")
+            admin.dispose()
+
+        return Namespace(name, engine, server_version=version, drop=drop)
+
+
+BACKEND = MySQL()

@@ -1,0 +1,47 @@
+"""SQLite: the embedded default, always available; each run gets a temporary file."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+
+from harness.backends.base import Backend, Namespace, Target
+
+
+class SQLite(Backend):
+    name = "sqlite"
+    dialects: ClassVar[tuple[str, ...]] = ("sqlite",)
+    default_driver = "pysqlite"
+    driver_distribution = "python"  # sqlite3 ships with Python
+
+    def locate_without_url(self, environ: Mapping[str, str]) -> Target:
+        return Target(URL.create("sqlite+pysqlite"), found_by="embedded")
+
+    def locate(self, environ: Mapping[str, str] | None = None) -> Target:
+        # Always the embedded library: there is no server to point at.
+        return self.locate_without_url(environ or {})
+
+    def open_namespace(self, target: Target, name: str) -> Namespace:
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}_"))
+        url = target.url.set(database=str(folder / f"{name}.sqlite"))
+        engine = self.make_engine(url, target.found_by)
+
+        def drop() -> None:
+            engine.dispose()
+            shutil.rmtree(folder, ignore_errors=True)
+
+        return Namespace(name, engine, server_version=sqlite3.sqlite_version, drop=drop)
+
+    def driver_version(self, engine: Engine) -> str:
+        return f"sqlite3 (Python {platform.python_version()})"
+
+
+BACKEND = SQLite()

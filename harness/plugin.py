@@ -1,0 +1,164 @@
+"""The pytest plugin that runs ``scenarios/`` on one backend.
+
+    pytest -p harness.plugin scenarios --backend postgresql --results report/results/postgresql.json
+
+Each scenario becomes a test item whose id is ``scenarios/<topic>.py::<name>``
+and whose markers are its tags, so ``-k`` and ``-m`` select cells. A
+scenario that raises fails its item; a value that differs from the
+documented expectation is recorded as a *mismatch* and fails the item only
+with ``--matrix-strict``. The backend is set up once, before the first item,
+and torn down (namespace dropped, container stopped) at the end, whatever
+happened.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import backends, results
+from harness.errors import MatrixError
+from harness.runner import BackendRun
+from harness.scenario import Scenario, scenarios_of
+
+RUN = pytest.StashKey[BackendRun]()
+SCENARIOS_DIR = "scenarios"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("matrix", "SQLAlchemy behaviour matrix")
+    group.addoption("--backend", help="run the scenarios on this backend (sqlite, postgresql, ...)")
+    group.addoption("--results", type=Path, help="write this backend's results file here")
+    group.addoption(
+        "--matrix-strict",
+        action="store_true",
+        help="fail a scenario whose observation differs from its documented expectation",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    name = config.getoption("backend")
+    if not name:
+        return
+    try:
+        backend = backends.get(name)
+        required = backends.parse_names(os.environ.get("MATRIX_REQUIRE", ""), "MATRIX_REQUIRE")
+    except MatrixError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[RUN] = BackendRun(backend, required=name in required)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if RUN not in parent.config.stash:
+        return None
+    in_scenarios = file_path.suffix == ".py" and file_path.parent.name == SCENARIOS_DIR
+    if in_scenarios and not file_path.name.startswith("_"):
+        return ScenarioModule.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioModule(pytest.File):
+    """A module of ``scenarios/``: its registered scenarios are the items."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        module = f"{SCENARIOS_DIR}.{self.path.stem}"
+        importlib.import_module(module)
+        for entry in scenarios_of(module):
+            item = ScenarioItem.from_parent(self, name=entry.id.split(".", 1)[1], scenario=entry)
+            for tag in entry.tags:
+                self.config.addinivalue_line("markers", f"{tag}: matrix tag")
+                item.add_marker(tag)
+            yield item
+
+
+class ScenarioFailed(Exception):
+    """A scenario raised, or (strict mode) disagreed with its documentation."""
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        cell = self.config.stash[RUN].run(self.scenario)
+        if cell["status"] == "not run":
+            pytest.skip(cell["reason"])
+        if cell["status"] == "error":
+            raise ScenarioFailed(cell["error"])
+        if cell["status"] == "mismatch" and self.config.getoption("matrix_strict"):
+            raise ScenarioFailed(_mismatch_line(cell))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.scenario.id
+
+
+def _mismatch_line(cell: dict[str, Any]) -> str:
+    observed, expected = cell["observed"], cell["expected"]
+    return "; ".join(
+        f"{key}: observed {observed.get(key)!r}, documented {expected[key]['value']!r}"
+        for key in cell["mismatches"]
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """Set the backend up before the first item; without it, record every item as not run."""
+    run = session.config.stash.get(RUN, None)
+    if run is None or session.config.option.collectonly:
+        return None
+    run.start()
+    if run.status == "ran":
+        return None  # pytest's own loop runs the items
+    for item in session.items:
+        if isinstance(item, ScenarioItem):
+            run.run(item.scenario)
+    return True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN, None)
+    if run is None or session.config.option.collectonly:
+        return
+    try:
+        run.finish()
+    finally:
+        path = session.config.getoption("results")
+        if path is not None:
+            results.save(run.as_results(), path)
+        if run.status == "failed":
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is None or config.option.collectonly:
+        return
+    write = terminalreporter.write_line
+    facts = run.facts
+    if run.status == "ran":
+        counts: dict[str, int] = {}
+        for cell in run.cells.values():
+            counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        write(
+            f"matrix: {run.backend.name} ran on {facts.get('server_version')} "
+            f"via {facts.get('found_by')}: {tally or 'no scenario selected'}"
+        )
+        for scenario_id, cell in run.cells.items():
+            if cell["status"] == "mismatch":
+                write(f"matrix: mismatch in {scenario_id}: {_mismatch_line(cell)}")
+    elif run.status == "not run":
+        write(f"matrix: {run.backend.name} not run: {run.reason}; {run.remedy}")
+    else:
+        write(f"matrix: {run.backend.name} FAILED: {run.reason}", red=True)

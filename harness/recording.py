@@ -1,0 +1,69 @@
+"""Record the SQL each scenario causes, from the engine's own events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+_PARAMS_SHOWN = 300  # characters of bound parameters kept per statement
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One call to the DBAPI cursor: the SQL text and its parameters, abridged."""
+
+    sql: str
+    params: str | None = None
+    many: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sql": self.sql, "params": self.params, "many": self.many}
+
+
+class Recorder:
+    """Listens on an engine and keeps the statements issued while it is recording."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.statements: list[Statement] = []
+        self._on = False
+        event.listen(engine, "before_cursor_execute", self._before_cursor_execute)
+
+    def _before_cursor_execute(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
+        if self._on:
+            params = None
+            if parameters:
+                params = repr(parameters)
+                if len(params) > _PARAMS_SHOWN:
+                    params = params[: _PARAMS_SHOWN - 1] + "…"
+            self.statements.append(Statement(statement.strip(), params, executemany))
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Statement]]:
+        """Record afresh for the duration of the block (one scenario)."""
+        self.statements = []
+        self._on = True
+        try:
+            yield self.statements
+        finally:
+            self._on = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Harness housekeeping inside a scenario (dropping its tables) is not recorded."""
+        was, self._on = self._on, False
+        try:
+            yield
+        finally:
+            self._on = was

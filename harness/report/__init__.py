@@ -1,0 +1,1 @@
+"""The report: merge per-backend results, render Markdown, HTML and a terminal summary."""

@@ -1,0 +1,140 @@
+"""The matrix as the renderers see it: topics, rows of behaviours, cells per backend.
+
+Both report.md and report.html are drawn from this one view, so they
+always say the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.results import Results
+
+
+@dataclass
+class Cell:
+    text: str  # the observed value, formatted
+    mark: str  # "pass" (matches its documentation), "mismatch", "error", "not run" or ""
+    documented: str | None = None  # the documented value, where it differs
+
+
+@dataclass
+class Row:
+    key: str
+    expected: list[tuple[str, str, str]]  # (backends, documented value, source)
+    cells: dict[str, Cell]
+
+
+@dataclass
+class ScenarioView:
+    id: str
+    title: str
+    doc: str
+    rows: list[Row]
+    status: dict[str, str]  # per backend
+    statements: dict[str, list[dict[str, Any]]]
+    notes: dict[str, list[str]]  # per backend: error, reason, warnings
+    durations: dict[str, float]
+
+
+@dataclass
+class TopicView:
+    name: str
+    scenarios: list[ScenarioView] = field(default_factory=list)
+
+
+def show(value: Any) -> str:
+    """An observed or documented value as the report writes it."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and not value:
+        return "[] (nothing)"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def backend_order(results: Results) -> list[str]:
+    """The columns in the matrix's own order (each backend records its position)."""
+    backends = results["backends"]
+    return sorted(backends, key=lambda name: (backends[name].get("column", 99), name))
+
+
+def topics(results: Results) -> list[TopicView]:
+    """Group the scenarios by topic, each with one row per observed or documented key."""
+    order = backend_order(results)
+    grouped: dict[str, TopicView] = {}
+    for scenario_id, entry in results["scenarios"].items():
+        cells = entry["cells"]
+        keys: list[str] = []
+        for name in order:
+            cell = cells.get(name, {})
+            for key in [*cell.get("expected", {}), *cell.get("observed", {})]:
+                if key not in keys:
+                    keys.append(key)
+        rows = [_row(key, cells, order) for key in keys]
+        if not rows:  # nothing observed anywhere (not run, or an error everywhere)
+            rows = [_row("(no observation)", cells, order)]
+        view = ScenarioView(
+            id=scenario_id,
+            title=entry.get("title", scenario_id),
+            doc=entry.get("doc", ""),
+            rows=rows,
+            status={name: cells.get(name, {}).get("status", "absent") for name in order},
+            statements={name: cells.get(name, {}).get("statements", []) for name in order},
+            notes={name: _notes(cells.get(name, {})) for name in order},
+            durations={name: cells.get(name, {}).get("duration_s", 0.0) for name in order},
+        )
+        topic = entry.get("topic") or scenario_id.split(".", 1)[0]
+        grouped.setdefault(topic, TopicView(topic)).scenarios.append(view)
+    return sorted(grouped.values(), key=lambda t: t.name)
+
+
+def _row(key: str, cells: dict[str, Any], order: list[str]) -> Row:
+    documented: dict[tuple[str, str], list[str]] = {}
+    row_cells: dict[str, Cell] = {}
+    for name in order:
+        cell = cells.get(name)
+        if cell is None:
+            row_cells[name] = Cell("absent", "not run")
+            continue
+        doc = cell.get("expected", {}).get(key)
+        if doc is not None:
+            documented.setdefault((show(doc["value"]), doc["source"]), []).append(name)
+        status = cell["status"]
+        if status in ("error", "not run"):
+            row_cells[name] = Cell(status, status)
+        elif key not in cell["observed"]:
+            row_cells[name] = Cell("—", "")
+        elif key in cell["mismatches"]:
+            row_cells[name] = Cell(show(cell["observed"][key]), "mismatch", show(doc and doc["value"]))
+        else:
+            row_cells[name] = Cell(show(cell["observed"][key]), "pass" if doc else "")
+    expected = [(", ".join(names), value, source) for (value, source), names in documented.items()]
+    return Row(key, expected, row_cells)
+
+
+def _notes(cell: dict[str, Any]) -> list[str]:
+    notes = []
+    if cell.get("error"):
+        notes.append(f"error: {cell['error']}")
+    if cell.get("reason"):
+        notes.append(f"not run: {cell['reason']}")
+    notes.extend(f"warning: {w}" for w in cell.get("warnings", []))
+    return notes
+
+
+def tally(results: Results, backend: str) -> dict[str, int]:
+    """How many scenarios ended in each status on ``backend``."""
+    counts: dict[str, int] = {}
+    for entry in results["scenarios"].values():
+        status = entry["cells"].get(backend, {}).get("status")
+        if status:
+            counts[status] = counts.get(status, 0) + 1
+    return counts

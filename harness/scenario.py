@@ -1,0 +1,180 @@
+"""What a scenario is: an observing function, its documented expectations, its tags.
+
+A scenario module in ``scenarios/`` reads like the seed notes::
+
+    @scenario(
+        "An orphan post: does the database refuse it?",
+        tags=("foreign_keys",),
+        expect={"orphan post": ByBackend(sqlite=Doc("accepted", SQLITE_FK), ...)},
+    )
+    def orphan_post(ctx: Context) -> Observed:
+        ...
+        return {"orphan post": outcome}
+
+The function *observes* and returns what it saw; the harness compares that
+with the expectations and records the SQL it caused. Importing the module
+registers its scenarios; the pytest plugin collects them from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from sqlalchemy import Engine, MetaData
+from sqlalchemy.orm import Session
+
+from harness.recording import Recorder, Statement
+
+#: A plain JSON value (checked with json.dumps when a scenario returns it).
+JSON: TypeAlias = Any
+#: What a scenario returns: a readable key per behaviour, and the value it observed.
+Observed: TypeAlias = dict[str, JSON]
+
+
+@dataclass(frozen=True)
+class Doc:
+    """An expected value, and the page of a manual that documents it."""
+
+    value: JSON
+    source: str
+
+
+@dataclass(frozen=True)
+class ByBackend:
+    """An expectation that differs by backend; a backend not named has none."""
+
+    docs: Mapping[str, Doc]
+
+    def __init__(self, **docs: Doc) -> None:
+        object.__setattr__(self, "docs", docs)
+
+
+Expectation: TypeAlias = "Doc | ByBackend"
+
+
+def expectation_for(expectation: Expectation, backend: str) -> Doc | None:
+    """The documented value ``backend`` is expected to show, if any."""
+    if isinstance(expectation, ByBackend):
+        return expectation.docs.get(backend)
+    return expectation
+
+
+class Context:
+    """What a scenario is handed: the backend's engine, sessions, and the SQL so far.
+
+    Everything it gives out is closed by the harness when the scenario ends,
+    including tables created with ``create_tables``.
+    """
+
+    def __init__(self, backend: str, engine: Engine, recorder: Recorder) -> None:
+        self.backend = backend
+        self.engine = engine
+        self._recorder = recorder
+        self._sessions: list[Session] = []
+        self._metadatas: list[MetaData] = []
+
+    @property
+    def dialect(self) -> str:
+        """SQLAlchemy's dialect name: sqlite, postgresql, mysql or mariadb."""
+        return self.engine.dialect.name
+
+    @property
+    def statements(self) -> list[Statement]:
+        """The SQL statements this scenario has caused so far."""
+        return list(self._recorder.statements)
+
+    def session(self, **kwargs: Any) -> Session:
+        """A new ORM session on the backend (closed by the harness afterwards)."""
+        session = Session(self.engine, **kwargs)
+        self._sessions.append(session)
+        return session
+
+    @contextmanager
+    def counting(self) -> Iterator[list[Statement]]:
+        """The statements issued inside the ``with`` block, counted by the engine's events."""
+        seen: list[Statement] = []
+        start = len(self._recorder.statements)
+        try:
+            yield seen
+        finally:
+            seen.extend(self._recorder.statements[start:])
+
+    def create_tables(self, metadata: MetaData) -> None:
+        """Create a scenario's own tables; they are dropped when the scenario ends."""
+        metadata.create_all(self.engine)
+        self._metadatas.append(metadata)
+
+    def close(self) -> None:
+        """Close the scenario's sessions and drop the tables it created (not recorded)."""
+        for session in self._sessions:
+            session.close()
+        for metadata in reversed(self._metadatas):
+            metadata.drop_all(self.engine)
+
+
+ScenarioFunction: TypeAlias = Callable[[Context], "Observed"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One behaviour to observe on every backend (a row group of the report)."""
+
+    id: str
+    title: str
+    func: ScenarioFunction
+    topic: str
+    tags: tuple[str, ...]
+    expect: Mapping[str, Expectation]
+    backends: tuple[str, ...] | None
+    doc: str = ""
+
+    def applies_to(self, backend: str) -> bool:
+        return self.backends is None or backend in self.backends
+
+
+@dataclass
+class _Registry:
+    by_module: dict[str, list[Scenario]] = field(default_factory=dict)
+
+
+_REGISTRY = _Registry()
+
+
+def scenario(
+    title: str,
+    *,
+    tags: Sequence[str] = (),
+    expect: Mapping[str, Expectation] | None = None,
+    backends: Sequence[str] | None = None,
+) -> Callable[[ScenarioFunction], ScenarioFunction]:
+    """Register the decorated function as a scenario of its module's topic.
+
+    ``expect`` maps an observed key to its documented value; keys without an
+    expectation are still observed and reported. ``backends`` restricts the
+    scenario to the named backends; elsewhere it is reported as not run.
+    """
+
+    def register(func: ScenarioFunction) -> ScenarioFunction:
+        topic = func.__module__.rsplit(".", 1)[-1]
+        entry = Scenario(
+            id=f"{topic}.{func.__name__}",
+            title=title,
+            func=func,
+            topic=topic,
+            tags=(topic, *tags),
+            expect=dict(expect or {}),
+            backends=tuple(backends) if backends is not None else None,
+            doc=" ".join((func.__doc__ or "").split()),
+        )
+        _REGISTRY.by_module.setdefault(func.__module__, []).append(entry)
+        return func
+
+    return register
+
+
+def scenarios_of(module: str) -> list[Scenario]:
+    """The scenarios a module registered when it was imported, in source order."""
+    return list(_REGISTRY.by_module.get(module, []))

@@ -1,0 +1,212 @@
+"""One-to-many, as the notes write it: ``User.posts`` / ``Post.user`` with
+``back_populates``, ``ForeignKey("users.id")`` naming the table, and model
+modules that import each other only under ``TYPE_CHECKING``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import exc, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+from models.post import Post
+from models.user import User
+
+TUTORIAL_BACK_POPULATES = (
+    "https://docs.sqlalchemy.org/en/20/tutorial/orm_related_objects.html"
+    "#persisting-and-loading-relationships"
+)
+SAVE_UPDATE_CASCADE = "https://docs.sqlalchemy.org/en/20/orm/cascades.html#save-update"
+BACKREF_CASCADE = "https://docs.sqlalchemy.org/en/20/orm/cascades.html#backref-cascade"
+LATE_EVALUATION = (
+    "https://docs.sqlalchemy.org/en/20/orm/basic_relationships.html"
+    "#late-evaluation-of-relationship-arguments"
+)
+
+
+@scenario(
+    "back_populates keeps both sides in step before any flush",
+    tags=("relationships",),
+    expect={
+        "post.user = user puts the post in user.posts": Doc(True, TUTORIAL_BACK_POPULATES),
+        "user.posts.append(post) sets post.user": Doc(True, TUTORIAL_BACK_POPULATES),
+        "SQL statements before the flush": Doc(0, TUTORIAL_BACK_POPULATES),
+        "post appended to user.posts joins the session": Doc(True, SAVE_UPDATE_CASCADE),
+        "post given post.user = user joins the session": Doc(False, BACKREF_CASCADE),
+        "posts the flush wrote": Doc(1, BACKREF_CASCADE),
+    },
+)
+def back_populates_in_step(ctx: Context) -> Observed:
+    """Setting either side of a back_populates pair updates the other side in
+    Python at once, with no SQL. Only the collection side cascades the post
+    into the user's session: since SQLAlchemy 2.0 the reverse direction does
+    not, so a post attached with post.user = user is not written."""
+    session = ctx.session()
+    ada = User(name="ada")
+    session.add(ada)
+    first, second = Post(title="first"), Post(title="second")
+    with ctx.counting() as before_flush:
+        first.user = ada  # set the many-to-one side...
+        first_listed = first in ada.posts  # ...and the collection already holds it
+        ada.posts.append(second)  # append to the collection...
+        second_points_back = second.user is ada  # ...and the scalar side points back
+    session.flush()
+    written = session.scalar(select(func.count()).select_from(Post).where(Post.user_id == ada.id))
+    return {
+        "post.user = user puts the post in user.posts": first_listed,
+        "user.posts.append(post) sets post.user": second_points_back,
+        "SQL statements before the flush": len(before_flush),
+        "post appended to user.posts joins the session": second in session,
+        "post given post.user = user joins the session": first in session,
+        "posts the flush wrote": written,
+    }
+
+
+# Runs in a fresh interpreter. models/__init__.py imports every model, so the
+# probe registers a bare "models" package first: each import below then runs
+# that one module (and what it imports at run time), nothing else.
+_IMPORT_PROBE = """
+import importlib, json, sys, types
+package = types.ModuleType("models")
+package.__path__ = ["models"]
+sys.modules["models"] = package
+from sqlalchemy.orm import configure_mappers
+for name in sys.argv[1:]:
+    importlib.import_module("models." + name)
+loaded = sorted(m.split(".")[1] for m in sys.modules if m.startswith("models."))
+try:
+    configure_mappers()
+    outcome = "configured"
+except Exception as error:
+    outcome = type(error).__name__
+print(json.dumps({"loaded": loaded, "mappers": outcome}))
+"""
+
+
+def _import_in_fresh_interpreters(*orders: tuple[str, ...]) -> list[dict[str, object]]:
+    """Import model modules in the given orders, each in a new interpreter, in parallel."""
+    root = Path(__file__).resolve().parent.parent
+    probes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _IMPORT_PROBE, *order],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for order in orders
+    ]
+    outcomes = []
+    for probe in probes:
+        out, err = probe.communicate(timeout=60)
+        if probe.returncode != 0:
+            raise RuntimeError(f"import probe failed: {err.strip().splitlines()[-1:]}")
+        outcomes.append(json.loads(out))
+    return outcomes
+
+
+@scenario(
+    "Model modules import each other only under TYPE_CHECKING, in either order",
+    tags=("relationships", "imports"),
+    expect={
+        "post, profile, user: mappers": Doc("configured", LATE_EVALUATION),
+        "user, profile, post: mappers": Doc("configured", LATE_EVALUATION),
+        "user.py alone: modules loaded at run time": Doc(["base", "user"], LATE_EVALUATION),
+        "user.py alone: mappers": Doc("InvalidRequestError", LATE_EVALUATION),
+    },
+)
+def import_order(ctx: Context) -> Observed:
+    """Relationship targets are strings ("Post") resolved from the registry when
+    the mappers are configured, so the modules never import each other at run
+    time: any order works once all are imported, and a module imported alone
+    leaves its relationship unresolved until the other is imported."""
+    forward, backward, alone = _import_in_fresh_interpreters(
+        ("post", "profile", "user"), ("user", "profile", "post"), ("user",)
+    )
+    with ctx.engine.connect() as conn:  # the schema those models created here
+        tables = sorted(ctx.engine.dialect.get_table_names(conn))
+    return {
+        "post, profile, user: mappers": forward["mappers"],
+        "user, profile, post: mappers": backward["mappers"],
+        "user.py alone: modules loaded at run time": alone["loaded"],
+        "user.py alone: mappers": alone["mappers"],
+        "tables created from the models": tables,
+    }
+
+
+FK_ENFORCED = {
+    "postgresql": Doc(
+        "rejected",
+        "https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK",
+    ),
+    "mysql": Doc(
+        "rejected", "https://dev.mysql.com/doc/refman/8.4/en/create-table-foreign-keys.html"
+    ),
+    "mariadb": Doc("rejected", "https://mariadb.com/kb/en/foreign-keys/"),
+}
+SQLITE_FK = "https://www.sqlite.org/foreignkeys.html#fk_enable"
+
+
+@scenario(
+    "A post whose user does not exist: does the database refuse it by default?",
+    tags=("relationships", "foreign_keys"),
+    expect={
+        "orphan post, default settings": ByBackend(
+            **FK_ENFORCED, sqlite=Doc("accepted", SQLITE_FK)
+        ),
+        "orphan post, PRAGMA foreign_keys=ON": ByBackend(sqlite=Doc("rejected", SQLITE_FK)),
+    },
+)
+def orphan_post(ctx: Context) -> Observed:
+    """ForeignKey("users.id") puts a FOREIGN KEY clause in CREATE TABLE; whether
+    the database enforces it is the database's business. SQLite ignores foreign
+    keys unless each connection turns them on."""
+    observed: Observed = {}
+    session = ctx.session()
+    session.add(Post(title="orphan", user_id=999_999))
+    observed["orphan post, default settings"], observed["error"] = _flush_outcome(session)
+    session.rollback()
+
+    if ctx.dialect == "sqlite":
+        with ctx.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            try:
+                conn.execute(insert(Post).values(title="orphan", user_id=999_999))
+                observed["orphan post, PRAGMA foreign_keys=ON"] = "accepted"
+            except exc.IntegrityError as error:
+                observed["orphan post, PRAGMA foreign_keys=ON"] = "rejected"
+                observed["error with the pragma"] = _error_name(error)
+            conn.rollback()
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # as the pool handed it out
+    if ctx.dialect in ("mysql", "mariadb"):
+        with ctx.engine.connect() as conn:
+            observed["storage engine of posts"] = conn.execute(
+                text(
+                    "SELECT ENGINE FROM information_schema.TABLES"
+                    " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts'"
+                )
+            ).scalar()
+    return observed
+
+
+def _flush_outcome(session: Session) -> tuple[str, str | None]:
+    """Flush, and say whether the database accepted what was pending."""
+    try:
+        session.flush()
+    except exc.IntegrityError as error:
+        return "rejected", _error_name(error)
+    return "accepted", None
+
+
+def _error_name(error: exc.DBAPIError) -> str:
+    """The driver's exception class, with the most specific code the driver gives:
+    MySQL's error number, SQLite's extended error name, else the SQLSTATE."""
+    orig = error.orig
+    args = getattr(orig, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    code = code or getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)
+    return f"{type(orig).__name__} ({code})" if code else type(orig).__name__

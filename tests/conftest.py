@@ -1,0 +1,94 @@
+"""Helpers for the project's tests: run the matrix as a user does, reach the servers.
+
+The server tests use the same variables as the matrix (``MATRIX_POSTGRESQL_URL``,
+``MATRIX_MARIADB_URL``). Without one, those tests are skipped, unless the
+backend is named in ``MATRIX_REQUIRE``: then they fail, as in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
+
+from harness import backends
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Docker made unreachable, so that "no URL" means "not run" whatever the machine has.
+NO_DOCKER = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+
+
+@dataclass
+class MatrixRun:
+    returncode: int
+    output: str  # stdout and stderr together
+    results: dict[str, Any] | None
+    results_text: str
+
+
+def run_matrix(
+    backend: str, tmp_path: Path, env: dict[str, str] | None = None, *args: str
+) -> MatrixRun:
+    """``pytest -p harness.plugin scenarios --backend BACKEND`` in a subprocess, as nox runs it."""
+    results_path = tmp_path / f"{backend}.json"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
+    environ.update(NO_DOCKER)
+    environ.update(env or {})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "harness.plugin",
+            "scenarios",
+            f"--backend={backend}",
+            f"--results={results_path}",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-o",
+            "addopts=",
+            *args,
+        ],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    text = results_path.read_text() if results_path.exists() else ""
+    return MatrixRun(
+        proc.returncode, proc.stdout + proc.stderr, json.loads(text) if text else None, text
+    )
+
+
+def server_url(backend: str) -> str:
+    """The URL the matrix would use for ``backend``, or skip (fail when required)."""
+    variable = backends.get(backend).url_variable
+    url = os.environ.get(variable)
+    if not url:
+        required = backends.parse_names(os.environ.get("MATRIX_REQUIRE", ""), "MATRIX_REQUIRE")
+        message = f"{variable} is not set"
+        if backend in required:
+            pytest.fail(f"{message}, but MATRIX_REQUIRE names {backend}")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def admin_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on the server's own default schema/database (indirect: the backend name)."""
+    backend = backends.get(request.param)
+    engine = create_engine(backend.parse_url(server_url(request.param)), poolclass=NullPool)
+    yield engine
+    engine.dispose()

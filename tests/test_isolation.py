@@ -1,0 +1,127 @@
+"""The matrix works only inside its own namespace, removes it, and never shows a password."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from harness.backends import BACKENDS
+from harness.runner import BackendRun
+from harness.scenario import Context, Scenario
+from tests.conftest import run_matrix, server_url
+
+SERVERS = ["postgresql", "mariadb"]
+
+
+def namespaces(engine: Engine) -> set[str]:
+    """Schemas (PostgreSQL) or databases (MySQL/MariaDB) on the server."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            return set(conn.scalars(text("SELECT schema_name FROM information_schema.schemata")))
+        return set(conn.scalars(text("SHOW DATABASES")))
+
+
+@contextmanager
+def users_table_with_a_row(engine: Engine) -> Iterator[list[tuple[object, ...]]]:
+    """A ``users`` table with a row in the server's default schema/database.
+
+    An existing table is only read (its rows are the snapshot); a table this
+    test creates is dropped afterwards.
+    """
+    created = not inspect(engine).has_table("users")
+    if created:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50))"))
+            conn.execute(text("INSERT INTO users (id, name) VALUES (1, 'belongs to someone else')"))
+    try:
+        with engine.connect() as conn:
+            yield [tuple(row) for row in conn.execute(text("SELECT * FROM users ORDER BY 1"))]
+    finally:
+        if created:
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE users"))
+
+
+@pytest.mark.parametrize("admin_engine", SERVERS, indirect=True)
+def test_a_full_run_leaves_the_servers_own_users_table_and_namespaces_untouched(
+    admin_engine: Engine, tmp_path: Path
+) -> None:
+    backend = admin_engine.dialect.name
+    url = server_url(backend)
+    with users_table_with_a_row(admin_engine) as rows_before:
+        before = namespaces(admin_engine)
+        run = run_matrix(backend, tmp_path, {BACKENDS[backend].url_variable: url})
+
+        assert run.returncode == 0, run.output
+        assert run.results is not None
+        assert run.results["backends"][backend]["status"] == "ran"
+        with admin_engine.connect() as conn:
+            assert [
+                tuple(row) for row in conn.execute(text("SELECT * FROM users ORDER BY 1"))
+            ] == rows_before
+        assert namespaces(admin_engine) == before
+        assert run.results["backends"][backend]["namespace"].startswith("matrix_")
+
+
+def test_a_password_in_the_url_reaches_no_output(tmp_path: Path) -> None:
+    # Trust authentication on the test server ignores the password.
+    url = make_url(server_url("postgresql")).set(password="pw-must-not-leak-91c2")
+    rendered = url.render_as_string(hide_password=False)
+    run = run_matrix("postgresql", tmp_path, {"MATRIX_POSTGRESQL_URL": rendered})
+
+    assert run.returncode == 0, run.output
+    assert "pw-must-not-leak-91c2" not in run.output
+    assert "pw-must-not-leak-91c2" not in run.results_text
+    assert ":***@" in run.results_text
+
+
+def _failing(ctx: Context) -> dict[str, object]:
+    with ctx.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE left_behind (id INTEGER PRIMARY KEY)"))
+    raise RuntimeError("the scenario broke half way")
+
+
+FAILING = Scenario(
+    id="tests.failing",
+    title="fails half way",
+    func=_failing,
+    topic="tests",
+    tags=(),
+    expect={},
+    backends=None,
+)
+
+
+@pytest.mark.parametrize("admin_engine", SERVERS, indirect=True)
+def test_a_scenario_that_fails_half_way_is_an_error_and_its_namespace_is_still_dropped(
+    admin_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = admin_engine.dialect.name
+    monkeypatch.setenv(BACKENDS[backend].url_variable, server_url(backend))
+    before = namespaces(admin_engine)
+    run = BackendRun(BACKENDS[backend])
+    run.start()
+    try:
+        assert run.namespace is not None and run.namespace.name in namespaces(admin_engine)
+        cell = run.run(FAILING)
+    finally:
+        run.finish()
+
+    assert cell["status"] == "error"
+    assert cell["error"] == "RuntimeError: the scenario broke half way"
+    assert namespaces(admin_engine) == before
+
+
+def test_sqlite_works_in_a_temporary_file_that_is_removed() -> None:
+    run = BackendRun(BACKENDS["sqlite"])
+    run.start()
+    assert run.namespace is not None
+    database = Path(str(run.namespace.engine.url.database))
+    assert database.exists()
+    run.finish()
+    assert not database.parent.exists()
