@@ -1,0 +1,147 @@
+"""The report: what a run looks like in results.json, report.md and report.html."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import results
+from harness.backends import BACKENDS
+from harness.errors import MatrixError
+from harness.report import html, markdown
+from harness.report.__main__ import build
+from harness.runner import BackendRun
+from harness.scenario import Context, Doc, Scenario
+from tests.conftest import ROOT, run_matrix
+
+
+@pytest.fixture(scope="module")
+def sqlite_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The whole matrix on SQLite, as written by a matrix session."""
+    run = run_matrix("sqlite", tmp_path_factory.mktemp("results"))
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    return run.results
+
+
+def test_results_hold_every_scenario_with_observations_sql_and_versions(
+    sqlite_run: dict[str, Any],
+) -> None:
+    assert sqlite_run["schema"] == "sqla-matrix/results"
+    assert sqlite_run["schema_version"] == 1
+    backend = sqlite_run["backends"]["sqlite"]
+    assert backend["status"] == "ran"
+    assert {
+        "server_version",
+        "driver",
+        "driver_version",
+        "sqlalchemy",
+        "python",
+        "sqlite_library",
+    } <= set(backend)
+    for scenario_id, entry in sqlite_run["scenarios"].items():
+        cell = entry["cells"]["sqlite"]
+        assert cell["status"] in ("pass", "mismatch"), (scenario_id, cell["error"])
+        assert cell["observed"], scenario_id
+        assert all(e["source"].startswith("https://") for e in cell["expected"].values())
+    orphan = sqlite_run["scenarios"]["one_to_many.orphan_post"]["cells"]["sqlite"]
+    assert any(s["sql"].startswith("INSERT INTO posts") for s in orphan["statements"])
+
+
+def test_markdown_and_html_show_each_scenario_each_backend_and_the_sql(
+    sqlite_run: dict[str, Any], tmp_path: Path
+) -> None:
+    (tmp_path / "results").mkdir()
+    results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
+    merged = build(tmp_path / "results", tmp_path)
+
+    md = (tmp_path / "report.md").read_text()
+    page = (tmp_path / "report.html").read_text()
+    assert json.loads((tmp_path / "results.json").read_text())["backends"] == merged["backends"]
+    for scenario_id in sqlite_run["scenarios"]:
+        assert f"`{scenario_id}`" in md
+        assert f'id="sql-{scenario_id.replace(".", "-")}-sqlite"' in page
+    assert "| behaviour | documented | sqlite |" in md
+    assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in md
+    assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in page
+    # Self-contained: nothing is loaded from elsewhere.
+    assert "<link" not in page and " src=" not in page
+
+
+def _observes_one(ctx: Context) -> dict[str, Any]:
+    with ctx.engine.connect() as conn:
+        return {"one": conn.exec_driver_sql("SELECT 1").scalar()}
+
+
+def test_a_value_that_differs_from_its_documentation_is_a_marked_mismatch() -> None:
+    wrong = Scenario(
+        id="tests.wrong_documentation",
+        title="SELECT 1 documented as 2",
+        func=_observes_one,
+        topic="tests",
+        tags=(),
+        expect={"one": Doc(2, "https://example.org/says-two")},
+        backends=None,
+        doc="",
+    )
+    run = BackendRun(BACKENDS["sqlite"])
+    run.start()
+    try:
+        cell = run.run(wrong)
+    finally:
+        run.finish()
+
+    assert cell["status"] == "mismatch"
+    assert cell["observed"] == {"one": 1}
+    assert cell["mismatches"] == ["one"]
+    assert cell["statements"][0]["sql"] == "SELECT 1"
+    document = run.as_results()
+    assert (
+        "| one | `2` [docs](https://example.org/says-two) | `1` ❌ (documented: `2`) |"
+        in markdown.render(document)
+    )
+    assert '<td class="mismatch">' in html.render(document)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON (line 1)"),
+        (
+            '{"schema": "something else"}',
+            'not a matrix results file (no "schema": "sqla-matrix/results")',
+        ),
+        (
+            '{"schema": "sqla-matrix/results", "schema_version": 99}',
+            "results schema version 99; this version reads 1",
+        ),
+    ],
+    ids=["broken-json", "other-schema", "newer-version"],
+)
+def test_an_unusable_results_file_is_one_clear_error(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(content)
+    with pytest.raises(MatrixError, match="^" + str(path)) as caught:
+        results.load(path)
+    assert message in str(caught.value)
+
+
+def test_the_report_command_without_results_says_what_to_do(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.report", f"--results-dir={tmp_path}", f"--out={tmp_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.strip()
+        == f"report: {tmp_path}: no results files; run the matrix first (nox -s matrix)"
+    )
