@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from harness.report import recommend
 from harness.report.view import Cell, ScenarioView, backend_order, tally, topics
 from harness.results import Results
 
@@ -82,6 +83,16 @@ def render(results: Results) -> str:
         out.append("<tr>" + "".join(
             f"<td>{status}</td>" if v is None else f"<td>{escape(str(v))}</td>" for v in cells) + "</tr>")
     out.append("</table>")
+
+    advice = recommend.updated_at(results)
+    if advice is not None:
+        out.append(f"<h2>{escape(advice.title)}</h2><p>{escape(advice.explanation)}</p><table>")
+        out.append("<tr><th>variant</th>" + "".join(f"<th>{escape(c)}</th>" for c in advice.columns))
+        for title, cells in advice.rows:
+            out.append(f"<tr><td>{escape(title)}</td>" + "".join(f"<td>{escape(c)}</td>" for c in cells))
+        out.append("</table><ul>" + "".join(
+            f"<li><b>{escape(name)}</b>: {escape('; '.join(variants))}</li>"
+            for name, variants in advice.best.items()) + "</ul>")
 
     for topic in topics(results):
         out.append(f"<h2>{escape(topic.name.replace('_', ' ').capitalize())}</h2><table>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.report import recommend
 from harness.report.view import Cell, ScenarioView, backend_order, tally, topics
 from harness.results import Results
 
@@ -51,6 +52,15 @@ def render(results: Results) -> str:
         )
     lines += ["", "| scenarios | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
     lines.append("| tally | " + " | ".join(_tally(results, name) for name in order) + " |")
+
+    advice = recommend.updated_at(results)
+    if advice is not None:
+        lines += ["", f"## {advice.title}", "", advice.explanation, ""]
+        lines.append("| variant | " + " | ".join(advice.columns) + " |")
+        lines.append("|---|" + "---|" * len(advice.columns))
+        lines += [f"| {_escape(title)} | " + " | ".join(cells) + " |" for title, cells in advice.rows]
+        lines.append("")
+        lines += [f"- **{name}**: " + "; ".join(variants) for name, variants in advice.best.items()]
 
     for topic in topics(results):
         lines += ["", f"## {topic.name.replace('_', ' ').capitalize()}", ""]

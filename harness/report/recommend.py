@@ -1,0 +1,69 @@
+"""Recommendations the report derives from observations (never from assumptions).
+
+``updated_at``: for each onupdate variant (a scenario of the ``onupdate``
+topic) and backend, whether it keeps the column right for ORM writes and
+for ad hoc SQL, read from that cell's observed values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.report.view import backend_order
+from harness.results import Results
+
+ORM_WRITES = ("ORM flush changing another column", "Core update()", "ORM bulk update(Model)")
+AD_HOC = "raw text() UPDATE"
+OBJECT = "ORM object right after its flush"
+OBJECT_EAGER = "ORM object right after its flush, eager_defaults=True"
+TRUSTWORTHY_OBJECT = ("expired", "fresh")  # how the object's state line begins when it is right
+
+
+@dataclass
+class Recommendation:
+    title: str
+    explanation: str
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]  # (variant, verdict per column)
+    best: dict[str, list[str]]  # backend -> variants right for both
+
+
+def updated_at(results: Results) -> Recommendation | None:
+    order = backend_order(results)
+    rows: list[tuple[str, list[str]]] = []
+    best: dict[str, list[str]] = {name: [] for name in order}
+    for entry in results["scenarios"].values():
+        if entry.get("topic") != "onupdate":
+            continue
+        verdicts = []
+        for name in order:
+            cell = entry["cells"].get(name)
+            if not cell or cell["status"] not in ("pass", "mismatch"):
+                verdicts.append("—")
+                continue
+            seen = cell["observed"]
+            orm = all(seen.get(key) is True for key in ORM_WRITES) and str(
+                seen.get(OBJECT, "")
+            ).startswith(TRUSTWORTHY_OBJECT)
+            ad_hoc = seen.get(AD_HOC) is True
+            eager_ok = str(seen.get(OBJECT_EAGER, "")).startswith(TRUSTWORTHY_OBJECT)
+            caveat = " (✗ with eager_defaults=True)" if orm and not eager_ok else ""
+            verdicts.append(
+                f"ORM {'✓' if orm else '✗'}{caveat} · ad hoc SQL {'✓' if ad_hoc else '✗'}"
+            )
+            if orm and ad_hoc:
+                best[name].append(entry["title"])
+        rows.append((entry["title"], verdicts))
+    if not rows:
+        return None
+    return Recommendation(
+        title="Which updated_at pattern stays right",
+        explanation=(
+            "Derived from the onupdate observations below. ORM ✓: ORM flushes, Core update() and "
+            "ORM bulk updates all moved updated_at, and the flushed object was expired or fresh "
+            "(not stale), with eager_defaults left at its default. Ad hoc SQL ✓: a raw UPDATE that never went through SQLAlchemy moved it too."
+        ),
+        columns=order,
+        rows=rows,
+        best={name: variants for name, variants in best.items() if variants},
+    )

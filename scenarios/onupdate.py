@@ -1,0 +1,377 @@
+"""``onupdate`` against ``server_onupdate``: who keeps ``updated_at`` right?
+
+The seed notes only link to the question. The answer, observed per backend:
+
+- ``onupdate=`` (a SQL function or a Python callable) is applied *by
+  SQLAlchemy*: it adds ``updated_at`` to the UPDATE statements it builds.
+  SQL that never went through SQLAlchemy does not get it.
+- ``server_onupdate=`` only *tells* SQLAlchemy that the server changes the
+  column (so the ORM knows to fetch it); it puts nothing in the DDL. Something
+  on the server must do the work: MySQL/MariaDB's ``ON UPDATE
+  CURRENT_TIMESTAMP`` or a trigger.
+
+Each variant below is one table; every row starts with ``updated_at`` set to
+2000-01-01, then one kind of UPDATE touches another column, and the
+scenario reads back whether ``updated_at`` moved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    DateTime,
+    FetchedValue,
+    Integer,
+    String,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
+
+from harness.scenario import Context, Doc, Observed, scenario
+
+OLD = datetime(2000, 1, 1)
+DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"
+CLIENT_SQL_EXPRESSION = f"{DEFAULTS}#client-invoked-sql-expressions"
+PYTHON_FUNCTIONS = f"{DEFAULTS}#python-executed-functions"
+FETCHED_VALUE = f"{DEFAULTS}#marking-implicitly-generated-values-timestamps-and-triggered-columns"
+SERVER_ONUPDATE = (
+    "https://docs.sqlalchemy.org/en/20/core/metadata.html"
+    "#sqlalchemy.schema.Column.params.server_onupdate"
+)
+ORM_FETCH = "https://docs.sqlalchemy.org/en/20/orm/persistence_techniques.html#orm-server-defaults"
+MYSQL_AUTO_UPDATE = "https://dev.mysql.com/doc/refman/8.4/en/timestamp-initialization.html"
+MARIADB_AUTO_UPDATE = "https://mariadb.com/kb/en/timestamp/#automatic-values"
+SA_MYSQL_ON_UPDATE = (
+    "https://docs.sqlalchemy.org/en/20/dialects/mysql.html#mysql-timestamp-onupdate"
+)
+PG_TRIGGERS = "https://www.postgresql.org/docs/current/trigger-definition.html"
+SQLITE_TRIGGERS = "https://www.sqlite.org/lang_createtrigger.html"
+
+ColumnFactory = Callable[[], MappedColumn[Any]]
+Triggers = Callable[[str], tuple[list[str], list[str]]]  # table -> (after create, after drop)
+
+
+def declare(variant: str, column: ColumnFactory, triggers: Triggers | None, *, eager: bool) -> Any:
+    """One variant's table and model; ``eager`` sets the mapper's ``eager_defaults``."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Stamped(Base):
+        __tablename__ = f"stamped_{variant}{'_eager' if eager else ''}"
+        __mapper_args__ = {"eager_defaults": eager}  # noqa: RUF012 (declarative reads it)
+        id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+        name: Mapped[str] = mapped_column(String(50))
+        updated_at: Mapped[datetime | None] = column()
+
+    if triggers is not None:
+        create, drop = triggers(Stamped.__tablename__)
+        for statement in create:
+            event.listen(Stamped.__table__, "after_create", DDL(statement))  # type: ignore[no-untyped-call]
+        for statement in drop:
+            event.listen(Stamped.__table__, "after_drop", DDL(statement))  # type: ignore[no-untyped-call]
+    return Stamped
+
+
+def _moved(ctx: Context, model: Any, row_id: int) -> bool:
+    with ctx.engine.connect() as conn:
+        value = conn.execute(select(model.updated_at).where(model.id == row_id)).scalar_one()
+    return bool(value != OLD)
+
+
+def _orm_object_after_flush(ctx: Context, model: Any) -> tuple[str, int]:
+    """How the flushed object's updated_at compares with the row: fresh, expired or stale."""
+    session = ctx.session()
+    session.add(model(id=100, name="before", updated_at=OLD))
+    session.commit()
+    row = session.get(model, 100)
+    assert row is not None and row.updated_at == OLD
+    with ctx.counting() as flushing:
+        row.name = "after"
+        session.flush()
+    expired = "updated_at" in inspect(row).unloaded
+    with ctx.counting() as reading:
+        in_python = row.updated_at
+    in_database = session.execute(select(model.updated_at).where(model.id == 100)).scalar_one()
+    session.rollback()
+    if in_database == OLD:
+        state = "unchanged in the database"
+    elif expired:
+        state = "expired, re-selected on access"
+    elif in_python == OLD:
+        state = "stale: the value before the UPDATE"
+    elif in_python != in_database:
+        state = "differs from the row: the object keeps the value it sent"
+    elif any("RETURNING" in s.sql for s in flushing):
+        state = "fresh, fetched by RETURNING in the UPDATE"
+    elif any(s.sql.startswith("SELECT") for s in flushing):
+        state = "fresh, fetched by a SELECT after the UPDATE"
+    else:
+        state = "fresh, computed in Python and sent with the UPDATE"
+    return state, len(flushing) + len(reading)
+
+
+def _same_second_updates(ctx: Context, model: Any) -> str:
+    """Two Core UPDATEs, committed separately, inside one second of both the
+    server's clock and the client's (a try that straddles a second is repeated)."""
+    for _ in range(10):
+        client_second = int(time.time())
+        with ctx.engine.begin() as conn:
+            conn.execute(model.__table__.insert().values(id=200, name="a", updated_at=OLD))
+        with ctx.engine.connect() as conn:
+            second = conn.execute(select(func.current_timestamp())).scalar_one()
+        values = []
+        for name in ("b", "c"):
+            with ctx.engine.begin() as conn:
+                conn.execute(update(model).where(model.id == 200).values(name=name))
+            with ctx.engine.connect() as conn:
+                values.append(
+                    conn.execute(select(model.updated_at).where(model.id == 200)).scalar_one()
+                )
+        with ctx.engine.connect() as conn:
+            after = conn.execute(select(func.current_timestamp())).scalar_one()
+        with ctx.engine.begin() as conn:
+            conn.execute(model.__table__.delete().where(model.id == 200))
+        same_second = str(second)[:19] == str(after)[:19] and int(time.time()) == client_second
+        if same_second:
+            return "changed" if values[0] != values[1] else "unchanged (same value)"
+        time.sleep(0.05)
+    raise RuntimeError("could not fit two updates into one second of the server's clock")
+
+
+def observe(
+    ctx: Context, variant: str, column: ColumnFactory, triggers: Triggers | None = None
+) -> Observed:
+    """Every kind of UPDATE against one variant of updated_at, on this backend."""
+    model = declare(variant, column, triggers, eager=False)
+    eager = declare(variant, column, triggers, eager=True)
+    with ctx.counting() as ddl:
+        ctx.create_tables(model.metadata)
+        ctx.create_tables(eager.metadata)
+    create = next(s.sql for s in ddl if s.sql.startswith("CREATE TABLE"))
+    column_ddl = next(
+        line.strip().rstrip(",") for line in create.splitlines() if "updated_at" in line
+    )
+
+    with ctx.engine.begin() as conn:
+        conn.execute(
+            model.__table__.insert(),
+            [{"id": i, "name": "a", "updated_at": OLD} for i in range(1, 7)],
+        )
+
+    session = ctx.session()
+    row = session.get(model, 1)
+    assert row is not None
+    row.name = "b"
+    session.commit()
+    with ctx.engine.begin() as conn:
+        conn.execute(update(model.__table__).where(model.id == 2).values(name="b"))
+    session.execute(update(model).where(model.id == 3).values(name="b"))
+    session.commit()
+    with ctx.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {model.__tablename__} SET name = 'b' WHERE id = 4"))
+        conn.execute(update(model.__table__).where(model.id == 5).values(name="a"))
+        conn.execute(text(f"UPDATE {model.__tablename__} SET name = 'a' WHERE id = 6"))
+
+    observed: Observed = {
+        "DDL of updated_at": column_ddl,
+        "ORM flush changing another column": _moved(ctx, model, 1),
+        "Core update()": _moved(ctx, model, 2),
+        "ORM bulk update(Model)": _moved(ctx, model, 3),
+        "raw text() UPDATE": _moved(ctx, model, 4),
+        "Core update() that changes no value": _moved(ctx, model, 5),
+        "raw UPDATE that changes no value": _moved(ctx, model, 6),
+    }
+    state, statements = _orm_object_after_flush(ctx, model)
+    observed["ORM object right after its flush"] = state
+    observed["statements: flush + reading updated_at"] = statements
+    state, statements = _orm_object_after_flush(ctx, eager)
+    observed["ORM object right after its flush, eager_defaults=True"] = state
+    observed["statements: flush + reading updated_at, eager_defaults=True"] = statements
+    if observed["Core update()"]:
+        observed["two updates within one second"] = _same_second_updates(ctx, model)
+    return observed
+
+
+def _expect(source: str, **values: Any) -> dict[str, Doc]:
+    keys = {
+        "orm": "ORM flush changing another column",
+        "core": "Core update()",
+        "bulk": "ORM bulk update(Model)",
+        "raw": "raw text() UPDATE",
+        "core_no_change": "Core update() that changes no value",
+        "raw_no_change": "raw UPDATE that changes no value",
+    }
+    return {keys[k]: Doc(v, source) for k, v in values.items()}
+
+
+@scenario(
+    "updated_at with onupdate=func.now(): SQLAlchemy adds now() to its UPDATEs",
+    tags=("timestamps",),
+    expect={
+        **_expect(CLIENT_SQL_EXPRESSION, orm=True, core=True, bulk=True, core_no_change=True),
+        **_expect(DEFAULTS, raw=False, raw_no_change=False),
+        "ORM object right after its flush": Doc("expired, re-selected on access", ORM_FETCH),
+    },
+)
+def onupdate_sql_function(ctx: Context) -> Observed:
+    """The server computes the time, but only because SQLAlchemy wrote
+    ``SET updated_at=now()`` into the UPDATE; a raw UPDATE leaves it alone."""
+    return observe(ctx, "onupdate_now", lambda: mapped_column(DateTime, onupdate=func.now()))
+
+
+@scenario(
+    "updated_at with onupdate=datetime.now: the client computes the time",
+    tags=("timestamps",),
+    expect={
+        **_expect(PYTHON_FUNCTIONS, orm=True, core=True, bulk=True, core_no_change=True),
+        **_expect(DEFAULTS, raw=False, raw_no_change=False),
+    },
+)
+def onupdate_python_callable(ctx: Context) -> Observed:
+    """The value is computed in Python and sent as a parameter, so the ORM
+    object holds it already; a raw UPDATE leaves the column alone."""
+    return observe(ctx, "onupdate_py", lambda: mapped_column(DateTime, onupdate=datetime.now))
+
+
+@scenario(
+    "updated_at with server_onupdate=FetchedValue() and nothing on the server",
+    tags=("timestamps",),
+    expect=_expect(FETCHED_VALUE, orm=False, core=False, bulk=False, raw=False),
+)
+def server_onupdate_fetched_value_alone(ctx: Context) -> Observed:
+    """FetchedValue only tells SQLAlchemy that the server changes the column;
+    with no trigger or ON UPDATE clause, nothing ever does."""
+    return observe(ctx, "fetched", lambda: mapped_column(DateTime, server_onupdate=FetchedValue()))
+
+
+@scenario(
+    "updated_at with server_onupdate=func.now(): is anything put in the DDL?",
+    tags=("timestamps",),
+    expect=_expect(SERVER_ONUPDATE, orm=False, core=False, bulk=False, raw=False),
+)
+def server_onupdate_sql_function(ctx: Context) -> Observed:
+    """server_onupdate does not create an ON UPDATE clause or a trigger:
+    the column's DDL is a plain DATETIME and nothing updates it."""
+    return observe(ctx, "server_now", lambda: mapped_column(DateTime, server_onupdate=func.now()))
+
+
+@scenario(
+    "updated_at with MySQL/MariaDB's ON UPDATE CURRENT_TIMESTAMP (via server_default)",
+    tags=("timestamps",),
+    backends=("mysql", "mariadb"),
+    expect={
+        **{
+            key: doc
+            for key, doc in _expect(
+                MYSQL_AUTO_UPDATE,
+                orm=True,
+                core=True,
+                bulk=True,
+                raw=True,
+                core_no_change=False,
+                raw_no_change=False,
+            ).items()
+        },
+        "DDL of updated_at": Doc(
+            "updated_at DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP",
+            SA_MYSQL_ON_UPDATE,
+        ),
+    },
+)
+def mysql_on_update_current_timestamp(ctx: Context) -> Observed:
+    """SQLAlchemy has no ON UPDATE option; the documented way is to put the clause
+    into server_default and mark the column server_onupdate=FetchedValue(). The
+    server then stamps every UPDATE that changes a value, whoever sends it."""
+    return observe(
+        ctx,
+        "mysql_on_update",
+        lambda: mapped_column(
+            DateTime,
+            server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+            server_onupdate=FetchedValue(),
+        ),
+    )
+
+
+def _postgresql_trigger(table: str) -> tuple[list[str], list[str]]:
+    function = f"{table}_touch"
+    return (
+        [
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$",
+            f"CREATE TRIGGER {table}_updated_at BEFORE UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ],
+        [f"DROP FUNCTION {function}()"],
+    )
+
+
+@scenario(
+    "updated_at kept by a PostgreSQL trigger (server_onupdate=FetchedValue())",
+    tags=("timestamps",),
+    backends=("postgresql",),
+    expect=_expect(
+        PG_TRIGGERS,
+        orm=True,
+        core=True,
+        bulk=True,
+        raw=True,
+        core_no_change=True,
+        raw_no_change=True,
+    ),
+)
+def postgresql_trigger(ctx: Context) -> Observed:
+    """A BEFORE UPDATE ... FOR EACH ROW trigger sets NEW.updated_at := now() on
+    every updated row, whoever sends the UPDATE and whether or not a value changed."""
+    return observe(
+        ctx,
+        "pg_trigger",
+        lambda: mapped_column(DateTime, server_onupdate=FetchedValue()),
+        _postgresql_trigger,
+    )
+
+
+def _sqlite_trigger(table: str) -> tuple[list[str], list[str]]:
+    return (
+        [
+            f"CREATE TRIGGER {table}_updated_at AFTER UPDATE ON {table} FOR EACH ROW "
+            f"BEGIN UPDATE {table} SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END"
+        ],
+        [],
+    )
+
+
+@scenario(
+    "updated_at kept by a SQLite trigger (server_onupdate=FetchedValue())",
+    tags=("timestamps",),
+    backends=("sqlite",),
+    expect=_expect(
+        SQLITE_TRIGGERS,
+        orm=True,
+        core=True,
+        bulk=True,
+        raw=True,
+        core_no_change=True,
+        raw_no_change=True,
+    ),
+)
+def sqlite_trigger(ctx: Context) -> Observed:
+    """SQLite has no ON UPDATE clause; an AFTER UPDATE trigger re-stamps the row.
+    (Recursive triggers are off by default, so its own UPDATE does not fire it again.)"""
+    return observe(
+        ctx,
+        "sqlite_trigger",
+        lambda: mapped_column(DateTime, server_onupdate=FetchedValue()),
+        _sqlite_trigger,
+    )
