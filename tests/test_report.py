@@ -61,7 +61,7 @@ def test_markdown_and_html_show_each_scenario_each_backend_and_the_sql(
 ) -> None:
     (tmp_path / "results").mkdir()
     results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
-    merged = build(tmp_path / "results", tmp_path)
+    merged, _ = build(tmp_path / "results", tmp_path)
 
     md = (tmp_path / "report.md").read_text()
     page = (tmp_path / "report.html").read_text()
@@ -164,3 +164,62 @@ def test_the_updated_at_recommendation_is_derived_from_the_observations(
     assert verdict["onupdate.sqlite_trigger"] == "ORM ✓ (✗ with eager_defaults=True) · ad hoc SQL ✓"
     assert verdict["onupdate.postgresql_trigger"] == "—"
     assert advice.best == {"sqlite": [sqlite_run["scenarios"]["onupdate.sqlite_trigger"]["title"]]}
+
+
+def _report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness.report",
+            f"--results-dir={tmp_path / 'results'}",
+            f"--out={tmp_path / 'out'}",
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_a_rerun_with_the_same_behaviour_reports_no_change(
+    sqlite_run: dict[str, Any], tmp_path: Path
+) -> None:
+    results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
+    results.save(sqlite_run, tmp_path / "baseline.json")
+    proc = _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}", "--fail-on-change")
+    assert proc.returncode == 0, proc.stderr
+    assert f"changes since {tmp_path / 'baseline.json'}: none" in proc.stdout
+    assert "0 change(s): no behaviour changed." in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_changed_observation_is_named_and_fails_on_request(
+    sqlite_run: dict[str, Any], tmp_path: Path
+) -> None:
+    results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
+    baseline = json.loads(json.dumps(sqlite_run))
+    cell = baseline["scenarios"]["one_to_many.orphan_post"]["cells"]["sqlite"]
+    cell["observed"]["orphan post, default settings"] = "rejected"
+    baseline["backends"]["sqlite"]["server_version"] = "3.0.0"
+    results.save(baseline, tmp_path / "baseline.json")
+
+    proc = _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}", "--fail-on-change")
+    assert proc.returncode == 1
+    changed = (
+        "one_to_many.orphan_post · sqlite · orphan post, default settings: rejected → accepted"
+    )
+    assert f"  {changed}" in proc.stdout.splitlines()
+    assert "sqlite: server_version 3.0.0 → " in proc.stdout
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert md.index("## Changes since the baseline") < md.index("## Backends")
+    assert (tmp_path / "out" / "diff.txt").read_text().count("\n") == 2
+    assert _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}").returncode == 0
+
+
+def test_a_broken_baseline_is_one_line(sqlite_run: dict[str, Any], tmp_path: Path) -> None:
+    results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
+    (tmp_path / "baseline.json").write_text("{")
+    proc = _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith(f"report: {tmp_path / 'baseline.json'}: not valid JSON")
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -1,9 +1,13 @@
 """Merge the per-backend results and write the report.
 
     python -m harness.report [--results-dir report/results] [--out report]
+                             [--baseline OLD/results.json [--fail-on-change]]
 
 Writes ``results.json``, ``report.md`` and ``report.html`` into ``--out``
-and prints a short summary. Exit status 0, or 2 with one line on bad input.
+and prints a short summary. With ``--baseline``, the reports open with what
+changed since that run (``diff.txt`` lists it too); ``--fail-on-change``
+then exits 1 when behaviour changed. Exit status 2, with one line, on bad
+input (no results, an unreadable or wrong-schema baseline).
 """
 
 from __future__ import annotations
@@ -15,34 +19,51 @@ from pathlib import Path
 from harness import results
 from harness.errors import MatrixError
 from harness.report import html, markdown, summary
+from harness.report.diff import Diff, compare
 
 
-def build(results_dir: Path, out: Path) -> results.Results:
-    """Merge every backend file in ``results_dir`` and write the three report files."""
+def build(results_dir: Path, out: Path, baseline: Path | None = None) -> tuple[results.Results, Diff | None]:
+    """Merge every backend file in ``results_dir`` and write the report files."""
     parts = sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []
     if not parts:
         raise MatrixError(f"{results_dir}: no results files; run the matrix first (nox -s matrix)")
+    old = results.load(baseline) if baseline is not None else None  # fail early on a bad one
     merged = results.merge(results.load(path) for path in parts)
+    changes = compare(old, merged) if old is not None else None
     out.mkdir(parents=True, exist_ok=True)
     results.save(merged, out / "results.json")
-    (out / "report.md").write_text(markdown.render(merged))
-    (out / "report.html").write_text(html.render(merged))
-    return merged
+    (out / "report.md").write_text(markdown.render(merged, changes))
+    (out / "report.html").write_text(html.render(merged, changes))
+    if changes is not None:
+        (out / "diff.txt").write_text("".join(f"{line}\n" for line in changes.lines()))
+    return merged, changes
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.report", description=__doc__.split("\n")[0])
     parser.add_argument("--results-dir", type=Path, default=Path("report/results"))
     parser.add_argument("--out", type=Path, default=Path("report"))
+    parser.add_argument("--baseline", type=Path, help="an earlier results.json to compare with")
+    parser.add_argument(
+        "--fail-on-change", action="store_true", help="exit 1 when behaviour changed since --baseline"
+    )
     args = parser.parse_args(argv)
+    if args.fail_on_change and args.baseline is None:
+        parser.error("--fail-on-change needs --baseline")
     try:
-        merged = build(args.results_dir, args.out)
+        merged, changes = build(args.results_dir, args.out, args.baseline)
     except MatrixError as error:
         print(f"report: {error}", file=sys.stderr)
         return 2
     print(summary.render(merged))
     print(f"report: {args.out / 'report.md'}, {args.out / 'report.html'}, {args.out / 'results.json'}")
-    return 0
+    if changes is None:
+        return 0
+    lines = changes.lines()
+    print(f"changes since {args.baseline}: {len(lines) or 'none'}")
+    for line in lines:
+        print(f"  {line}")
+    return 1 if args.fail_on_change and changes.behaviour_changed else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from harness.report import recommend
+from harness.report.diff import Diff
 from harness.report.view import Cell, ScenarioView, backend_order, tally, topics
 from harness.results import Results
 
@@ -57,7 +58,16 @@ def _sql(scenario: ScenarioView, name: str, anchor: str) -> str:
     )
 
 
-def render(results: Results) -> str:
+def _changes(changes: Diff | None) -> list[str]:
+    if changes is None:
+        return []
+    lines = changes.lines()
+    verdict = "behaviour changed" if changes.behaviour_changed else "no behaviour changed"
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return [f"<h2>Changes since the baseline</h2><p>{len(lines)} change(s): {verdict}.</p><ul>{items}</ul>"]
+
+
+def render(results: Results, changes: Diff | None = None) -> str:
     order = backend_order(results)
     out = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
@@ -67,6 +77,7 @@ def render(results: Results) -> str:
         f"<p>Generated {escape(results['generated_at'])}. Every value was observed on the backend of "
         "its column in this run; green matches the documented expectation, red differs from it. "
         "Click a value for the SQL behind it.</p>",
+        *_changes(changes),
         "<h2>Backends</h2><table><tr><th>backend</th><th>status</th><th>server</th><th>driver</th>"
         "<th>SQLAlchemy</th><th>Python</th><th>reached through</th><th>URL</th><th>scenarios</th></tr>",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.report import recommend
+from harness.report.diff import Diff
 from harness.report.view import Cell, ScenarioView, backend_order, tally, topics
 from harness.results import Results
 
@@ -23,7 +24,7 @@ def _cell(cell: Cell) -> str:
     return text + MARKS.get(cell.mark, "") + documented
 
 
-def render(results: Results) -> str:
+def render(results: Results, changes: Diff | None = None) -> str:
     order = backend_order(results)
     lines = [
         "# SQLAlchemy behaviour matrix",
@@ -33,6 +34,7 @@ def render(results: Results) -> str:
         "❌ differs from it, ⚠️ the scenario raised; a value without a mark has no "
         "documented expectation.",
         "",
+        *_changes(changes),
         "## Backends",
         "",
         "| backend | status | server | driver | SQLAlchemy | Python | reached through | URL |",
@@ -82,6 +84,15 @@ def render(results: Results) -> str:
         for scenario in topic.scenarios:
             lines += _sql_sections(scenario, order)
     return "\n".join(lines) + "\n"
+
+
+def _changes(changes: Diff | None) -> list[str]:
+    if changes is None:
+        return []
+    lines = changes.lines()
+    verdict = "behaviour changed" if changes.behaviour_changed else "no behaviour changed"
+    return ["## Changes since the baseline", "", f"{len(lines)} change(s): {verdict}.", "",
+            *(f"- {_escape(line)}" for line in lines), ""]
 
 
 def _tally(results: Results, name: str) -> str:
