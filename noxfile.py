@@ -81,8 +81,17 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format check) and mypy (strict): nox -s lint."""
+    """ruff, mypy (strict), the workflow and compose file against their schemas: nox -s lint."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run(
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.github-workflows",
+        ".github/workflows/matrix.yml",
+    )
+    session.run(
+        "check-jsonschema", "--builtin-schema", "vendor.compose-spec", "docker/compose.yaml"
+    )
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "noxfile.py")
