@@ -5,8 +5,13 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import sys
 
-import nox
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 
 import scenarios
 from harness.backends import BACKENDS
@@ -26,7 +31,7 @@ def _noxfile_databases() -> list[str]:
 
 
 def test_noxfile_backends_and_dependency_groups_name_the_same_backends() -> None:
-    groups = nox.project.load_toml(ROOT / "pyproject.toml")["dependency-groups"]
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
     assert _noxfile_databases() == list(BACKENDS)
     assert all(name in groups for name in BACKENDS)
 
