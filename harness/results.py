@@ -90,3 +90,17 @@ def merge(parts: Iterable[Results]) -> Results:
             target.update({key: value for key, value in entry.items() if key != "cells"})
             target["cells"].update(entry["cells"])
     return merged
+
+
+def relabel(part: Results, label: str, rank: int) -> Results:
+    """``part`` with each backend renamed ``NAME (LABEL)``, so that several runs
+    (PostgreSQL 15 and 17, SQLAlchemy 2.0 and 2.1...) become columns side by side."""
+    names = {name: f"{name} ({label})" for name in part["backends"]}
+    relabelled = {**part, "backends": {}, "scenarios": {}}
+    for name, backend in part["backends"].items():
+        column = backend.get("column", 99) * 100 + rank
+        relabelled["backends"][names[name]] = {**backend, "column": column, "run": label}
+    for scenario_id, entry in part["scenarios"].items():
+        cells = {names.get(name, name): cell for name, cell in entry["cells"].items()}
+        relabelled["scenarios"][scenario_id] = {**entry, "cells": cells}
+    return relabelled

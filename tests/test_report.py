@@ -69,7 +69,8 @@ def test_markdown_and_html_show_each_scenario_each_backend_and_the_sql(
     for scenario_id in sqlite_run["scenarios"]:
         assert f"`{scenario_id}`" in md
         assert f'id="sql-{scenario_id.replace(".", "-")}-sqlite"' in page
-    assert "| behaviour | documented | sqlite |" in md
+    version = sqlite_run["backends"]["sqlite"]["server_version"]
+    assert f"| behaviour | documented | sqlite<br><sub>{version} · pysqlite" in md
     assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in md
     assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in page
     # Self-contained: nothing is loaded from elsewhere.
@@ -223,3 +224,32 @@ def test_a_broken_baseline_is_one_line(sqlite_run: dict[str, Any], tmp_path: Pat
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith(f"report: {tmp_path / 'baseline.json'}: not valid JSON")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
+    sqlite_run: dict[str, Any], tmp_path: Path
+) -> None:
+    older = json.loads(json.dumps(sqlite_run))
+    older["backends"]["sqlite"]["sqlalchemy"] = "2.0.36"
+    results.save(older, tmp_path / "old.json")
+    results.save(sqlite_run, tmp_path / "new.json")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness.report",
+            f"--out={tmp_path / 'out'}",
+            f"--combine=sa20={tmp_path / 'old.json'}",
+            f"--combine=now={tmp_path / 'new.json'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    combined = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert list(combined["backends"]) == ["sqlite (sa20)", "sqlite (now)"]
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "sqlite (sa20)<br><sub>" in md and "SQLAlchemy 2.0.36</sub>" in md
+    orphan = combined["scenarios"]["one_to_many.orphan_post"]["cells"]
+    assert set(orphan) == {"sqlite (sa20)", "sqlite (now)"}

@@ -2,11 +2,14 @@
 
     python -m harness.report [--results-dir report/results] [--out report]
                              [--baseline OLD/results.json [--fail-on-change]]
+    python -m harness.report --combine pg15=a/results.json --combine pg17=b/results.json
 
 Writes ``results.json``, ``report.md`` and ``report.html`` into ``--out``
 and prints a short summary. With ``--baseline``, the reports open with what
 changed since that run (``diff.txt`` lists it too); ``--fail-on-change``
-then exits 1 when behaviour changed. Exit status 2, with one line, on bad
+then exits 1 when behaviour changed. With ``--combine``, several runs'
+results files become one matrix, each backend a column per run
+(``postgresql (pg15)``). Exit status 2, with one line, on bad
 input (no results, an unreadable or wrong-schema baseline).
 """
 
@@ -22,13 +25,20 @@ from harness.report import html, markdown, summary
 from harness.report.diff import Diff, compare
 
 
-def build(results_dir: Path, out: Path, baseline: Path | None = None) -> tuple[results.Results, Diff | None]:
-    """Merge every backend file in ``results_dir`` and write the report files."""
-    parts = sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []
-    if not parts:
-        raise MatrixError(f"{results_dir}: no results files; run the matrix first (nox -s matrix)")
+def build(
+    results_dir: Path, out: Path, baseline: Path | None = None, combine: list[str] | None = None
+) -> tuple[results.Results, Diff | None]:
+    """Merge every backend file in ``results_dir`` (or the runs to ``combine``) and write the report."""
     old = results.load(baseline) if baseline is not None else None  # fail early on a bad one
-    merged = results.merge(results.load(path) for path in parts)
+    if combine:
+        merged = results.merge(
+            results.relabel(results.load(path), label, rank) for rank, (label, path) in enumerate(_runs(combine))
+        )
+    else:
+        parts = sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []
+        if not parts:
+            raise MatrixError(f"{results_dir}: no results files; run the matrix first (nox -s matrix)")
+        merged = results.merge(results.load(path) for path in parts)
     changes = compare(old, merged) if old is not None else None
     out.mkdir(parents=True, exist_ok=True)
     results.save(merged, out / "results.json")
@@ -39,6 +49,16 @@ def build(results_dir: Path, out: Path, baseline: Path | None = None) -> tuple[r
     return merged, changes
 
 
+def _runs(combine: list[str]) -> list[tuple[str, Path]]:
+    runs = []
+    for item in combine:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path:
+            raise MatrixError(f"--combine {item!r}: expected LABEL=PATH/TO/results.json")
+        runs.append((label, Path(path)))
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.report", description=__doc__.split("\n")[0])
     parser.add_argument("--results-dir", type=Path, default=Path("report/results"))
@@ -47,11 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fail-on-change", action="store_true", help="exit 1 when behaviour changed since --baseline"
     )
+    parser.add_argument(
+        "--combine", action="append", metavar="LABEL=RESULTS.json",
+        help="put several runs side by side, each backend a column per run (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.fail_on_change and args.baseline is None:
         parser.error("--fail-on-change needs --baseline")
     try:
-        merged, changes = build(args.results_dir, args.out, args.baseline)
+        merged, changes = build(args.results_dir, args.out, args.baseline, args.combine)
     except MatrixError as error:
         print(f"report: {error}", file=sys.stderr)
         return 2

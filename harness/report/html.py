@@ -10,7 +10,7 @@ from html import escape
 
 from harness.report import recommend
 from harness.report.diff import Diff
-from harness.report.view import Cell, ScenarioView, backend_order, tally, topics
+from harness.report.view import Cell, ScenarioView, backend_order, tally, topics, versions
 from harness.results import Results
 
 STYLE = """
@@ -108,7 +108,7 @@ def render(results: Results, changes: Diff | None = None) -> str:
     for topic in topics(results):
         out.append(f"<h2>{escape(topic.name.replace('_', ' ').capitalize())}</h2><table>")
         out.append("<tr><th>behaviour</th><th>documented</th>" + "".join(
-            f"<th>{escape(n)}</th>" for n in order) + "</tr>")
+            f"<th>{escape(n)}<br><small>{escape(versions(results, n))}</small></th>" for n in order) + "</tr>")
         for scenario in topic.scenarios:
             anchors = {name: f"sql-{scenario.id}-{name}".replace(".", "-") for name in order}
             out.append(

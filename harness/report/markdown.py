@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.report import recommend
 from harness.report.diff import Diff
-from harness.report.view import Cell, ScenarioView, backend_order, tally, topics
+from harness.report.view import Cell, ScenarioView, backend_order, tally, topics, versions
 from harness.results import Results
 
 MARKS = {"pass": " ✅", "mismatch": " ❌", "error": " ⚠️", "not run": ""}
@@ -66,7 +66,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
 
     for topic in topics(results):
         lines += ["", f"## {topic.name.replace('_', ' ').capitalize()}", ""]
-        lines.append("| behaviour | documented | " + " | ".join(order) + " |")
+        headings = [f"{name}<br><sub>{_escape(versions(results, name))}</sub>" for name in order]
+        lines.append("| behaviour | documented | " + " | ".join(headings) + " |")
         lines.append("|---|---|" + "---|" * len(order))
         for scenario in topic.scenarios:
             lines.append(f"| **{_escape(scenario.title)}** <br>`{scenario.id}` | | " + " | ".join(

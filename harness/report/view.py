@@ -66,6 +66,15 @@ def backend_order(results: Results) -> list[str]:
     return sorted(backends, key=lambda name: (backends[name].get("column", 99), name))
 
 
+def versions(results: Results, name: str) -> str:
+    """What a column ran on, for its heading: server, driver and SQLAlchemy versions."""
+    backend = results["backends"][name]
+    if backend["status"] != "ran":
+        return str(backend["status"])
+    server = str(backend.get("server_version") or "").split(" ")[0]
+    return f"{server} · {backend.get('driver')} {backend.get('driver_version')} · SQLAlchemy {backend['sqlalchemy']}"
+
+
 def topics(results: Results) -> list[TopicView]:
     """Group the scenarios by topic, each with one row per observed or documented key."""
     order = backend_order(results)
