@@ -30,7 +30,6 @@ from sqlalchemy import (
     String,
     event,
     func,
-    inspect,
     select,
     text,
     update,
@@ -38,6 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
 from harness.scenario import Context, Doc, Observed, scenario
+from scenarios._ddl import column_ddl
+from scenarios._orm_fetch import after_flush
 
 OLD = datetime(2000, 1, 1)
 DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"
@@ -96,29 +97,14 @@ def _orm_object_after_flush(ctx: Context, model: Any) -> tuple[str, int]:
     session.commit()
     row = session.get(model, 100)
     assert row is not None and row.updated_at == OLD
-    with ctx.counting() as flushing:
+
+    def rename_and_flush() -> None:
         row.name = "after"
         session.flush()
-    expired = "updated_at" in inspect(row).unloaded
-    with ctx.counting() as reading:
-        in_python = row.updated_at
-    in_database = session.execute(select(model.updated_at).where(model.id == 100)).scalar_one()
+
+    outcome = after_flush(ctx, session, row, "updated_at", rename_and_flush, before=OLD)
     session.rollback()
-    if in_database == OLD:
-        state = "unchanged in the database"
-    elif expired:
-        state = "expired, re-selected on access"
-    elif in_python == OLD:
-        state = "stale: the value before the UPDATE"
-    elif in_python != in_database:
-        state = "differs from the row: the object keeps the value it sent"
-    elif any("RETURNING" in s.sql for s in flushing):
-        state = "fresh, fetched by RETURNING in the UPDATE"
-    elif any(s.sql.startswith("SELECT") for s in flushing):
-        state = "fresh, fetched by a SELECT after the UPDATE"
-    else:
-        state = "fresh, computed in Python and sent with the UPDATE"
-    return state, len(flushing) + len(reading)
+    return outcome
 
 
 def _same_second_updates(ctx: Context, model: Any) -> str:
@@ -158,10 +144,6 @@ def observe(
     with ctx.counting() as ddl:
         ctx.create_tables(model.metadata)
         ctx.create_tables(eager.metadata)
-    create = next(s.sql for s in ddl if s.sql.startswith("CREATE TABLE"))
-    column_ddl = next(
-        line.strip().rstrip(",") for line in create.splitlines() if "updated_at" in line
-    )
 
     with ctx.engine.begin() as conn:
         conn.execute(
@@ -184,7 +166,7 @@ def observe(
         conn.execute(text(f"UPDATE {model.__tablename__} SET name = 'a' WHERE id = 6"))
 
     observed: Observed = {
-        "DDL of updated_at": column_ddl,
+        "DDL of updated_at": column_ddl(ddl, "updated_at"),
         "ORM flush changing another column": _moved(ctx, model, 1),
         "Core update()": _moved(ctx, model, 2),
         "ORM bulk update(Model)": _moved(ctx, model, 3),
