@@ -1,0 +1,341 @@
+"""Loading strategies and the N+1 problem.
+
+The seed notes: load N rows of A, loop over them, and each access to the
+related B rows issues its own query: 1 query for A plus N queries for B.
+Every loading strategy SQLAlchemy offers is run here on the shared models,
+and the statements each one issues are counted from the engine's events.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, exc, insert, select
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    DynamicMapped,
+    WriteOnlyMapped,
+    immediateload,
+    joinedload,
+    lazyload,
+    noload,
+    raiseload,
+    relationship,
+    selectinload,
+    subqueryload,
+)
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+
+from harness.scenario import Context, Doc, Observed, scenario
+from models.post import Post
+from models.profile import Profile
+from models.user import User
+
+LOADING = "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html"
+LAZY = f"{LOADING}#lazy-loading"
+JOINED = f"{LOADING}#joined-eager-loading"
+SELECTIN = f"{LOADING}#select-in-loading"
+SUBQUERY = f"{LOADING}#subquery-eager-loading"
+IMMEDIATE = f"{LOADING}#sqlalchemy.orm.immediateload"
+RAISE = f"{LOADING}#preventing-unwanted-lazy-loads-using-raiseload"
+NOLOAD = f"{LOADING}#sqlalchemy.orm.noload"
+JOINED_UNIQUE = (
+    "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html#joined-eager-loading"
+)
+LARGE_COLLECTIONS = "https://docs.sqlalchemy.org/en/20/orm/large_collections.html"
+DYNAMIC = f"{LARGE_COLLECTIONS}#dynamic-relationship-loaders"
+
+Option = Callable[[Any], _AbstractLoad]
+STRATEGIES: dict[str, Option] = {
+    "lazy (select)": lazyload,
+    "joined": joinedload,
+    "selectin": selectinload,
+    "subquery": subqueryload,
+    "immediate": immediateload,
+    "raise": raiseload,
+    "raise_on_sql": lambda attribute: raiseload(attribute, sql_only=True),
+    "noload": noload,
+}
+N_VALUES = (10, 50)
+
+
+def seed(ctx: Context, users: int, posts_each: int = 2) -> None:
+    """``users`` users, each with ``posts_each`` posts and one profile (not counted)."""
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(User), [{"id": i, "name": f"user {i}"} for i in range(1, users + 1)])
+        conn.execute(
+            insert(Post),
+            [
+                {"title": f"post {p} of {i}", "user_id": i}
+                for i in range(1, users + 1)
+                for p in range(posts_each)
+            ],
+        )
+        conn.execute(
+            insert(Profile), [{"bio": f"bio {i}", "user_id": i} for i in range(1, users + 1)]
+        )
+
+
+def _error(error: Exception) -> str:
+    return f"raises {type(error).__name__}"
+
+
+def load_and_touch(
+    ctx: Context, entity: Any, attribute: Any, option: _AbstractLoad, touch: Callable[[Any], int]
+) -> tuple[int, str]:
+    """Load every ``entity`` with ``option`` and touch ``attribute`` on each:
+    the statements issued, and what the loop saw."""
+    session = ctx.session()
+    with ctx.counting() as statements:
+        try:
+            rows = (
+                session.scalars(select(entity).order_by(entity.id).options(option)).unique().all()
+            )
+            seen = sum(touch(row) for row in rows)
+            outcome = f"{seen} loaded"
+        except (exc.InvalidRequestError, TypeError) as error:
+            outcome = _error(error)
+    session.close()
+    return len(statements), outcome
+
+
+def _strategy_table(
+    ctx: Context, entity: Any, attribute: Any, touch: Callable[[Any], int]
+) -> Observed:
+    observed: Observed = {}
+    for n in N_VALUES:
+        seed(ctx, n)
+        for name, option in STRATEGIES.items():
+            count, outcome = load_and_touch(ctx, entity, attribute, option(attribute), touch)
+            observed[f"{name}, N={n}: statements"] = count
+            if n == N_VALUES[0]:
+                observed[f"{name}: what the loop saw (N={n})"] = outcome
+        _empty(ctx)
+    return observed
+
+
+def _empty(ctx: Context) -> None:
+    with ctx.engine.begin() as conn:
+        for model in (Profile, Post, User):
+            conn.execute(delete(model))
+
+
+def _expected_counts(**per_strategy: tuple[Callable[[int], int], str]) -> dict[str, Doc]:
+    return {
+        f"{name}, N={n}: statements": Doc(count(n), source)
+        for name, (count, source) in per_strategy.items()
+        for n in N_VALUES
+    }
+
+
+ONE_PLUS_N = (lambda n: 1 + n, LAZY)
+COLLECTION_COUNTS = _expected_counts(
+    **{
+        "lazy (select)": ONE_PLUS_N,
+        "joined": (lambda n: 1, JOINED),
+        "selectin": (lambda n: 2, SELECTIN),
+        "subquery": (lambda n: 2, SUBQUERY),
+        "immediate": (lambda n: 1 + n, IMMEDIATE),
+        "raise": (lambda n: 1, RAISE),
+        "raise_on_sql": (lambda n: 1, RAISE),
+        "noload": (lambda n: 1, NOLOAD),
+    }
+)
+
+
+@scenario(
+    "The N+1 problem: lazy loading user.posts for N users",
+    tags=("loading", "n_plus_one"),
+    expect={f"N={n}: statements": Doc(1 + n, LAZY) for n in (1, 10, 100)},
+)
+def n_plus_one(ctx: Context) -> Observed:
+    """One SELECT for the N users, then one SELECT per user the first time the
+    loop touches user.posts: 1 + N statements."""
+    seed(ctx, 100)
+    observed: Observed = {}
+    session = ctx.session()
+    for n in (1, 10, 100):
+        session.expunge_all()
+        with ctx.counting() as statements:
+            users = session.scalars(select(User).order_by(User.id).limit(n)).all()
+            posts = sum(len(user.posts) for user in users)
+        observed[f"N={n}: statements"] = len(statements)
+        observed[f"N={n}: posts loaded"] = posts
+    return observed
+
+
+@scenario(
+    "Every loading strategy on the one-to-many user.posts",
+    tags=("loading",),
+    expect={
+        **COLLECTION_COUNTS,
+        "lazy (select): what the loop saw (N=10)": Doc("20 loaded", LAZY),
+        "joined: what the loop saw (N=10)": Doc("20 loaded", JOINED),
+        "selectin: what the loop saw (N=10)": Doc("20 loaded", SELECTIN),
+        "raise: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
+        "raise_on_sql: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
+        "noload: what the loop saw (N=10)": Doc("0 loaded", NOLOAD),
+    },
+)
+def strategies_one_to_many(ctx: Context) -> Observed:
+    """Load N users with the strategy as a loader option, then touch every
+    user.posts (two posts each). raise and raise_on_sql refuse the access;
+    noload leaves the collections empty without a query."""
+    return _strategy_table(ctx, User, User.posts, lambda user: len(user.posts))
+
+
+@scenario(
+    "Every loading strategy from the many side, post.user, where the parents repeat",
+    tags=("loading",),
+    expect={
+        **_expected_counts(
+            **{
+                "lazy (select)": ONE_PLUS_N,
+                "joined": (lambda n: 1, JOINED),
+                "selectin": (lambda n: 2, SELECTIN),
+                "raise": (lambda n: 1, RAISE),
+            }
+        ),
+        "raise_on_sql: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
+    },
+)
+def strategies_many_to_one(ctx: Context) -> Observed:
+    """Load the 2N posts of N users and touch post.user. A lazy many-to-one load
+    looks in the identity map first, so each user is fetched once: 1 + N, not
+    1 + 2N. raise_on_sql refuses only what would need SQL."""
+    return _strategy_table(ctx, Post, Post.user, lambda post: 1 if post.user else 0)
+
+
+@scenario(
+    "Every loading strategy on the one-to-one user.profile",
+    tags=("loading",),
+    expect=COLLECTION_COUNTS,
+)
+def strategies_one_to_one(ctx: Context) -> Observed:
+    """A scalar relationship loads like a collection: the same statement counts."""
+    return _strategy_table(ctx, User, User.profile, lambda user: 1 if user.profile else 0)
+
+
+class Fixed(DeclarativeBase):
+    """The same users and posts tables, mapped with write_only and dynamic collections."""
+
+
+class PostRow(Fixed):
+    __table__ = Post.__table__
+
+
+class WriteOnlyUser(Fixed):
+    __table__ = User.__table__
+    posts: WriteOnlyMapped[PostRow] = relationship(PostRow, viewonly=True)
+
+
+class DynamicUser(Fixed):
+    __table__ = User.__table__
+    posts: DynamicMapped[PostRow] = relationship(PostRow, viewonly=True)
+
+
+@scenario(
+    "write_only and dynamic collections: user.posts is a query, not a list",
+    tags=("loading",),
+    expect={
+        "write_only: iterating user.posts": Doc("raises TypeError", LARGE_COLLECTIONS),
+        "write_only: statements, N=10, reading each with session.scalars(user.posts.select())": Doc(
+            11, LARGE_COLLECTIONS
+        ),
+        "dynamic: statements, N=10, iterating each user.posts": Doc(11, DYNAMIC),
+    },
+)
+def write_only_and_dynamic(ctx: Context) -> Observed:
+    """lazy="write_only" never loads the collection; its select() is run by hand,
+    one query per parent. lazy="dynamic" (legacy) returns a Query that runs on
+    iteration, also one per parent."""
+    seed(ctx, 10)
+    observed: Observed = {}
+    session = ctx.session()
+    users = session.scalars(select(WriteOnlyUser).order_by(User.__table__.c.id)).all()
+    try:
+        list(users[0].posts)
+        observed["write_only: iterating user.posts"] = "iterates"
+    except TypeError as error:
+        observed["write_only: iterating user.posts"] = _error(error)
+    session.expunge_all()
+    with ctx.counting() as statements:
+        users = session.scalars(select(WriteOnlyUser).order_by(User.__table__.c.id)).all()
+        loaded = sum(len(session.scalars(user.posts.select()).all()) for user in users)
+    key = "write_only: statements, N=10, reading each with session.scalars(user.posts.select())"
+    observed[key] = len(statements)
+    observed["write_only: posts read"] = loaded
+    with ctx.counting() as statements:
+        dynamic = session.scalars(select(DynamicUser).order_by(User.__table__.c.id)).all()
+        loaded = sum(len(list(user.posts)) for user in dynamic)
+    observed["dynamic: statements, N=10, iterating each user.posts"] = len(statements)
+    observed["dynamic: posts read"] = loaded
+    return observed
+
+
+@scenario(
+    "selectin splits its IN list: statements as N crosses 500",
+    tags=("loading",),
+    expect={
+        "N=500: statements": Doc(2, SELECTIN),
+        "N=501: statements": Doc(3, SELECTIN),
+        "N=1000: statements": Doc(3, SELECTIN),
+        "N=1001: statements": Doc(4, SELECTIN),
+    },
+)
+def selectin_chunks(ctx: Context) -> Observed:
+    """selectinload puts at most 500 parent keys in one IN (...) list, so a
+    501st parent costs a third statement."""
+    seed(ctx, 1001, posts_each=1)
+    observed: Observed = {}
+    session = ctx.session()
+    for n in (500, 501, 1000, 1001):
+        session.expunge_all()
+        with ctx.counting() as statements:
+            users = session.scalars(
+                select(User).order_by(User.id).limit(n).options(selectinload(User.posts))
+            ).all()
+            posts = sum(len(user.posts) for user in users)
+        observed[f"N={n}: statements"] = len(statements)
+        observed[f"N={n}: posts loaded"] = posts
+    return observed
+
+
+@scenario(
+    "joinedload on a collection with LIMIT, and the .unique() that 2.x requires",
+    tags=("loading",),
+    expect={
+        "statements": Doc(1, JOINED),
+        "LIMIT applied inside a subquery": Doc(True, JOINED),
+        "users loaded with LIMIT 3": Doc(3, JOINED),
+        "posts loaded": Doc(6, JOINED),
+        "without .unique()": Doc("raises InvalidRequestError", JOINED_UNIQUE),
+    },
+)
+def joined_with_limit(ctx: Context) -> Observed:
+    """A JOIN multiplies the parent rows, so LIMIT 3 on the join would cut
+    collections short: SQLAlchemy limits the parents in a subquery and joins
+    to that. The joined rows repeat each parent, which is why a 2.x result
+    with a joined collection must be made unique()."""
+    seed(ctx, 10)
+    session = ctx.session()
+    query = select(User).order_by(User.id).limit(3).options(joinedload(User.posts))
+    with ctx.counting() as statements:
+        users = session.scalars(query).unique().all()
+        posts = sum(len(user.posts) for user in users)
+    sql = statements[0].sql if statements else ""
+    session.expunge_all()
+    try:
+        session.scalars(query).all()
+        without_unique = "works"
+    except exc.InvalidRequestError as error:
+        without_unique = _error(error)
+    return {
+        "statements": len(statements),
+        "LIMIT applied inside a subquery": bool(re.search(r"FROM \(SELECT .* LIMIT", sql, re.S)),
+        "users loaded with LIMIT 3": len(users),
+        "posts loaded": posts,
+        "without .unique()": without_unique,
+    }
