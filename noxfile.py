@@ -1,11 +1,12 @@
 """Sessions of the SQLAlchemy behaviour matrix.
 
-    nox                                        # the matrix on every backend, then the report
+    nox                                        # every scenario on every backend, then the report
     nox -s "matrix(backend='postgresql')"      # one backend
     nox -t postgresql                          # the same, by tag
     nox -s "matrix(backend='sqlite')" -- -k one_to_one   # pytest arguments after --
+    nox -s curves                              # the loading cost curves (about 1 min per backend)
     nox -s tests                               # the project's own tests
-    nox -s lint                                # ruff and mypy
+    nox -s lint                                # ruff, mypy, the CI files' schemas
 
 Where each backend is found (first match wins): ``MATRIX_<BACKEND>_URL``,
 else a testcontainers container of ``MATRIX_<BACKEND>_IMAGE`` (or the
@@ -34,42 +35,39 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 REPORT_DIR = Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
 
 
+def _scenarios(session: nox.Session, backend: str, part: str, marks: str) -> None:
+    """Run the scenarios selected by ``marks`` on ``backend`` (results/<backend><part>.json)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", backend))
+    pytest_args = [
+        *("-p", "harness.plugin", "scenarios", f"--backend={backend}"),
+        f"--results={REPORT_DIR / 'results' / f'{backend}{part}.json'}",
+        f"--junitxml={REPORT_DIR / 'junit' / f'{backend}{part}.xml'}",
+        *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
+    ]
+    session.run("python", "-m", "pytest", *pytest_args, *session.posargs)
+
+
 @nox.session
 @nox.parametrize("backend", [nox.param(name, tags=[name]) for name in DATABASES])
 def matrix(session: nox.Session, backend: str) -> None:
-    """Run every scenario on one backend: nox -s "matrix(backend='sqlite')" [-- PYTEST ARGS]."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", backend))
-    results = REPORT_DIR / "results" / f"{backend}.json"
-    session.run(
-        "python",
-        "-m",
-        "pytest",
-        "-p",
-        "harness.plugin",
-        "scenarios",
-        f"--backend={backend}",
-        f"--results={results}",
-        f"--junitxml={REPORT_DIR / 'junit' / f'{backend}.xml'}",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "-o",
-        "addopts=",
-        *session.posargs,
-    )
+    """Every scenario but the cost curves on one backend: nox -s "matrix(backend='sqlite')"."""
+    _scenarios(session, backend, "", "not cost")
+
+
+@nox.session
+@nox.parametrize("backend", [nox.param(name, tags=[f"{name}-curves"]) for name in DATABASES])
+def curves(session: nox.Session, backend: str) -> None:
+    """The loading cost curves, then the report: nox -s curves (about a minute per backend)."""
+    _scenarios(session, backend, "-cost", "cost")
+    session.notify("report")
 
 
 @nox.session(venv_backend="none")
 def report(session: nox.Session) -> None:
-    """Merge the backends' results and write report/: nox -s report."""
-    session.run(
-        sys.executable,
-        "-m",
-        "harness.report",
-        f"--results-dir={REPORT_DIR / 'results'}",
-        f"--out={REPORT_DIR}",
-        *session.posargs,
-    )
+    """Merge the backends' results and write report/: nox -s report [-- --baseline OLD.json]."""
+    results_dir, out = REPORT_DIR / "results", REPORT_DIR
+    report_args = [f"--results-dir={results_dir}", f"--out={out}", *session.posargs]
+    session.run(sys.executable, "-m", "harness.report", *report_args)
 
 
 @nox.session
@@ -83,16 +81,12 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff, mypy (strict), the workflow and compose file against their schemas: nox -s lint."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run(
-        "check-jsonschema",
-        "--builtin-schema",
-        "vendor.github-workflows",
-        ".github/workflows/matrix.yml",
-    )
-    session.run(
-        "check-jsonschema", "--builtin-schema", "vendor.compose-spec", "docker/compose.yaml"
-    )
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "noxfile.py")
     session.run("mypy")
+    for schema, path in (
+        ("vendor.github-workflows", ".github/workflows/matrix.yml"),
+        ("vendor.compose-spec", "docker/compose.yaml"),
+    ):
+        session.run("check-jsonschema", "--builtin-schema", schema, path)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 _PARAMS_SHOWN = 300  # characters of bound parameters kept per statement
+KEPT = 200  # statements kept per scenario for the report; the rest are only counted
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,21 @@ class Statement:
 
 
 class Recorder:
-    """Listens on an engine and keeps the statements issued while it is recording."""
+    """Listens on engines and keeps the statements issued while it is recording.
+
+    The first ``KEPT`` statements of a scenario are kept for the report and
+    the rest only counted (``omitted``); a ``counting`` block sees every one.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.statements: list[Statement] = []
+        self.omitted = 0
+        self._watchers: list[list[Statement]] = []
         self._on = False
+        self.attach(engine)
+
+    def attach(self, engine: Engine) -> None:
+        """Record this engine's statements too (an async engine's sync_engine, say)."""
         event.listen(engine, "before_cursor_execute", self._before_cursor_execute)
 
     def _before_cursor_execute(
@@ -47,12 +58,29 @@ class Recorder:
                 params = repr(parameters)
                 if len(params) > _PARAMS_SHOWN:
                     params = params[: _PARAMS_SHOWN - 1] + "…"
-            self.statements.append(Statement(statement.strip(), params, executemany))
+            recorded = Statement(statement.strip(), params, executemany)
+            for watcher in self._watchers:
+                watcher.append(recorded)
+            if len(self.statements) < KEPT:
+                self.statements.append(recorded)
+            else:
+                self.omitted += 1
+
+    @contextmanager
+    def watching(self) -> Iterator[list[Statement]]:
+        """Every statement issued inside the block, none left out."""
+        seen: list[Statement] = []
+        self._watchers.append(seen)
+        try:
+            yield seen
+        finally:
+            self._watchers.remove(seen)
 
     @contextmanager
     def recording(self) -> Iterator[list[Statement]]:
         """Record afresh for the duration of the block (one scenario)."""
         self.statements = []
+        self.omitted = 0
         self._on = True
         try:
             yield self.statements

@@ -15,6 +15,8 @@ Layout (``schema_version`` 1)::
                                          "mismatches": [KEY], "error", "reason",
                                          "warnings": ["Category: message"],
                                          "statements": [{"sql", "params", "many"}],
+                                         "statements_omitted" (past the first 200),
+                                         "measurements": {CHART: {SERIES: {X: Y}}},
                                          "duration_s"}}}}}
 
 A matrix session writes one file per backend; the report merges them.

@@ -146,6 +146,8 @@ class BackendRun:
             "reason": None,
             "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
             "statements": [statement.as_json() for statement in statements],
+            "statements_omitted": recorder.omitted,
+            "measurements": ctx.measurements,
             "duration_s": round(duration, 6),
         }
 
@@ -204,5 +206,7 @@ def _not_run(reason: str) -> dict[str, Any]:
         "reason": reason,
         "warnings": [],
         "statements": [],
+        "statements_omitted": 0,
+        "measurements": {},
         "duration_s": 0.0,
     }

@@ -75,6 +75,8 @@ class Context:
         self._recorder = recorder
         self._sessions: list[Session] = []
         self._metadatas: list[MetaData] = []
+        #: chart -> series -> x -> y, published by the report as charts and tables
+        self.measurements: dict[str, dict[str, dict[str, float]]] = {}
 
     @property
     def dialect(self) -> str:
@@ -95,12 +97,16 @@ class Context:
     @contextmanager
     def counting(self) -> Iterator[list[Statement]]:
         """The statements issued inside the ``with`` block, counted by the engine's events."""
-        seen: list[Statement] = []
-        start = len(self._recorder.statements)
-        try:
+        with self._recorder.watching() as seen:
             yield seen
-        finally:
-            seen.extend(self._recorder.statements[start:])
+
+    def measure(self, chart: str, series: str, x: int, y: float) -> None:
+        """A measurement the report publishes (a point of ``series`` in ``chart``).
+
+        Unlike observed values, measurements (timings) vary from run to run:
+        they are never compared with expectations nor with a baseline.
+        """
+        self.measurements.setdefault(chart, {}).setdefault(series, {})[str(x)] = y
 
     def create_tables(self, metadata: MetaData) -> None:
         """Create a scenario's own tables; they are dropped when the scenario ends."""

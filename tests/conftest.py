@@ -38,7 +38,8 @@ class MatrixRun:
 def run_matrix(
     backend: str, tmp_path: Path, env: dict[str, str] | None = None, *args: str
 ) -> MatrixRun:
-    """``pytest -p harness.plugin scenarios --backend BACKEND`` in a subprocess, as nox runs it."""
+    """``pytest -p harness.plugin scenarios --backend BACKEND`` in a subprocess, as
+    ``nox -s matrix`` runs it (the cost curves left out)."""
     results_path = tmp_path / f"{backend}.json"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     environ.update(NO_DOCKER)
@@ -53,6 +54,8 @@ def run_matrix(
             "scenarios",
             f"--backend={backend}",
             f"--results={results_path}",
+            "-m",
+            "not cost",
             "-p",
             "no:cacheprovider",
             "-q",

@@ -253,3 +253,39 @@ def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
     assert "sqlite (sa20)<br><sub>" in md and "SQLAlchemy 2.0.36</sub>" in md
     orphan = combined["scenarios"]["one_to_many.orphan_post"]["cells"]
     assert set(orphan) == {"sqlite (sa20)", "sqlite (now)"}
+
+
+def _measures(ctx: Context) -> dict[str, Any]:
+    for n in (10, 100, 1000):
+        with ctx.counting() as statements, ctx.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT {n}")
+        ctx.measure("seconds for N", "one select", n, n / 1000)
+    return {"statements per step": len(statements)}
+
+
+def test_measurements_are_published_as_a_chart_and_a_table_but_never_compared() -> None:
+    measured = Scenario(
+        id="tests.measured",
+        title="a measured scenario",
+        func=_measures,
+        topic="tests",
+        tags=(),
+        expect={},
+        backends=None,
+        doc="",
+    )
+    run = BackendRun(BACKENDS["sqlite"])
+    run.start()
+    try:
+        cell = run.run(measured)
+    finally:
+        run.finish()
+
+    assert cell["observed"] == {"statements per step": 1}
+    assert cell["measurements"] == {
+        "seconds for N": {"one select": {"10": 0.01, "100": 0.1, "1000": 1.0}}
+    }
+    document = run.as_results()
+    page = html.render(document)
+    assert "<svg" in page and "<figcaption>seconds for N</figcaption>" in page
+    assert "| one select | 10 ms | 100 ms | 1 s |" in markdown.render(document)

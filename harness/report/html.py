@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from harness.report import recommend
+from harness.report import chart, recommend
 from harness.report.diff import Diff
 from harness.report.view import Cell, ScenarioView, backend_order, tally, topics, versions
 from harness.results import Results
@@ -23,6 +23,8 @@ td.error{background:#fff4d6} td.not-run{color:#6e7781;font-style:italic}
 code,pre{font:12px/1.4 ui-monospace,monospace} pre{white-space:pre-wrap;margin:.3rem 0;
 background:#f6f8fa;padding:.4rem;max-height:30rem;overflow:auto}
 a.v{color:inherit;text-decoration:none;border-bottom:1px dotted #57606a}
+figure.chart{display:inline-block;margin:.5rem 1rem .5rem 0;border:1px solid #d0d7de;padding:.3rem}
+figcaption{font-size:12px;color:#57606a;max-width:520px}
 details>summary{cursor:pointer;color:#0969da} .doc{color:#57606a} .note{color:#9a6700}
 """
 
@@ -127,5 +129,12 @@ def render(results: Results, changes: Diff | None = None) -> str:
                     + "".join(_cell(row.cells[name], anchors[name]) for name in order) + "</tr>"
                 )
         out.append("</table>")
+        for scenario in topic.scenarios:
+            for backend, charts in scenario.measurements.items():
+                out += [
+                    f'<figure class="chart">{chart.svg(backend, series)}'
+                    f"<figcaption>{escape(title)}</figcaption></figure>"
+                    for title, series in charts.items()
+                ]
     out.append(f"<script>{SCRIPT}</script></body></html>")
     return "\n".join(out) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report import recommend
+from harness.report import chart, recommend
 from harness.report.diff import Diff
 from harness.report.view import Cell, ScenarioView, backend_order, tally, topics, versions
 from harness.results import Results
@@ -81,6 +81,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
                     f"| {_escape(row.key)} | {documented} | "
                     + " | ".join(_cell(row.cells[name]) for name in order) + " |"
                 )
+        for scenario in topic.scenarios:
+            lines += _measurements(scenario)
         lines += ["", f"### SQL behind the cells: {topic.name.replace('_', ' ')}", ""]
         for scenario in topic.scenarios:
             lines += _sql_sections(scenario, order)
@@ -94,6 +96,18 @@ def _changes(changes: Diff | None) -> list[str]:
     verdict = "behaviour changed" if changes.behaviour_changed else "no behaviour changed"
     return ["## Changes since the baseline", "", f"{len(lines)} change(s): {verdict}.", "",
             *(f"- {_escape(line)}" for line in lines), ""]
+
+
+def _measurements(scenario: ScenarioView) -> list[str]:
+    lines: list[str] = []
+    for backend, charts in scenario.measurements.items():
+        for title, series in charts.items():
+            xs, rows = chart.table_rows(series)
+            lines += ["", f"**{backend}: {title}**", ""]
+            lines.append("| N | " + " | ".join(f"{int(x):,}" for x in xs) + " |")
+            lines.append("|---|" + "---|" * len(xs))
+            lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows]
+    return lines
 
 
 def _tally(results: Results, name: str) -> str:

@@ -37,6 +37,7 @@ class ScenarioView:
     statements: dict[str, list[dict[str, Any]]]
     notes: dict[str, list[str]]  # per backend: error, reason, warnings
     durations: dict[str, float]
+    measurements: dict[str, dict[str, dict[str, dict[str, float]]]]  # backend -> chart -> series
 
 
 @dataclass
@@ -99,6 +100,9 @@ def topics(results: Results) -> list[TopicView]:
             statements={name: cells.get(name, {}).get("statements", []) for name in order},
             notes={name: _notes(cells.get(name, {})) for name in order},
             durations={name: cells.get(name, {}).get("duration_s", 0.0) for name in order},
+            measurements={
+                name: cells[name]["measurements"] for name in order if cells.get(name, {}).get("measurements")
+            },
         )
         topic = entry.get("topic") or scenario_id.split(".", 1)[0]
         grouped.setdefault(topic, TopicView(topic)).scenarios.append(view)
@@ -131,6 +135,8 @@ def _row(key: str, cells: dict[str, Any], order: list[str]) -> Row:
 
 def _notes(cell: dict[str, Any]) -> list[str]:
     notes = []
+    if cell.get("statements_omitted"):
+        notes.append(f"{cell['statements_omitted']} more statements were counted but not kept")
     if cell.get("error"):
         notes.append(f"error: {cell['error']}")
     if cell.get("reason"):

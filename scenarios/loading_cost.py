@@ -1,0 +1,65 @@
+"""What each loading strategy costs as N grows: the one deliberately long measurement.
+
+N users (two posts each) are loaded with each strategy and every
+user.posts is touched; the time is the median of repeated runs, the
+statement count is observed (and compared with the documentation). Tagged
+``cost``: ``nox -s curves`` runs it, apart from the quick matrix.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, immediateload, joinedload, lazyload, selectinload, subqueryload
+
+from harness.scenario import Context, Doc, Observed, scenario
+from models.user import User
+from scenarios.loading import IMMEDIATE, JOINED, LAZY, SELECTIN, SUBQUERY, seed
+
+STEPS = (10, 100, 1_000, 10_000)
+REPEATS = 3
+SLOW = 1.0  # seconds: a step whose first run takes longer is run once
+CHART = "seconds to load N users and touch user.posts (median of 3 runs; 1 run past 1 s)"
+STRATEGIES: dict[str, tuple[Any, Any, str]] = {
+    # name: (loader option, statements for N, documentation)
+    "lazy (select)": (lazyload, lambda n: 1 + n, LAZY),
+    "immediate": (immediateload, lambda n: 1 + n, IMMEDIATE),
+    "joined": (joinedload, lambda n: 1, JOINED),
+    "subquery": (subqueryload, lambda n: 2, SUBQUERY),
+    "selectin": (selectinload, lambda n: 1 + -(-n // 500), SELECTIN),  # 500 keys per IN
+}
+
+
+@scenario(
+    "The cost of each loading strategy as N grows (10 to 10,000 users)",
+    tags=("loading", "cost"),
+    expect={
+        f"{name}, N={n}: statements": Doc(count(n), source)
+        for name, (_, count, source) in STRATEGIES.items()
+        for n in STEPS
+    },
+)
+def loading_cost(ctx: Context) -> Observed:
+    """Each strategy loads the first N users and touches every user.posts in a
+    fresh session, three times per N (once when the first run takes over a
+    second, as the 1 + N strategies do at N = 10,000); the report charts the
+    median time."""
+    seed(ctx, max(STEPS))
+    observed: Observed = {}
+    for name, (option, _, _) in STRATEGIES.items():
+        for n in STEPS:
+            query = select(User).order_by(User.id).limit(n).options(option(User.posts))
+            timings: list[float] = []
+            while len(timings) < REPEATS and (not timings or timings[0] < SLOW):
+                with Session(ctx.engine) as session, ctx.counting() as statements:
+                    start = time.perf_counter()
+                    users = session.scalars(query).unique().all()
+                    posts = sum(len(user.posts) for user in users)
+                    timings.append(time.perf_counter() - start)
+            observed[f"{name}, N={n}: statements"] = len(statements)
+            observed[f"{name}, N={n}: posts loaded"] = posts
+            ctx.measure(CHART, name, n, round(statistics.median(timings), 6))
+    return observed
