@@ -108,7 +108,7 @@ class BackendRun:
     def _observe(
         self, scenario: Scenario, namespace: Namespace, recorder: Recorder
     ) -> dict[str, Any]:
-        ctx = Context(self.backend.name, namespace.engine, recorder)
+        ctx = Context(self.backend.name, namespace.engine, recorder, namespace.make_async_engine)
         error: str | None = None
         observed: dict[str, Any] = {}
         start = time.perf_counter()

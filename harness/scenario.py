@@ -18,17 +18,21 @@ registers its scenarios; the pytest plugin collects them from there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Engine, MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from harness.recording import Recorder, Statement
 
 #: A plain JSON value (checked with json.dumps when a scenario returns it).
+_T = TypeVar("_T")
+
 JSON: TypeAlias = Any
 #: What a scenario returns: a readable key per behaviour, and the value it observed.
 Observed: TypeAlias = dict[str, JSON]
@@ -69,10 +73,17 @@ class Context:
     including tables created with ``create_tables``.
     """
 
-    def __init__(self, backend: str, engine: Engine, recorder: Recorder) -> None:
+    def __init__(
+        self,
+        backend: str,
+        engine: Engine,
+        recorder: Recorder,
+        make_async_engine: Callable[[], AsyncEngine] | None = None,
+    ) -> None:
         self.backend = backend
         self.engine = engine
         self._recorder = recorder
+        self._make_async_engine = make_async_engine
         self._sessions: list[Session] = []
         self._metadatas: list[MetaData] = []
         #: chart -> series -> x -> y, published by the report as charts and tables
@@ -87,6 +98,24 @@ class Context:
     def statements(self) -> list[Statement]:
         """The SQL statements this scenario has caused so far."""
         return list(self._recorder.statements)
+
+    def run_async(self, main: Callable[[AsyncEngine], Awaitable[_T]]) -> _T:
+        """Run ``main`` in one event loop with an async engine on the same namespace
+        (asyncpg, aiomysql, aiosqlite), recorded like the sync one and disposed
+        in that loop before it closes."""
+        if self._make_async_engine is None:
+            raise RuntimeError(f"{self.backend} has no async engine here")
+        make_async_engine = self._make_async_engine
+
+        async def in_one_loop() -> _T:
+            engine = make_async_engine()
+            self._recorder.attach(engine.sync_engine)
+            try:
+                return await main(engine)
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(in_one_loop())
 
     def session(self, **kwargs: Any) -> Session:
         """A new ORM session on the backend (closed by the harness afterwards)."""

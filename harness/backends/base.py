@@ -7,13 +7,16 @@ import importlib.metadata
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import Engine, create_engine, exc
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from harness import redact
 from harness.errors import MatrixError, one_line
+
+_E = TypeVar("_E", Engine, AsyncEngine)
 
 
 @dataclass
@@ -27,12 +30,14 @@ class Target:
 
 @dataclass
 class Namespace:
-    """The run's own schema, database or file, and an engine confined to it."""
+    """The run's own schema, database or file, and engines confined to it."""
 
     name: str
     engine: Engine
     server_version: str
     drop: Callable[[], None]
+    #: An async engine on the same namespace, through the backend's async driver.
+    make_async_engine: Callable[[], AsyncEngine]
 
 
 class Backend(abc.ABC):
@@ -87,10 +92,21 @@ class Backend(abc.ABC):
             )
         return url.set(drivername=f"{self.dialects[0]}+{driver or self.default_driver}")
 
+    #: The asyncio driver used by ``make_async_engine`` (SQLAlchemy's name for it).
+    async_driver: ClassVar[str]
+
     def make_engine(self, url: URL, found_by: str, **kwargs: Any) -> Engine:
         """``create_engine`` with a missing or unknown driver turned into one line."""
+        return self._create(create_engine, url, found_by, **kwargs)
+
+    def make_async_engine(self, url: URL, found_by: str, **kwargs: Any) -> AsyncEngine:
+        """The same, for ``create_async_engine`` and the backend's asyncio driver."""
+        async_url = url.set(drivername=f"{url.get_backend_name()}+{self.async_driver}")
+        return self._create(create_async_engine, async_url, found_by, **kwargs)
+
+    def _create(self, factory: Callable[..., _E], url: URL, found_by: str, **kwargs: Any) -> _E:
         try:
-            return create_engine(url, **kwargs)
+            return factory(url, **kwargs)
         except exc.NoSuchModuleError:
             raise MatrixError(
                 f"{found_by}: SQLAlchemy has no driver {url.drivername!r}; "

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from harness.backends.base import Namespace, Target
@@ -18,6 +19,7 @@ class MySQL(ServerBackend):
     name = "mysql"
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
     default_driver = "pymysql"
+    async_driver = "aiomysql"
     driver_distribution = "pymysql"
     default_image = "mysql:8.4"
 
@@ -74,7 +76,13 @@ class MySQL(ServerBackend):
                 conn.exec_driver_sql(f"DROP DATABASE `{name}`")
             admin.dispose()
 
-        return Namespace(name, engine, server_version=version, drop=drop)
+        def make_async_engine() -> AsyncEngine:
+            url = target.url.set(database=name)
+            return self.make_async_engine(url, target.found_by, connect_args=timeout)
+
+        return Namespace(
+            name, engine, server_version=version, drop=drop, make_async_engine=make_async_engine
+        )
 
 
 BACKEND = MySQL()

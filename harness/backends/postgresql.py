@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import exc
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from harness.backends.base import Namespace, Target
@@ -17,6 +18,7 @@ class PostgreSQL(ServerBackend):
     name = "postgresql"
     dialects: ClassVar[tuple[str, ...]] = ("postgresql",)
     default_driver = "psycopg"
+    async_driver = "asyncpg"
     driver_distribution = "psycopg"
     default_image = "postgres:17"
 
@@ -66,7 +68,13 @@ class PostgreSQL(ServerBackend):
                 conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
             admin.dispose()
 
-        return Namespace(name, engine, server_version=version, drop=drop)
+        def make_async_engine() -> AsyncEngine:
+            settings = {"server_settings": {"search_path": name}, "timeout": self.connect_timeout}
+            return self.make_async_engine(target.url, target.found_by, connect_args=settings)
+
+        return Namespace(
+            name, engine, server_version=version, drop=drop, make_async_engine=make_async_engine
+        )
 
 
 BACKEND = PostgreSQL()

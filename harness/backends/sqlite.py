@@ -20,6 +20,7 @@ class SQLite(Backend):
     name = "sqlite"
     dialects: ClassVar[tuple[str, ...]] = ("sqlite",)
     default_driver = "pysqlite"
+    async_driver = "aiosqlite"
     driver_distribution = "python"  # sqlite3 ships with Python
 
     def locate_without_url(self, environ: Mapping[str, str]) -> Target:
@@ -38,7 +39,13 @@ class SQLite(Backend):
             engine.dispose()
             shutil.rmtree(folder, ignore_errors=True)
 
-        return Namespace(name, engine, server_version=sqlite3.sqlite_version, drop=drop)
+        return Namespace(
+            name,
+            engine,
+            server_version=sqlite3.sqlite_version,
+            drop=drop,
+            make_async_engine=lambda: self.make_async_engine(url, target.found_by),
+        )
 
     def driver_version(self, engine: Engine) -> str:
         return f"sqlite3 (Python {platform.python_version()})"
