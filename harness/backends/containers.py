@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+import os
+import socket
+from typing import TYPE_CHECKING, Any
 
 from harness import redact
 from harness.backends.base import Target
-from harness.errors import MatrixError, one_line
+from harness.errors import BackendNotRun, MatrixError, one_line
 
 if TYPE_CHECKING:
     from harness.backends.server import ServerBackend
@@ -34,8 +36,51 @@ def docker_unavailable() -> str | None:
     return None
 
 
+def _present(client: Any, image: str) -> bool:
+    """The image is here, or could be pulled now."""
+    from docker.errors import (  # type: ignore[import-not-found,unused-ignore]
+        DockerException,
+        ImageNotFound,
+    )
+
+    try:
+        client.images.get(image)
+        return True
+    except ImageNotFound:
+        pass
+    try:
+        client.images.pull(image)
+    except DockerException:
+        return False
+    return True
+
+
+def prepare(backend: ServerBackend, image: str) -> None:
+    """The image is here or pulled now, else the backend is not run (one line).
+
+    testcontainers' reaper (Ryuk) pulls an image of its own; where that cannot
+    be had, it is switched off: every container is stopped here anyway.
+    """
+    from docker import DockerClient  # type: ignore[attr-defined,unused-ignore]
+    from testcontainers.core.config import testcontainers_config as config
+
+    client = DockerClient.from_env(timeout=300)
+    try:
+        if not config.ryuk_disabled and not _present(client, config.ryuk_image):
+            config.ryuk_disabled = True
+        if not _present(client, image):
+            raise BackendNotRun(
+                f"image {image!r} is not present locally and could not be pulled",
+                f"build it (nox -s images) and set {backend.image_variable}, "
+                f"or set {backend.url_variable}",
+            )
+    finally:
+        client.close()
+
+
 def start(backend: ServerBackend, image: str) -> Target:
     """Start ``image`` for ``backend``; the returned target's ``stop`` removes it."""
+    prepare(backend, image)
     container = backend.container(image)
     try:
         container.start()
@@ -54,6 +99,25 @@ def start(backend: ServerBackend, image: str) -> Target:
         raise
     redact.register_url(url)
     return Target(url, found_by=f"testcontainers ({image})", stop=lambda: _stop_quietly(container))
+
+
+#: Settings with which the user tells testcontainers how to reach containers.
+HOST_SETTINGS = ("TC_HOST", "TESTCONTAINERS_HOST_OVERRIDE", "TESTCONTAINERS_CONNECTION_MODE")
+
+
+def address(container: Any, port: int) -> tuple[str, int]:
+    """Where to reach a started container's ``port``.
+
+    When the Docker engine runs on this machine (it reports this host's name)
+    and nothing tells testcontainers otherwise, that is 127.0.0.1 and the
+    published port: inside a container of its own (a /.dockerenv file),
+    testcontainers would answer with the bridge's gateway address instead.
+    """
+    client = container.get_docker_client()
+    local = client.client.info().get("Name") == socket.gethostname()
+    if local and not any(os.environ.get(name) for name in HOST_SETTINGS):
+        return "127.0.0.1", int(client.port(container.get_wrapped_container().id, port))
+    return container.get_container_host_ip(), int(container.get_exposed_port(port))
 
 
 def _log_tail(container: object) -> str:

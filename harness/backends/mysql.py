@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from harness.backends import containers
 from harness.backends.base import Namespace, Target
 from harness.backends.server import ServerBackend
 from harness.errors import MatrixError
@@ -33,12 +34,13 @@ class MySQL(ServerBackend):
         return MySqlContainer(image, username="root", password=password, dbname="matrix")
 
     def container_url(self, container: Any) -> URL:
+        host, port = containers.address(container, 3306)
         return URL.create(
             f"{self.dialects[0]}+{self.default_driver}",
             username=container.username,
             password=container.password,
-            host=container.get_container_host_ip(),
-            port=int(container.get_exposed_port(3306)),
+            host=host,
+            port=port,
             database=container.dbname,
         )
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from harness.backends import containers
 from harness.backends.base import Namespace, Target
 from harness.backends.server import ServerBackend
 
@@ -33,12 +34,13 @@ class PostgreSQL(ServerBackend):
         )
 
     def container_url(self, container: Any) -> URL:
+        host, port = containers.address(container, 5432)
         return URL.create(
             f"postgresql+{self.default_driver}",
             username=container.username,
             password=container.password,
-            host=container.get_container_host_ip(),
-            port=int(container.get_exposed_port(5432)),
+            host=host,
+            port=port,
             database=container.dbname,
         )
 

@@ -1,0 +1,59 @@
+"""The testcontainers path: a server backend started from an image, and removed.
+
+These need a Docker engine; they are skipped without one, and need the images
+``nox -s images`` builds (or the ones MATRIX_<BACKEND>_IMAGE names).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.backends.containers import docker_unavailable
+from tests.conftest import run_matrix
+
+DOCKER = {"DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")}
+pytestmark = pytest.mark.skipif(
+    docker_unavailable() is not None, reason="no Docker engine is reachable"
+)
+
+
+def _running() -> set[str]:
+    out = subprocess.run(["docker", "ps", "-q"], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_an_image_that_is_absent_and_cannot_be_pulled_is_not_run_with_one_line(
+    tmp_path: Path,
+) -> None:
+    image = "sqla-matrix/no-such-image:0"
+    run = run_matrix("postgresql", tmp_path, {**DOCKER, "MATRIX_POSTGRESQL_IMAGE": image})
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    backend = run.results["backends"]["postgresql"]
+    assert backend["status"] == "not run"
+    assert backend["reason"] == f"image '{image}' is not present locally and could not be pulled"
+    assert backend["remedy"] == (
+        "build it (nox -s images) and set MATRIX_POSTGRESQL_IMAGE, or set MATRIX_POSTGRESQL_URL"
+    )
+
+
+def test_a_backend_started_from_its_image_runs_every_scenario_and_is_removed(
+    tmp_path: Path,
+) -> None:
+    image = os.environ.get("MATRIX_MARIADB_IMAGE", "sqla-matrix/mariadb:bookworm")
+    before = _running()
+    run = run_matrix("mariadb", tmp_path, {**DOCKER, "MATRIX_MARIADB_IMAGE": image})
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    backend = run.results["backends"]["mariadb"]
+    if backend["status"] == "not run":
+        pytest.skip(backend["reason"])  # the image was never built here
+    assert backend["status"] == "ran"
+    assert backend["found_by"] == f"testcontainers ({image})"
+    cells = [s["cells"]["mariadb"]["status"] for s in run.results["scenarios"].values()]
+    assert "error" not in cells
+    assert _running() == before
