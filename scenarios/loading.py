@@ -78,6 +78,17 @@ def seed(ctx: Context, users: int, posts_each: int = 2) -> None:
         )
 
 
+def first_users(ctx: Context, session: Any, n: int, *options: _AbstractLoad) -> tuple[int, int]:
+    """Load the first ``n`` users (with ``options``) and touch every user.posts:
+    the statements that took, and the posts seen."""
+    session.expunge_all()
+    with ctx.counting() as statements:
+        query = select(User).order_by(User.id).limit(n).options(*options)
+        users = session.scalars(query).all()
+        posts = sum(len(user.posts) for user in users)
+    return len(statements), posts
+
+
 def _error(error: Exception) -> str:
     return f"raises {type(error).__name__}"
 
@@ -157,11 +168,8 @@ def n_plus_one(ctx: Context) -> Observed:
     observed: Observed = {}
     session = ctx.session()
     for n in (1, 10, 100):
-        session.expunge_all()
-        with ctx.counting() as statements:
-            users = session.scalars(select(User).order_by(User.id).limit(n)).all()
-            posts = sum(len(user.posts) for user in users)
-        observed[f"N={n}: statements"] = len(statements)
+        statements, posts = first_users(ctx, session, n)
+        observed[f"N={n}: statements"] = statements
         observed[f"N={n}: posts loaded"] = posts
     return observed
 
@@ -292,13 +300,8 @@ def selectin_chunks(ctx: Context) -> Observed:
     observed: Observed = {}
     session = ctx.session()
     for n in (500, 501, 1000, 1001):
-        session.expunge_all()
-        with ctx.counting() as statements:
-            users = session.scalars(
-                select(User).order_by(User.id).limit(n).options(selectinload(User.posts))
-            ).all()
-            posts = sum(len(user.posts) for user in users)
-        observed[f"N={n}: statements"] = len(statements)
+        statements, posts = first_users(ctx, session, n, selectinload(User.posts))
+        observed[f"N={n}: statements"] = statements
         observed[f"N={n}: posts loaded"] = posts
     return observed
 

@@ -185,6 +185,17 @@ def observe(
     return observed
 
 
+#: A row trigger fires for every updated row: every kind of UPDATE moves updated_at.
+EVERY_UPDATE = {
+    "orm": True,
+    "core": True,
+    "bulk": True,
+    "raw": True,
+    "core_no_change": True,
+    "raw_no_change": True,
+}
+
+
 def _expect(source: str, **values: Any) -> dict[str, Doc]:
     keys = {
         "orm": "ORM flush changing another column",
@@ -303,15 +314,7 @@ def _postgresql_trigger(table: str) -> tuple[list[str], list[str]]:
     "updated_at kept by a PostgreSQL trigger (server_onupdate=FetchedValue())",
     tags=("timestamps",),
     backends=("postgresql",),
-    expect=_expect(
-        PG_TRIGGERS,
-        orm=True,
-        core=True,
-        bulk=True,
-        raw=True,
-        core_no_change=True,
-        raw_no_change=True,
-    ),
+    expect=_expect(PG_TRIGGERS, **EVERY_UPDATE),
 )
 def postgresql_trigger(ctx: Context) -> Observed:
     """A BEFORE UPDATE ... FOR EACH ROW trigger sets NEW.updated_at := now() on
@@ -338,15 +341,7 @@ def _sqlite_trigger(table: str) -> tuple[list[str], list[str]]:
     "updated_at kept by a SQLite trigger (server_onupdate=FetchedValue())",
     tags=("timestamps",),
     backends=("sqlite",),
-    expect=_expect(
-        SQLITE_TRIGGERS,
-        orm=True,
-        core=True,
-        bulk=True,
-        raw=True,
-        core_no_change=True,
-        raw_no_change=True,
-    ),
+    expect=_expect(SQLITE_TRIGGERS, **EVERY_UPDATE),
 )
 def sqlite_trigger(ctx: Context) -> Observed:
     """SQLite has no ON UPDATE clause; an AFTER UPDATE trigger re-stamps the row.

@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,9 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from harness import backends
+from harness.backends import BACKENDS
+from harness.runner import BackendRun
+from harness.scenario import Context, Doc, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Docker made unreachable, so that "no URL" means "not run" whatever the machine has.
@@ -86,6 +89,32 @@ def server_url(backend: str) -> str:
             pytest.fail(f"{message}, but MATRIX_REQUIRE names {backend}")
         pytest.skip(message)
     return url
+
+
+def adhoc_scenario(
+    func: Callable[[Context], dict[str, Any]], expect: dict[str, Doc] | None = None
+) -> Scenario:
+    """A scenario defined in a test, not registered in scenarios/."""
+    name = func.__name__.strip("_")
+    return Scenario(
+        id=f"tests.{name}",
+        title=name.replace("_", " "),
+        func=func,
+        topic="tests",
+        tags=(),
+        expect=expect or {},
+        backends=None,
+    )
+
+
+def run_alone(backend: str, scenario: Scenario) -> tuple[dict[str, Any], BackendRun]:
+    """Run one scenario on ``backend``, start to finish: its cell, and the finished run."""
+    run = BackendRun(BACKENDS[backend])
+    run.start()
+    try:
+        return run.run(scenario), run
+    finally:
+        run.finish()
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 
 from harness.backends import BACKENDS
 from harness.runner import BackendRun
-from harness.scenario import Context, Scenario
-from tests.conftest import run_matrix, server_url
+from harness.scenario import Context
+from tests.conftest import adhoc_scenario, run_matrix, server_url
 
 SERVERS = ["postgresql", "mariadb"]
 
@@ -86,15 +86,7 @@ def _failing(ctx: Context) -> dict[str, object]:
     raise RuntimeError("the scenario broke half way")
 
 
-FAILING = Scenario(
-    id="tests.failing",
-    title="fails half way",
-    func=_failing,
-    topic="tests",
-    tags=(),
-    expect={},
-    backends=None,
-)
+FAILING = adhoc_scenario(_failing)
 
 
 @pytest.mark.parametrize("admin_engine", SERVERS, indirect=True)

@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 
 from harness import results
-from harness.backends import BACKENDS
 from harness.errors import MatrixError
 from harness.report import html, markdown, recommend
 from harness.report.__main__ import build
-from harness.runner import BackendRun
-from harness.scenario import Context, Doc, Scenario
-from tests.conftest import ROOT, run_matrix
+from harness.scenario import Context, Doc
+from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix
 
 
 @pytest.fixture(scope="module")
@@ -83,22 +81,8 @@ def _observes_one(ctx: Context) -> dict[str, Any]:
 
 
 def test_a_value_that_differs_from_its_documentation_is_a_marked_mismatch() -> None:
-    wrong = Scenario(
-        id="tests.wrong_documentation",
-        title="SELECT 1 documented as 2",
-        func=_observes_one,
-        topic="tests",
-        tags=(),
-        expect={"one": Doc(2, "https://example.org/says-two")},
-        backends=None,
-        doc="",
-    )
-    run = BackendRun(BACKENDS["sqlite"])
-    run.start()
-    try:
-        cell = run.run(wrong)
-    finally:
-        run.finish()
+    wrong = adhoc_scenario(_observes_one, {"one": Doc(2, "https://example.org/says-two")})
+    cell, run = run_alone("sqlite", wrong)
 
     assert cell["status"] == "mismatch"
     assert cell["observed"] == {"one": 1}
@@ -264,22 +248,7 @@ def _measures(ctx: Context) -> dict[str, Any]:
 
 
 def test_measurements_are_published_as_a_chart_and_a_table_but_never_compared() -> None:
-    measured = Scenario(
-        id="tests.measured",
-        title="a measured scenario",
-        func=_measures,
-        topic="tests",
-        tags=(),
-        expect={},
-        backends=None,
-        doc="",
-    )
-    run = BackendRun(BACKENDS["sqlite"])
-    run.start()
-    try:
-        cell = run.run(measured)
-    finally:
-        run.finish()
+    cell, run = run_alone("sqlite", adhoc_scenario(_measures))
 
     assert cell["observed"] == {"statements per step": 1}
     assert cell["measurements"] == {
