@@ -136,20 +136,18 @@ class BackendRun:
             for key, doc in expected.items()
             if error is None and observed.get(key) != doc["value"]
         ]
-        status = "error" if error else "mismatch" if mismatches else "pass"
-        return {
-            "status": status,
-            "observed": observed if error is None else {},
-            "expected": expected,
-            "mismatches": mismatches,
-            "error": error,
-            "reason": None,
-            "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
-            "statements": [statement.as_json() for statement in statements],
-            "statements_omitted": recorder.omitted,
-            "measurements": ctx.measurements,
-            "duration_s": round(duration, 6),
-        }
+        return _cell(
+            "error" if error else "mismatch" if mismatches else "pass",
+            observed=observed if error is None else {},
+            expected=expected,
+            mismatches=mismatches,
+            error=error,
+            warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+            statements=[statement.as_json() for statement in statements],
+            statements_omitted=recorder.omitted,
+            measurements=ctx.measurements,
+            duration_s=round(duration, 6),
+        )
 
     def _empty_shared_tables(self, namespace: Namespace) -> None:
         with namespace.engine.begin() as conn:
@@ -196,17 +194,23 @@ class BackendRun:
         return info
 
 
-def _not_run(reason: str) -> dict[str, Any]:
+def _cell(status: str, **fields: Any) -> dict[str, Any]:
+    """One cell of the results file: every field present, those not given empty."""
     return {
-        "status": "not run",
+        "status": status,
         "observed": {},
         "expected": {},
         "mismatches": [],
         "error": None,
-        "reason": reason,
+        "reason": None,
         "warnings": [],
         "statements": [],
         "statements_omitted": 0,
         "measurements": {},
         "duration_s": 0.0,
+        **fields,
     }
+
+
+def _not_run(reason: str) -> dict[str, Any]:
+    return _cell("not run", reason=reason)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Engine, MetaData
@@ -94,11 +94,6 @@ class Context:
         """SQLAlchemy's dialect name: sqlite, postgresql, mysql or mariadb."""
         return self.engine.dialect.name
 
-    @property
-    def statements(self) -> list[Statement]:
-        """The SQL statements this scenario has caused so far."""
-        return list(self._recorder.statements)
-
     def run_async(self, main: Callable[[AsyncEngine], Awaitable[_T]]) -> _T:
         """Run ``main`` in one event loop with an async engine on the same namespace
         (asyncpg, aiomysql, aiosqlite), recorded like the sync one and disposed
@@ -170,12 +165,8 @@ class Scenario:
         return self.backends is None or backend in self.backends
 
 
-@dataclass
-class _Registry:
-    by_module: dict[str, list[Scenario]] = field(default_factory=dict)
-
-
-_REGISTRY = _Registry()
+#: module name -> the scenarios it registered, in source order
+_REGISTRY: dict[str, list[Scenario]] = {}
 
 
 def scenario(
@@ -204,7 +195,7 @@ def scenario(
             backends=tuple(backends) if backends is not None else None,
             doc=" ".join((func.__doc__ or "").split()),
         )
-        _REGISTRY.by_module.setdefault(func.__module__, []).append(entry)
+        _REGISTRY.setdefault(func.__module__, []).append(entry)
         return func
 
     return register
@@ -212,4 +203,4 @@ def scenario(
 
 def scenarios_of(module: str) -> list[Scenario]:
     """The scenarios a module registered when it was imported, in source order."""
-    return list(_REGISTRY.by_module.get(module, []))
+    return list(_REGISTRY.get(module, []))

@@ -129,7 +129,7 @@ def _sql_sections(scenario: ScenarioView, order: list[str]) -> list[str]:
         notes = scenario.notes[name]
         lines.append(
             f"**{name}**: {len(statements)} statement(s), "
-            f"{scenario.durations[name] * 1000:.1f} ms" + ("" if statements or notes else "")
+            f"{scenario.durations[name] * 1000:.1f} ms"
         )
         lines.append("")
         for note in notes:
