@@ -1,104 +1,232 @@
 """Sessions of the SQLAlchemy behaviour matrix.
 
-    nox                                        # every scenario on every backend, then the report
-    nox -s "matrix(backend='postgresql')"      # one backend
-    nox -t postgresql                          # the same, by tag
-    nox -s "matrix(backend='sqlite')" -- -k one_to_one   # pytest arguments after --
+A cell is one column of the report: a SQLAlchemy series, a backend (at a
+server version, or at whatever its URL or image gives) and a sync driver
+with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
+``sqla20-postgresql18-psycopg2``, ``sqla21-mariadb10.11-mariadbconnector``.
+
+    nox                                        # one default cell per backend, then the report
+    nox -t axes                                # one axis at a time from the default cells
+    nox -s matrix                              # every cell (the full product of the axes)
+    nox -s "matrix(sqla20-postgresql18-psycopg2)"   # one cell
+    nox -t sqla20 / -t postgresql / -t pg8000 / -t postgresql15   # cells by tag
+    nox -t default -- -k one_to_one            # pytest arguments after --
     nox -s curves                              # the loading cost curves (about 1 min per backend)
+    nox -s report                              # rebuild the report from the last run's cells
     nox -s images                              # build the server images from Debian packages
-    nox -s containers                          # the server backends through testcontainers
     nox -s tests                               # the project's own tests
     nox -s lint                                # ruff, mypy, the CI files' schemas
 
-Where each backend is found (first match wins): ``MATRIX_<BACKEND>_URL``,
-else a testcontainers container of ``MATRIX_<BACKEND>_IMAGE`` (or the
-default image) when Docker is reachable, else it is reported as not run.
-``MATRIX_REQUIRE=sqlite,postgresql`` turns "not run" into a failure.
+Where a cell's server is found (first match wins): ``MATRIX_<BACKEND>_URL``
+(``MATRIX_POSTGRESQL_15_URL`` for a cell at version 15), else a container
+through testcontainers of ``MATRIX_<BACKEND>[_<VERSION>]_IMAGE``, the image
+``nox -s images`` built, or the official one; else the cell is not run.
+``MATRIX_REQUIRE=sqlite,postgresql,postgresql15`` turns "not run" into a failure.
+``MATRIX_SQLALCHEMY="==2.0.30"`` adds the cells ``sqlaenv-*`` on that release.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import nox
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["matrix", "report"]
+nox.options.tags = ["default"]
 
-#: The matrix's axis: one session per backend, each with its own drivers.
+# -- the axes ---------------------------------------------------------------
+
+#: Backends, in report order. Each is a module in harness/backends/ and a
+#: dependency group in pyproject.toml (what all its columns need).
 DATABASES = ["sqlite", "postgresql", "mysql", "mariadb"]
 
+#: SQLAlchemy series: the cell's token and what it installs from PyPI.
+SQLALCHEMY = {"sqla20": "~=2.0.0", "sqla21": "~=2.1.0"}
+DEFAULT_SQLALCHEMY = "sqla21"
+
+#: Sync drivers per backend, the default first, as SQLAlchemy names them. Each
+#: is a dependency group (with the asyncio driver harness/drivers.py pairs it with).
+DRIVERS = {
+    "sqlite": ["pysqlite"],
+    "postgresql": ["psycopg", "psycopg2", "pg8000"],
+    "mysql": ["pymysql", "mysqldb", "mysqlconnector"],
+    "mariadb": ["pymysql", "mysqldb", "mysqlconnector", "mariadbconnector"],
+}
+
+#: Server versions a cell may ask for. A cell without one (the default) runs on
+#: whatever MATRIX_<BACKEND>_URL or the backend's default image gives.
+SERVERS = {
+    "sqlite": [],
+    "postgresql": ["13", "14", "15", "16", "17", "18"],
+    "mysql": ["8.0", "8.4", "9.7"],
+    "mariadb": ["10.6", "10.11", "11.4", "11.8"],
+}
+
+#: Any release or specifier on request: MATRIX_SQLALCHEMY="==2.0.30" (a bare
+#: version means exactly that release) adds the cells sqlaenv-*.
+_requested = os.environ.get("MATRIX_SQLALCHEMY", "").strip()
+if _requested:
+    SQLALCHEMY["sqlaenv"] = _requested if _requested[0] in "=<>!~" else f"=={_requested}"
+
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-#: Where the report goes (results.json, report.md, report.html, per-backend files).
+#: Where the report goes (results.json, report.md, report.html, per-cell files).
 REPORT_DIR = Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
+#: One id per nox invocation, inherited by the processes of --parallel.
+INVOCATION = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
+
+
+def _fresh_results(out: Path) -> None:
+    """The first cell of an invocation clears the cells of earlier ones, so that
+    the report shows what this invocation ran (``curves`` adds to the last run)."""
+    marker = out / "results" / ".invocation"
+    if marker.exists() and marker.read_text() == INVOCATION:
+        return
+    for stale in [*(out / "results").glob("*.json"), *(out / "junit").glob("*.xml")]:
+        stale.unlink(missing_ok=True)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(INVOCATION)
+
+
+def cell_id(sqla: str, backend: str, server: str | None, driver: str) -> str:
+    return f"{sqla}-{backend}{server or ''}-{driver}"
+
+
+def _cells() -> list[nox.param]:
+    """Every cell of the product of the axes, tagged by each of its tokens,
+    ``default`` (all defaults) and ``axes`` (at most one axis off the defaults)."""
+    cells = []
+    for sqla, backend in itertools.product(SQLALCHEMY, DATABASES):
+        for server, driver in itertools.product([None, *SERVERS[backend]], DRIVERS[backend]):
+            off_default = [sqla != DEFAULT_SQLALCHEMY, server is not None]
+            off_default.append(driver != DRIVERS[backend][0])
+            tags = [sqla, backend, driver, f"{sqla}-{backend}", f"{backend}-{driver}"]
+            tags += [f"{backend}{server}"] if server else []
+            tags += ["default"] if not any(off_default) else []
+            tags += ["axes"] if sum(off_default) <= 1 else []
+            cell = cell_id(sqla, backend, server, driver)
+            cells.append(nox.param(sqla, backend, server, driver, id=cell, tags=tags))
+    return cells
+
+
+def _install(session: nox.Session, sqla: str, backend: str, driver: str) -> str | None:
+    """Install the cell's SQLAlchemy and drivers; the reason a driver could not be."""
+    try:
+        SpecifierSet(SQLALCHEMY[sqla])
+    except InvalidSpecifier:
+        session.error(
+            f"MATRIX_SQLALCHEMY={os.environ['MATRIX_SQLALCHEMY']!r} is not a release or "
+            "a version specifier; e.g. 2.0.30, ==2.1.0b1 or >=2.0.30,<2.0.40"
+        )
+    common = nox.project.dependency_groups(PYPROJECT, "matrix", backend)
+    try:
+        session.install(*common, silent=True)
+        # -U: a reused environment moves to the newest release the series allows.
+        session.install("-U", f"sqlalchemy[asyncio]{SQLALCHEMY[sqla]}", silent=True)
+    except nox.command.CommandFailed:
+        session.error(
+            f"no SQLAlchemy release matches {SQLALCHEMY[sqla]!r} on the package index "
+            f"(cell {sqla}); choose a release listed on https://pypi.org/project/SQLAlchemy/"
+        )
+    try:
+        session.install(*nox.project.dependency_groups(PYPROJECT, driver), silent=True)
+    except nox.command.CommandFailed:
+        needs = " (it compiles against the client headers: Debian's libmariadb-dev)"
+        return (
+            f"the {driver} driver could not be installed here"
+            f"{needs if driver in ('mysqldb', 'mariadbconnector') else ''}; "
+            f"see this cell's nox log"
+        )
+    return None
 
 
 def _scenarios(
-    session: nox.Session, backend: str, part: str, marks: str, out: Path = REPORT_DIR
+    session: nox.Session,
+    cell: str,
+    backend: str,
+    server: str | None,
+    driver: str,
+    marks: str,
+    not_run: str | None = None,
+    part: str = "",
 ) -> None:
-    """Run the scenarios selected by ``marks`` on ``backend`` (out/results/<backend><part>.json)."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", backend))
+    """Run the scenarios selected by ``marks`` in one cell (report/results/<cell><part>.json)."""
+    out = REPORT_DIR
     pytest_args = [
-        *("-p", "harness.plugin", "scenarios", f"--backend={backend}"),
-        f"--results={out / 'results' / f'{backend}{part}.json'}",
-        f"--junitxml={out / 'junit' / f'{backend}{part}.xml'}",
+        *("-p", "harness.plugin", "scenarios", f"--backend={backend}", f"--driver={driver}"),
+        *([f"--server={server}"] if server else []),
+        f"--column={cell}",
+        f"--results={out / 'results' / f'{cell}{part}.json'}",
+        f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
+        *([f"--not-run={not_run}"] if not_run else []),
         *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
     ]
     session.run("python", "-m", "pytest", *pytest_args, *session.posargs)
 
 
+def _then_report(session: nox.Session) -> None:
+    """Queue the report after the cells (with --parallel, run ``nox -s report`` after)."""
+    # nox's --parallel runs each session alone (--no-dependencies) and refuses notify().
+    with contextlib.suppress(ValueError):
+        session.notify("report", posargs=[])
+
+
 @nox.session
-@nox.parametrize("backend", [nox.param(name, tags=[name]) for name in DATABASES])
-def matrix(session: nox.Session, backend: str) -> None:
-    """Every scenario but the cost curves on one backend: nox -s "matrix(backend='sqlite')"."""
-    _scenarios(session, backend, "", "not cost")
+@nox.parametrize(("sqla", "backend", "server", "driver"), _cells())
+def matrix(session: nox.Session, sqla: str, backend: str, server: str | None, driver: str) -> None:
+    """Every scenario but the cost curves in one cell: nox -s "matrix(CELL)", nox -t TAG."""
+    not_run = _install(session, sqla, backend, driver)
+    _fresh_results(REPORT_DIR)
+    cell = cell_id(sqla, backend, server, driver)
+    _scenarios(session, cell, backend, server, driver, "not cost", not_run=not_run)
+    _then_report(session)
 
 
 @nox.session
 @nox.parametrize("backend", [nox.param(name, tags=[f"{name}-curves"]) for name in DATABASES])
 def curves(session: nox.Session, backend: str) -> None:
-    """The loading cost curves, then the report: nox -s curves (about a minute per backend)."""
-    _scenarios(session, backend, "-cost", "cost")
-    session.notify("report")
+    """The loading cost curves in each backend's default cell, then the report:
+    nox -s curves (about a minute per backend)."""
+    driver = DRIVERS[backend][0]
+    not_run = _install(session, DEFAULT_SQLALCHEMY, backend, driver)
+    cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
+    _scenarios(session, cell, backend, None, driver, "cost", not_run=not_run, part="-curves")
+    _then_report(session)
 
 
-#: The images ``nox -s images`` builds, used by ``containers`` unless MATRIX_<BACKEND>_IMAGE says.
-LOCAL_IMAGES = {
-    "postgresql": "sqla-matrix/postgresql:bookworm",
-    "mysql": "sqla-matrix/mysql:sid",
-    "mariadb": "sqla-matrix/mariadb:bookworm",
-}
-CONTAINERS_DIR = REPORT_DIR / "containers"
+@nox.session
+def bisect(session: nox.Session) -> None:
+    """The first SQLAlchemy release whose observed value differs:
+    nox -s bisect -- onupdate.onupdate_sql_function "KEY" --from 2.0.30 --to 2.1.9 [--backend B]."""
+    backend = "sqlite"
+    if "--backend" in session.posargs[:-1]:
+        backend = session.posargs[session.posargs.index("--backend") + 1]
+    if backend not in DATABASES:
+        session.error(f"unknown backend {backend!r}: choose one of {', '.join(DATABASES)}")
+    drivers = [d for d in DRIVERS[backend] if d in session.posargs] or DRIVERS[backend][:1]
+    session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", backend, drivers[0]))
+    session.run("python", "-m", "harness.bisect", *session.posargs)
 
 
 @nox.session(venv_backend="none")
 def images(session: nox.Session) -> None:
-    """Build the server images from Debian packages (needs Docker): nox -s images [-- NAME...]."""
+    """Build the server images from Debian packages (needs Docker):
+    nox -s images [-- postgresql:17 mariadb ...]."""
     session.run("bash", "docker/build-images.sh", *session.posargs, external=True)
-
-
-@nox.session
-@nox.parametrize("backend", [nox.param(name, tags=["containers"]) for name in LOCAL_IMAGES])
-def containers(session: nox.Session, backend: str) -> None:
-    """A server backend through testcontainers (its URL variable ignored), then the
-    report in report/containers/: nox -s containers."""
-    image_variable = f"MATRIX_{backend.upper()}_IMAGE"
-    session.env[f"MATRIX_{backend.upper()}_URL"] = ""
-    session.env[image_variable] = os.environ.get(image_variable) or LOCAL_IMAGES[backend]
-    _scenarios(session, backend, "", "not cost", CONTAINERS_DIR)
-    report_args = [f"--results-dir={CONTAINERS_DIR / 'results'}", f"--out={CONTAINERS_DIR}"]
-    session.notify("report", report_args)
 
 
 @nox.session(venv_backend="none")
 def report(session: nox.Session) -> None:
-    """Merge the backends' results and write report/: nox -s report [-- --baseline OLD.json]."""
+    """Merge the last run's cells and write report/: nox -s report [-- --baseline OLD.json]."""
     results_dir, out = REPORT_DIR / "results", REPORT_DIR
-    # Arguments after -- come last and win (``containers`` points it at its own folder).
+    # Arguments after -- come last and win.
     report_args = [f"--results-dir={results_dir}", f"--out={out}", *session.posargs]
     session.run(sys.executable, "-m", "harness.report", *report_args)
 

@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
 # Build the server images the matrix starts through testcontainers, from Debian
-# packages: sqla-matrix/postgresql, sqla-matrix/mariadb (bookworm) and
-# sqla-matrix/mysql (sid, Oracle MySQL). The base is the official debian image
-# where a registry answers; otherwise one made here with debootstrap.
-#   bash docker/build-images.sh [postgresql] [mariadb] [mysql]
-# Prints one line per image; exits non-zero if an image named on the command
-# line (or, with none named, postgresql or mariadb) failed to build.
+# packages, one per server version, tagged as the harness looks for them
+# (sqla-matrix/<backend>:<version>):
+#   postgresql:15 (bookworm)  postgresql:17 (trixie)  postgresql:18 (sid)
+#   mariadb:10.11 (bookworm)  mariadb:11.8 (trixie)   mysql:9.7 (sid, Oracle MySQL)
+# The base is the official debian image where a registry answers; otherwise one
+# made here with debootstrap.
+#   bash docker/build-images.sh [NAME[:VERSION]...]     (none: every image)
+# Prints one line per image; exits non-zero if an image failed to build.
 set -uo pipefail
 cd "$(dirname "$0")"
-wanted=("$@"); [ ${#wanted[@]} -gt 0 ] || wanted=(postgresql mariadb mysql)
+
+#: NAME:VERSION -> the Debian suite that packages that version
+declare -A SUITE=(
+  [postgresql:15]=bookworm [postgresql:17]=trixie [postgresql:18]=sid
+  [mariadb:10.11]=bookworm [mariadb:11.8]=trixie [mysql:9.7]=sid
+)
+ALL=(postgresql:15 postgresql:17 postgresql:18 mariadb:10.11 mariadb:11.8 mysql:9.7)
+
+wanted=()
+for arg in "${@:-${ALL[@]}}"; do
+  if [[ $arg == *:* ]]; then wanted+=("$arg"); continue; fi
+  for image in "${ALL[@]}"; do [[ $image == "$arg":* ]] && wanted+=("$image"); done
+done
 
 mirror() {  # the Debian mirror this machine's apt uses
   awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null ||
@@ -28,24 +42,23 @@ base() {  # base SUITE -> prints an image name to build FROM
   tar -C "$root" -c . | docker import - "$tag" >/dev/null && rm -rf "$root" "$root.log" && echo "$tag"
 }
 
-build() {  # build NAME SUITE
-  local name=$1 suite=$2 from start=$SECONDS
+build() {  # build NAME:VERSION
+  local image=$1 name=${1%%:*} version=${1#*:} from start=$SECONDS
+  local suite=${SUITE[$image]:-}
+  [ -n "$suite" ] || { echo "unknown image $image: choose from ${ALL[*]}" >&2; return 2; }
   from=$(base "$suite") || return 1
-  if docker build --network host -q --build-arg "BASE=$from" -t "sqla-matrix/$name:$suite" \
-       -f "$name/Dockerfile" . >"/tmp/sqla-matrix-build-$name.log" 2>&1; then
-    echo "built sqla-matrix/$name:$suite in $((SECONDS - start)) s"
+  local log="/tmp/sqla-matrix-build-$name-$version.log"
+  if docker build --network host -q --build-arg "BASE=$from" --build-arg "PG_MAJOR=$version" \
+       -t "sqla-matrix/$image" -f "$name/Dockerfile" . >"$log" 2>&1; then
+    echo "built sqla-matrix/$image (Debian $suite) in $((SECONDS - start)) s"
   else
-    echo "could not build sqla-matrix/$name:$suite: $(tail -1 "/tmp/sqla-matrix-build-$name.log")" >&2
+    echo "could not build sqla-matrix/$image: $(tail -1 "$log")" >&2
     return 1
   fi
 }
 
 status=0
-for name in "${wanted[@]}"; do
-  case $name in
-    postgresql|mariadb) build "$name" bookworm || status=1 ;;
-    mysql) build mysql sid || { [ $# -gt 0 ] && status=1; } ;;  # optional unless asked for
-    *) echo "unknown image $name: choose postgresql, mariadb or mysql" >&2; status=2 ;;
-  esac
+for image in "${wanted[@]}"; do
+  build "$image" || status=1
 done
 exit $status

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from harness import backends, results
+from harness import backends, drivers, results
 from harness.errors import MatrixError
 from harness.runner import BackendRun
 from harness.scenario import Scenario, scenarios_of
@@ -33,6 +33,10 @@ SCENARIOS_DIR = "scenarios"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("matrix", "SQLAlchemy behaviour matrix")
     group.addoption("--backend", help="run the scenarios on this backend (sqlite, postgresql, ...)")
+    group.addoption("--server", help="a server version the backend must have (15, 10.11, ...)")
+    group.addoption("--driver", help="the sync driver (psycopg, pg8000, mysqldb, ...)")
+    group.addoption("--column", help="the column's id in the report (nox passes its cell id)")
+    group.addoption("--not-run", help="record every scenario as not run, for this reason")
     group.addoption("--results", type=Path, help="write this backend's results file here")
     group.addoption(
         "--matrix-strict",
@@ -45,12 +49,23 @@ def pytest_configure(config: pytest.Config) -> None:
     name = config.getoption("backend")
     if not name:
         return
+    server, driver = config.getoption("server"), config.getoption("driver")
     try:
         backend = backends.get(name)
+        backend.check_server_request(server)
+        if driver is not None:
+            drivers.pair(name, driver)
         required = backends.parse_names(os.environ.get("MATRIX_REQUIRE", ""), "MATRIX_REQUIRE")
     except MatrixError as error:
         raise pytest.UsageError(str(error)) from None
-    config.stash[RUN] = BackendRun(backend, required=name in required)
+    config.stash[RUN] = BackendRun(
+        backend,
+        required=f"{name}{server or ''}" in required,
+        server=server,
+        driver=driver,
+        column=config.getoption("column"),
+        not_run=config.getoption("not_run"),
+    )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -152,13 +167,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             counts[cell["status"]] = counts.get(cell["status"], 0) + 1
         tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         write(
-            f"matrix: {run.backend.name} ran on {facts.get('server_version')} "
+            f"matrix: {run.column} ran on {facts.get('server_version')} "
             f"via {facts.get('found_by')}: {tally or 'no scenario selected'}"
         )
         for scenario_id, cell in run.cells.items():
             if cell["status"] == "mismatch":
                 write(f"matrix: mismatch in {scenario_id}: {_mismatch_line(cell)}")
     elif run.status == "not run":
-        write(f"matrix: {run.backend.name} not run: {run.reason}; {run.remedy}")
+        write(f"matrix: {run.column} not run: {run.reason}; {run.remedy}")
     else:
-        write(f"matrix: {run.backend.name} FAILED: {run.reason}", red=True)
+        write(f"matrix: {run.column} FAILED: {run.reason}", red=True)

@@ -1,15 +1,17 @@
 """The results file: what each backend did, per scenario, in a versioned JSON schema.
 
-Layout (``schema_version`` 1)::
+Layout (``schema_version`` 2)::
 
-    {"schema": "sqla-matrix/results", "schema_version": 1, "generated_at": ISO-8601,
-     "backends": {NAME: {"status": "ran" | "not run" | "failed", "reason", "remedy",
-                         "required", "column" (its place in the matrix),
-                         "url", "found_by", "namespace", "server_version", "driver",
-                         "driver_version", "sqlalchemy", "python", "sqlite_library",
-                         "started_at", "duration_s"}},
+    {"schema": "sqla-matrix/results", "schema_version": 2, "generated_at": ISO-8601,
+     "columns": {COLUMN: {"backend", "server_requested" (a version, or null),
+                          "status": "ran" | "not run" | "failed", "reason", "remedy",
+                          "required", "column" (its place in the matrix),
+                          "url", "found_by", "namespace", "server_version",
+                          "driver", "driver_version", "async_driver", "async_driver_version",
+                          "sqlalchemy", "python", "sqlite_library",
+                          "started_at", "duration_s"}},
      "scenarios": {ID: {"title", "topic", "tags", "doc",
-                        "cells": {NAME: {"status": "pass" | "mismatch" | "error" | "not run",
+                        "cells": {COLUMN: {"status": "pass" | "mismatch" | "error" | "not run",
                                          "observed": {KEY: value},
                                          "expected": {KEY: {"value", "source"}},
                                          "mismatches": [KEY], "error", "reason",
@@ -19,7 +21,11 @@ Layout (``schema_version`` 1)::
                                          "measurements": {CHART: {SERIES: {X: Y}}},
                                          "duration_s"}}}}}
 
-A matrix session writes one file per backend; the report merges them.
+A COLUMN is one configuration, named like its nox cell:
+``sqla21-postgresql15-psycopg`` (SQLAlchemy series, backend and the server
+version asked for, sync driver). A matrix session writes one file per column;
+the report merges them. Schema 1 files (one column per backend, under
+"backends") are read as schema 2.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from harness.errors import MatrixError
 from harness.redact import redact_tree
 
 SCHEMA = "sqla-matrix/results"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 BACKEND_STATUSES = ("ran", "not run", "failed")
 CELL_STATUSES = ("pass", "mismatch", "error", "not run")
@@ -47,7 +53,7 @@ def empty() -> Results:
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "backends": {},
+        "columns": {},
         "scenarios": {},
     }
 
@@ -72,21 +78,40 @@ def load(path: Path) -> Results:
         raise MatrixError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise MatrixError(f'{path}: not a matrix results file (no "schema": "{SCHEMA}")')
+    if data.get("schema_version") == 1 and isinstance(data.get("backends"), dict):
+        data = _from_schema_1(data)
     if data.get("schema_version") != SCHEMA_VERSION:
         raise MatrixError(
             f"{path}: results schema version {data.get('schema_version')!r}; "
-            f"this version reads {SCHEMA_VERSION}: rerun the matrix to regenerate it"
+            f"this version reads 1 and {SCHEMA_VERSION}: rerun the matrix to regenerate it"
         )
-    if not isinstance(data.get("backends"), dict) or not isinstance(data.get("scenarios"), dict):
-        raise MatrixError(f'{path}: malformed results file ("backends" or "scenarios" missing)')
-    return data
+    if not isinstance(data.get("columns"), dict) or not isinstance(data.get("scenarios"), dict):
+        raise MatrixError(f'{path}: malformed results file ("columns" or "scenarios" missing)')
+    document: Results = data
+    return document
+
+
+def _from_schema_1(data: Results) -> Results:
+    """A schema 1 document (a column per backend, keyed by its name) as schema 2."""
+    columns = {
+        name: {
+            "backend": name,
+            "server_requested": None,
+            "async_driver": None,
+            "async_driver_version": None,
+            **column,
+        }
+        for name, column in data["backends"].items()
+    }
+    rest = {key: value for key, value in data.items() if key != "backends"}
+    return {**rest, "schema_version": SCHEMA_VERSION, "columns": columns}
 
 
 def merge(parts: Iterable[Results]) -> Results:
-    """One results document from several (one per backend): later parts win."""
+    """One results document from several (one per column): later parts win."""
     merged = empty()
     for part in parts:
-        merged["backends"].update(part["backends"])
+        merged["columns"].update(part["columns"])
         for scenario_id, entry in part["scenarios"].items():
             target = merged["scenarios"].setdefault(scenario_id, {**entry, "cells": {}})
             target.update({key: value for key, value in entry.items() if key != "cells"})
@@ -95,13 +120,13 @@ def merge(parts: Iterable[Results]) -> Results:
 
 
 def relabel(part: Results, label: str, rank: int) -> Results:
-    """``part`` with each backend renamed ``NAME (LABEL)``, so that several runs
-    (PostgreSQL 15 and 17, SQLAlchemy 2.0 and 2.1...) become columns side by side."""
-    names = {name: f"{name} ({label})" for name in part["backends"]}
-    relabelled = {**part, "backends": {}, "scenarios": {}}
-    for name, backend in part["backends"].items():
-        column = backend.get("column", 99) * 100 + rank
-        relabelled["backends"][names[name]] = {**backend, "column": column, "run": label}
+    """``part`` with each column renamed ``COLUMN (LABEL)``, so that several runs
+    (two machines, two days...) become columns side by side."""
+    names = {name: f"{name} ({label})" for name in part["columns"]}
+    relabelled = {**part, "columns": {}, "scenarios": {}}
+    for name, column in part["columns"].items():
+        rank_in_matrix = column.get("column", 99) * 100 + rank
+        relabelled["columns"][names[name]] = {**column, "column": rank_in_matrix, "run": label}
     for scenario_id, entry in part["scenarios"].items():
         cells = {names.get(name, name): cell for name, cell in entry["cells"].items()}
         relabelled["scenarios"][scenario_id] = {**entry, "cells": cells}

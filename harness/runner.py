@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy
 
 import models
-from harness import redact, results
+from harness import drivers, redact, results
 from harness.backends import BACKENDS
 from harness.backends.base import Backend, Namespace, Target
 from harness.errors import BackendNotRun, MatrixError, one_line
@@ -28,12 +28,32 @@ def namespace_name() -> str:
     return f"matrix_{uuid.uuid4().hex[:12]}"
 
 
-class BackendRun:
-    """The life of one backend in one run, and what it recorded."""
+def sqlalchemy_series() -> str:
+    """The installed SQLAlchemy's series as a column names it: ``sqla21`` for 2.1.9."""
+    major, minor = sqlalchemy.__version__.split(".")[:2]
+    return f"sqla{major}{minor}"
 
-    def __init__(self, backend: Backend, *, required: bool = False) -> None:
+
+class BackendRun:
+    """The life of one column in one run (a backend at a server version, through a
+    driver, on this SQLAlchemy), and what it recorded."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        required: bool = False,
+        server: str | None = None,
+        driver: str | None = None,
+        column: str | None = None,
+        not_run: str | None = None,
+    ) -> None:
         self.backend = backend
         self.required = required
+        self.server = server  # the server version asked for; None: whatever is found
+        self.driver = driver  # None: the URL's driver, else the backend's default
+        self._column = column
+        self._not_run = not_run  # known before starting (a driver that did not install)
         self.status = "not started"
         self.reason: str | None = None
         self.remedy: str | None = None
@@ -48,21 +68,42 @@ class BackendRun:
 
     # -- lifecycle ---------------------------------------------------------
 
+    @property
+    def column(self) -> str:
+        """The column's id: ``sqla21-postgresql15-psycopg`` (nox's cell id when given)."""
+        if self._column:
+            return self._column
+        driver = self.driver or drivers.DEFAULT[self.backend.name]
+        return f"{sqlalchemy_series()}-{self.backend.name}{self.server or ''}-{driver}"
+
     def start(self) -> None:
         """Locate the server and open the namespace; a failure becomes the run's status."""
         try:
-            self.target = self.backend.locate(os.environ)
+            if self._not_run:
+                raise BackendNotRun(self._not_run, "see the cell's nox log")
+            self.backend.check_server_request(self.server)
+            if self.driver is not None:
+                drivers.pair(self.backend.name, self.driver)  # unknown: one line, at once
+            self.target = self.backend.locate(os.environ, self.server)
+            self.driver = self.driver or self.target.url.get_driver_name() or None
+            pair = drivers.pair(self.backend.name, self.driver)
+            self.driver = pair.sync.name
+            url = self.target.url
+            self.target.url = url.set(drivername=f"{url.get_backend_name()}+{self.driver}")
             self.facts = {"url": redact.shown(self.target.url), "found_by": self.target.found_by}
-            self.namespace = self.backend.open_namespace(self.target, namespace_name())
-            engine = self.namespace.engine
+            self.namespace = self.backend.open_namespace(self.target, namespace_name(), pair)
             self.facts.update(
                 namespace=self.namespace.name,
                 server_version=self.namespace.server_version,
-                driver=engine.dialect.driver,
-                driver_version=self.backend.driver_version(engine),
+                driver=pair.sync.name,
+                driver_version=self.backend.driver_version(pair.sync),
+                async_driver=pair.asyncio.name,
+                async_driver_version=self.backend.driver_version(pair.asyncio),
             )
+            self.backend.check_version(self.namespace.server_version, self.server, self.target)
+            engine = self.namespace.engine
             self.recorder = Recorder(engine)
-            models.Base.metadata.create_all(self.namespace.engine)
+            models.Base.metadata.create_all(engine)
             self.status = "ran"
         except BackendNotRun as absent:
             if self.required:
@@ -97,8 +138,8 @@ class BackendRun:
         """Run ``scenario`` on this backend and record its cell."""
         self.scenarios[scenario.id] = scenario
         if self.status != "ran" or self.namespace is None or self.recorder is None:
-            cell = _not_run(f"{self.backend.name} {self.status}: {self.reason}")
-        elif not scenario.applies_to(self.backend.name):
+            cell = _not_run(f"{self.column} {self.status}: {self.reason}")
+        elif not scenario.applies_to(self.backend.name, self.driver):
             cell = _not_run(f"applies to {', '.join(scenario.backends or ())} only")
         else:
             cell = self._observe(scenario, self.namespace, self.recorder)
@@ -159,7 +200,7 @@ class BackendRun:
     def as_results(self) -> results.Results:
         """This backend's part of the results file."""
         document = results.empty()
-        document["backends"][self.backend.name] = self.describe()
+        document["columns"][self.column] = self.describe()
         for scenario_id, cell in self.cells.items():
             scenario = self.scenarios[scenario_id]
             document["scenarios"][scenario_id] = {
@@ -167,13 +208,15 @@ class BackendRun:
                 "topic": scenario.topic,
                 "tags": list(scenario.tags),
                 "doc": scenario.doc,
-                "cells": {self.backend.name: cell},
+                "cells": {self.column: cell},
             }
         return document
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {
-            "column": list(BACKENDS).index(self.backend.name),
+            "backend": self.backend.name,
+            "server_requested": self.server,
+            "column": self._rank(),
             "status": self.status,
             "reason": self.reason,
             "remedy": self.remedy,
@@ -182,8 +225,10 @@ class BackendRun:
             "found_by": None,
             "namespace": None,
             "server_version": None,
-            "driver": None,
+            "driver": self.driver,
             "driver_version": None,
+            "async_driver": None,
+            "async_driver_version": None,
             "sqlalchemy": sqlalchemy.__version__,
             "python": platform.python_version(),
             "sqlite_library": sqlite3.sqlite_version,
@@ -192,6 +237,14 @@ class BackendRun:
         }
         info.update(self.facts)
         return info
+
+    def _rank(self) -> int:
+        """The column's place in the report: backend, then server version, then driver."""
+        versions = self.backend.versions
+        server = versions.index(self.server) + 1 if self.server in versions else 0
+        names = drivers.for_backend(self.backend.name)
+        driver = names.index(self.driver) if self.driver in names else 0
+        return list(BACKENDS).index(self.backend.name) * 10_000 + server * 100 + driver
 
 
 def _cell(status: str, **fields: Any) -> dict[str, Any]:

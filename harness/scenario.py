@@ -161,8 +161,19 @@ class Scenario:
     backends: tuple[str, ...] | None
     doc: str = ""
 
-    def applies_to(self, backend: str) -> bool:
-        return self.backends is None or backend in self.backends
+    def applies_to(self, backend: str, driver: str | None = None) -> bool:
+        """Whether a column of ``backend`` through ``driver`` runs this scenario.
+
+        ``backends`` entries are specs as SQLAlchemy's testing plugin writes
+        them: ``postgresql`` (any driver), ``postgresql+pg8000``, ``+asyncpg``.
+        """
+        if self.backends is None:
+            return True
+        for spec in self.backends:
+            name, _, wanted = spec.partition("+")
+            if (not name or name == backend) and (not wanted or wanted == driver):
+                return True
+        return False
 
 
 #: module name -> the scenarios it registered, in source order

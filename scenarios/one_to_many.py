@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import exc, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from harness.dberrors import refusal
 from harness.scenario import ByBackend, Context, Doc, Observed, scenario
 from models.post import Post
 from models.user import User
@@ -177,9 +178,9 @@ def orphan_post(ctx: Context) -> Observed:
             try:
                 conn.execute(insert(Post).values(title="orphan", user_id=999_999))
                 observed["orphan post, PRAGMA foreign_keys=ON"] = "accepted"
-            except exc.IntegrityError as error:
+            except exc.DBAPIError as error:
+                observed["error with the pragma"] = refusal(error)
                 observed["orphan post, PRAGMA foreign_keys=ON"] = "rejected"
-                observed["error with the pragma"] = _error_name(error)
             conn.rollback()
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # as the pool handed it out
     if ctx.dialect in ("mysql", "mariadb"):
@@ -197,16 +198,6 @@ def _flush_outcome(session: Session) -> tuple[str, str | None]:
     """Flush, and say whether the database accepted what was pending."""
     try:
         session.flush()
-    except exc.IntegrityError as error:
-        return "rejected", _error_name(error)
+    except exc.DBAPIError as error:
+        return "rejected", refusal(error)
     return "accepted", None
-
-
-def _error_name(error: exc.DBAPIError) -> str:
-    """The driver's exception class, with the most specific code the driver gives:
-    MySQL's error number, SQLite's extended error name, else the SQLSTATE."""
-    orig = error.orig
-    args = getattr(orig, "args", ())
-    code = args[0] if args and isinstance(args[0], int) else None
-    code = code or getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)
-    return f"{type(orig).__name__} ({code})" if code else type(orig).__name__

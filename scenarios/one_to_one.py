@@ -21,6 +21,7 @@ from sqlalchemy.orm import (
     relationship,
 )
 
+from harness.dberrors import refusal
 from harness.scenario import ByBackend, Context, Doc, Observed, scenario
 from models.profile import Profile
 from models.user import User
@@ -73,8 +74,8 @@ def replace_profile_default_cascade(ctx: Context) -> Observed:
         try:
             session.commit()
             outcome = "committed"
-        except exc.IntegrityError as error:
-            outcome = f"refused: {type(error.orig).__name__}"
+        except exc.DBAPIError as error:
+            outcome = f"refused: {refusal(error)}"
             session.rollback()
     return {
         "replacement": outcome,
@@ -126,8 +127,8 @@ def replace_passport_delete_orphan(ctx: Context) -> Observed:
         try:
             session.commit()
             outcome = "committed"
-        except exc.IntegrityError as error:
-            outcome = f"refused: {type(error.orig).__name__}"
+        except exc.DBAPIError as error:
+            outcome = f"refused: {refusal(error)}"
             session.rollback()
     return {
         "replacement": outcome,
@@ -152,7 +153,8 @@ def second_profile_refused(ctx: Context) -> Observed:
             conn.execute(insert(Profile).values(bio="two", user_id=user_id))
             conn.commit()
             outcome = "accepted"
-        except exc.IntegrityError:
+        except exc.DBAPIError as error:
+            refusal(error)
             outcome = "rejected"
             conn.rollback()
         rows = conn.execute(select(func.count()).select_from(Profile)).scalar()

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     event,
     func,
+    inspect,
     select,
     text,
     update,
@@ -107,6 +108,15 @@ def _orm_object_after_flush(ctx: Context, model: Any) -> tuple[str, int]:
     return outcome
 
 
+def _held_value(obj: Any, before: Any) -> str:
+    """What an object in the identity map holds for updated_at right after an
+    ORM-enabled UPDATE ... WHERE touched its row (read without loading)."""
+    held = inspect(obj).dict
+    if "updated_at" not in held:
+        return "expired (reloaded on access)"
+    return "stale (the value before the UPDATE)" if held["updated_at"] == before else "refreshed"
+
+
 def _same_second_updates(ctx: Context, model: Any) -> str:
     """Two Core UPDATEs, committed separately, inside one second of both the
     server's clock and the client's (a try that straddles a second is repeated)."""
@@ -158,7 +168,11 @@ def observe(
     session.commit()
     with ctx.engine.begin() as conn:
         conn.execute(update(model.__table__).where(model.id == 2).values(name="b"))
+    in_session = session.get(model, 3)
+    assert in_session is not None
+    before = in_session.updated_at
     session.execute(update(model).where(model.id == 3).values(name="b"))
+    object_after_bulk = _held_value(in_session, before)
     session.commit()
     with ctx.engine.begin() as conn:
         conn.execute(text(f"UPDATE {model.__tablename__} SET name = 'b' WHERE id = 4"))
@@ -170,6 +184,7 @@ def observe(
         "ORM flush changing another column": _moved(ctx, model, 1),
         "Core update()": _moved(ctx, model, 2),
         "ORM bulk update(Model)": _moved(ctx, model, 3),
+        "object in the session after ORM update(Model).where()": object_after_bulk,
         "raw text() UPDATE": _moved(ctx, model, 4),
         "Core update() that changes no value": _moved(ctx, model, 5),
         "raw UPDATE that changes no value": _moved(ctx, model, 6),

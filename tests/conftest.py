@@ -42,7 +42,8 @@ def run_matrix(
     backend: str, tmp_path: Path, env: dict[str, str] | None = None, *args: str
 ) -> MatrixRun:
     """``pytest -p harness.plugin scenarios --backend BACKEND`` in a subprocess, as
-    ``nox -s matrix`` runs it (the cost curves left out)."""
+    a ``nox -s matrix`` cell runs it (the cost curves left out). The column is
+    named after the backend unless ``args`` name it (``--column=...``)."""
     results_path = tmp_path / f"{backend}.json"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     environ.update(NO_DOCKER)
@@ -56,6 +57,7 @@ def run_matrix(
             "harness.plugin",
             "scenarios",
             f"--backend={backend}",
+            *([] if any(a.startswith("--column") for a in args) else [f"--column={backend}"]),
             f"--results={results_path}",
             "-m",
             "not cost",

@@ -33,23 +33,23 @@ def test_an_image_that_is_absent_and_cannot_be_pulled_is_not_run_with_one_line(
     run = run_matrix("postgresql", tmp_path, {**DOCKER, "MATRIX_POSTGRESQL_IMAGE": image})
     assert run.returncode == 0, run.output
     assert run.results is not None
-    backend = run.results["backends"]["postgresql"]
+    backend = run.results["columns"]["postgresql"]
     assert backend["status"] == "not run"
     assert backend["reason"] == f"image '{image}' is not present locally and could not be pulled"
     assert backend["remedy"] == (
-        "build it (nox -s images) and set MATRIX_POSTGRESQL_IMAGE, or set MATRIX_POSTGRESQL_URL"
+        "build it (nox -s images) or set MATRIX_POSTGRESQL_IMAGE or MATRIX_POSTGRESQL_URL"
     )
 
 
 def test_a_backend_started_from_its_image_runs_every_scenario_and_is_removed(
     tmp_path: Path,
 ) -> None:
-    image = os.environ.get("MATRIX_MARIADB_IMAGE", "sqla-matrix/mariadb:bookworm")
+    image = os.environ.get("MATRIX_MARIADB_IMAGE", "sqla-matrix/mariadb:10.11")
     before = _running()
     run = run_matrix("mariadb", tmp_path, {**DOCKER, "MATRIX_MARIADB_IMAGE": image})
     assert run.returncode == 0, run.output
     assert run.results is not None
-    backend = run.results["backends"]["mariadb"]
+    backend = run.results["columns"]["mariadb"]
     if backend["status"] == "not run":
         pytest.skip(backend["reason"])  # the image was never built here
     assert backend["status"] == "ran"
@@ -57,3 +57,21 @@ def test_a_backend_started_from_its_image_runs_every_scenario_and_is_removed(
     cells = [s["cells"]["mariadb"]["status"] for s in run.results["scenarios"].values()]
     assert "error" not in cells
     assert _running() == before
+
+
+def test_a_column_at_a_server_version_starts_the_image_built_for_that_version(
+    tmp_path: Path,
+) -> None:
+    run = run_matrix("postgresql", tmp_path, DOCKER, "--server=17", "-k", "one_to_many")
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    column = run.results["columns"]["postgresql"]
+    if column["status"] == "not run":
+        pytest.skip(column["reason"])  # neither the image built here nor postgres:17
+    assert column["status"] == "ran", column["reason"]
+    assert column["server_requested"] == "17"
+    assert column["server_version"].startswith("17.")
+    assert column["found_by"] in (
+        "testcontainers (sqla-matrix/postgresql:17)",
+        "testcontainers (postgres:17)",
+    )

@@ -13,27 +13,69 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+from typing import Any
+
+import pytest
+
 import scenarios
+from harness import drivers
 from harness.backends import BACKENDS
-from harness.scenario import ByBackend, scenarios_of
+from harness.scenario import ByBackend, Scenario, expectation_for, scenarios_of
 from tests.conftest import ROOT
 
 
-def _noxfile_databases() -> list[str]:
+def _noxfile_constant(name: str) -> Any:
+    """A module-level constant of noxfile.py (the matrix's axes), read without nox."""
     tree = ast.parse((ROOT / "noxfile.py").read_text())
     for node in tree.body:
         if isinstance(node, ast.AnnAssign | ast.Assign):
             targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
-            if any(isinstance(t, ast.Name) and t.id == "DATABASES" for t in targets):
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 assert node.value is not None
-                return list(ast.literal_eval(node.value))
-    raise AssertionError("noxfile.py has no DATABASES")
+                return ast.literal_eval(node.value)
+    raise AssertionError(f"noxfile.py has no {name}")
 
 
-def test_noxfile_backends_and_dependency_groups_name_the_same_backends() -> None:
+def test_noxfile_axes_harness_and_dependency_groups_agree() -> None:
     groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
-    assert _noxfile_databases() == list(BACKENDS)
+    assert _noxfile_constant("DATABASES") == list(BACKENDS)
+    assert _noxfile_constant("DRIVERS") == {name: drivers.for_backend(name) for name in BACKENDS}
+    assert _noxfile_constant("SERVERS") == {n: list(b.versions) for n, b in BACKENDS.items()}
     assert all(name in groups for name in BACKENDS)
+    assert all(name in groups for name in drivers.PAIRS)
+
+
+def _all_scenarios() -> list[Scenario]:
+    found = []
+    for info in pkgutil.iter_modules(scenarios.__path__):
+        module = f"scenarios.{info.name}"
+        importlib.import_module(module)
+        found += scenarios_of(module)
+    return found
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_every_driver_of_a_backend_inherits_all_its_scenarios_and_expectations(
+    backend: str,
+) -> None:
+    """A column through another driver or at another server version runs what
+    the backend's default column runs and is held to the same documentation."""
+
+    def share(driver: str) -> tuple[list[str], list[tuple[str, str]]]:
+        ran = [s for s in _all_scenarios() if s.applies_to(backend, driver)]
+        named = [s for s in ran if any(f"+{driver}" in spec for spec in s.backends or ())]
+        documented = [
+            (s.id, key)
+            for s in ran
+            for key, expectation in s.expect.items()
+            if expectation_for(expectation, backend) is not None
+        ]
+        return [s.id for s in ran if s not in named], documented
+
+    default = share(drivers.DEFAULT[backend])
+    assert default[0] and default[1]
+    for driver in drivers.for_backend(backend):
+        assert share(driver) == default, driver
 
 
 def test_every_scenario_has_a_unique_id_and_every_expectation_a_source() -> None:

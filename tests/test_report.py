@@ -31,8 +31,8 @@ def test_results_hold_every_scenario_with_observations_sql_and_versions(
     sqlite_run: dict[str, Any],
 ) -> None:
     assert sqlite_run["schema"] == "sqla-matrix/results"
-    assert sqlite_run["schema_version"] == 1
-    backend = sqlite_run["backends"]["sqlite"]
+    assert sqlite_run["schema_version"] == 2
+    backend = sqlite_run["columns"]["sqlite"]
     assert backend["status"] == "ran"
     assert {
         "server_version",
@@ -63,11 +63,11 @@ def test_markdown_and_html_show_each_scenario_each_backend_and_the_sql(
 
     md = (tmp_path / "report.md").read_text()
     page = (tmp_path / "report.html").read_text()
-    assert json.loads((tmp_path / "results.json").read_text())["backends"] == merged["backends"]
+    assert json.loads((tmp_path / "results.json").read_text())["columns"] == merged["columns"]
     for scenario_id in sqlite_run["scenarios"]:
         assert f"`{scenario_id}`" in md
         assert f'id="sql-{scenario_id.replace(".", "-")}-sqlite"' in page
-    version = sqlite_run["backends"]["sqlite"]["server_version"]
+    version = sqlite_run["columns"]["sqlite"]["server_version"]
     assert f"| behaviour | documented | sqlite<br><sub>{version} · pysqlite" in md
     assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in md
     assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in page
@@ -185,7 +185,7 @@ def test_a_changed_observation_is_named_and_fails_on_request(
     baseline = json.loads(json.dumps(sqlite_run))
     cell = baseline["scenarios"]["one_to_many.orphan_post"]["cells"]["sqlite"]
     cell["observed"]["orphan post, default settings"] = "rejected"
-    baseline["backends"]["sqlite"]["server_version"] = "3.0.0"
+    baseline["columns"]["sqlite"]["server_version"] = "3.0.0"
     results.save(baseline, tmp_path / "baseline.json")
 
     proc = _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}", "--fail-on-change")
@@ -196,7 +196,7 @@ def test_a_changed_observation_is_named_and_fails_on_request(
     assert f"  {changed}" in proc.stdout.splitlines()
     assert "sqlite: server_version 3.0.0 → " in proc.stdout
     md = (tmp_path / "out" / "report.md").read_text()
-    assert md.index("## Changes since the baseline") < md.index("## Backends")
+    assert md.index("## Changes since the baseline") < md.index("## Columns")
     assert (tmp_path / "out" / "diff.txt").read_text().count("\n") == 2
     assert _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}").returncode == 0
 
@@ -214,7 +214,7 @@ def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
     sqlite_run: dict[str, Any], tmp_path: Path
 ) -> None:
     older = json.loads(json.dumps(sqlite_run))
-    older["backends"]["sqlite"]["sqlalchemy"] = "2.0.36"
+    older["columns"]["sqlite"]["sqlalchemy"] = "2.0.36"
     results.save(older, tmp_path / "old.json")
     results.save(sqlite_run, tmp_path / "new.json")
     proc = subprocess.run(
@@ -232,7 +232,7 @@ def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
     )
     assert proc.returncode == 0, proc.stderr
     combined = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert list(combined["backends"]) == ["sqlite (sa20)", "sqlite (now)"]
+    assert list(combined["columns"]) == ["sqlite (sa20)", "sqlite (now)"]
     md = (tmp_path / "out" / "report.md").read_text()
     assert "sqlite (sa20)<br><sub>" in md and "SQLAlchemy 2.0.36</sub>" in md
     orphan = combined["scenarios"]["one_to_many.orphan_post"]["cells"]

@@ -1,8 +1,8 @@
 """Which database: one module per backend, each defining ``BACKEND``.
 
 Adding a backend is a new module here, its line below, its entry in the
-noxfile's ``DATABASES`` and its drivers as a dependency group in
-pyproject.toml (tests/test_layout.py checks that the four agree).
+noxfile's ``DATABASES`` and ``SERVERS`` and its drivers in harness/drivers.py
+(tests/test_layout.py checks that they agree).
 """
 
 from __future__ import annotations
@@ -28,11 +28,14 @@ def get(name: str) -> Backend:
 
 
 def parse_names(text: str, variable: str) -> list[str]:
-    """A comma-separated list of backend names (MATRIX_REQUIRE), each checked."""
+    """A comma-separated list (MATRIX_REQUIRE) of backends (``postgresql``: its column
+    without a server version) and backends at a version (``postgresql15``), each checked."""
+    known = [*BACKENDS, *(f"{b.name}{v}" for b in BACKENDS.values() for v in b.versions)]
     names = [part.strip() for part in text.split(",") if part.strip()]
     for name in names:
-        if name not in BACKENDS:
+        if name not in known:
             raise MatrixError(
-                f"{variable} names unknown backend {name!r}: choose from {', '.join(BACKENDS)}"
+                f"{variable} names unknown backend {name!r}: choose from {', '.join(BACKENDS)}, "
+                "or one at a server version (postgresql15, mariadb10.11, ...)"
             )
     return names

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import importlib.metadata
 import os
+import platform
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -13,10 +14,14 @@ from sqlalchemy import Engine, create_engine, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from harness import redact
+from harness import drivers, redact
+from harness.drivers import Driver, DriverPair
 from harness.errors import MatrixError, one_line
 
 _E = TypeVar("_E", Engine, AsyncEngine)
+
+#: Seconds to wait for a connection before calling a server unreachable.
+CONNECT_TIMEOUT = 10
 
 
 @dataclass
@@ -36,86 +41,116 @@ class Namespace:
     engine: Engine
     server_version: str
     drop: Callable[[], None]
-    #: An async engine on the same namespace, through the backend's async driver.
+    #: An async engine on the same namespace, through the column's asyncio driver.
     make_async_engine: Callable[[], AsyncEngine]
 
 
 class Backend(abc.ABC):
-    """One column of the matrix. A subclass per database, one module each."""
+    """A database product, as SQLAlchemy's dialect names it. One module each.
+
+    A column of the matrix is a backend at a server version through a pair
+    of drivers (harness.drivers); everything here is shared by all of them.
+    """
 
     name: ClassVar[str]
     #: Dialect names accepted in the backend's URL variable.
     dialects: ClassVar[tuple[str, ...]]
-    #: The driver used when a URL names none ("postgresql://..." -> psycopg).
-    default_driver: ClassVar[str]
-    #: Distribution names to read the driver's version from.
-    driver_distribution: ClassVar[str]
+    #: Server versions a column may ask for ("postgresql15"); empty: none.
+    versions: ClassVar[tuple[str, ...]] = ()
+
+    def variable(self, kind: str, server: str | None = None) -> str:
+        """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` for a version's column."""
+        version = f"_{server.replace('.', '_')}" if server else ""
+        return f"MATRIX_{self.name.upper()}{version}_{kind}"
 
     @property
     def url_variable(self) -> str:
-        return f"MATRIX_{self.name.upper()}_URL"
+        return self.variable("URL")
 
     @property
     def image_variable(self) -> str:
-        return f"MATRIX_{self.name.upper()}_IMAGE"
+        return self.variable("IMAGE")
 
-    def locate(self, environ: Mapping[str, str] = os.environ) -> Target:
+    def check_server_request(self, server: str | None) -> None:
+        """A server version this backend knows, or one line naming those it does."""
+        if server is not None and server not in self.versions:
+            known = ", ".join(self.versions) or "none (it has no server)"
+            raise MatrixError(
+                f"unknown {self.name} server version {server!r}: choose one of {known}"
+            )
+
+    def locate(self, environ: Mapping[str, str] = os.environ, server: str | None = None) -> Target:
         """The server to run on: the URL variable first, else ``locate_without_url``.
 
         Raises ``BackendNotRun`` when the backend is simply absent and
         ``MatrixError`` when what was given cannot be used.
         """
-        text = environ.get(self.url_variable, "").strip()
+        variable = self.variable("URL", server)
+        text = environ.get(variable, "").strip()
         if text:
-            return Target(self.parse_url(text), found_by=self.url_variable)
-        return self.locate_without_url(environ)
+            return Target(self.parse_url(text, variable), found_by=variable)
+        return self.locate_without_url(environ, server)
 
     @abc.abstractmethod
-    def locate_without_url(self, environ: Mapping[str, str]) -> Target:
+    def locate_without_url(self, environ: Mapping[str, str], server: str | None) -> Target:
         """Find or start a server when no URL is given."""
 
-    def parse_url(self, text: str) -> URL:
-        """Check a URL from the environment; fill in the default driver."""
+    def parse_url(self, text: str, variable: str | None = None) -> URL:
+        """Check a URL from the environment; its driver part, if any, is kept."""
+        variable = variable or self.url_variable
         try:
             url = make_url(text)
         except exc.ArgumentError:
             raise MatrixError(
-                f"{self.url_variable} is not a database URL; expected the form "
-                f"{self.name}+{self.default_driver}://user:password@host:port/database"
+                f"{variable} is not a database URL; expected the form "
+                f"{self.name}+{drivers.DEFAULT[self.name]}://user:password@host:port/database"
             ) from None
         redact.register_url(url)
         dialect, _, driver = url.drivername.partition("+")
         if dialect not in self.dialects:
             raise MatrixError(
-                f"{self.url_variable} names the dialect {dialect!r}; "
+                f"{variable} names the dialect {dialect!r}; "
                 f"it must be a {' or '.join(self.dialects)} URL"
             )
-        return url.set(drivername=f"{self.dialects[0]}+{driver or self.default_driver}")
+        if driver:
+            try:
+                drivers.pair(self.name, driver)
+            except MatrixError as error:
+                raise MatrixError(f"{variable} names an {error}") from None
+        return url.set(drivername=f"{self.dialects[0]}+{driver}" if driver else self.dialects[0])
 
-    #: The asyncio driver used by ``make_async_engine`` (SQLAlchemy's name for it).
-    async_driver: ClassVar[str]
+    def make_engine(self, url: URL, driver: Driver, found_by: str, **kwargs: Any) -> Engine:
+        """``create_engine`` through ``driver``, a missing driver turned into one line."""
+        return self._create(create_engine, url, driver, found_by, **kwargs)
 
-    def make_engine(self, url: URL, found_by: str, **kwargs: Any) -> Engine:
-        """``create_engine`` with a missing or unknown driver turned into one line."""
-        return self._create(create_engine, url, found_by, **kwargs)
+    def make_async_engine(
+        self, url: URL, driver: Driver, found_by: str, **kwargs: Any
+    ) -> AsyncEngine:
+        """The same, for ``create_async_engine`` and an asyncio driver."""
+        return self._create(create_async_engine, url, driver, found_by, **kwargs)
 
-    def make_async_engine(self, url: URL, found_by: str, **kwargs: Any) -> AsyncEngine:
-        """The same, for ``create_async_engine`` and the backend's asyncio driver."""
-        async_url = url.set(drivername=f"{url.get_backend_name()}+{self.async_driver}")
-        return self._create(create_async_engine, async_url, found_by, **kwargs)
-
-    def _create(self, factory: Callable[..., _E], url: URL, found_by: str, **kwargs: Any) -> _E:
+    def _create(
+        self, factory: Callable[..., _E], url: URL, driver: Driver, found_by: str, **kwargs: Any
+    ) -> _E:
+        url = url.set(drivername=f"{self.dialects[0]}+{driver.name}")
+        if driver.timeout_argument:
+            connect_args = {
+                driver.timeout_argument: CONNECT_TIMEOUT,
+                **kwargs.pop("connect_args", {}),
+            }
+            kwargs["connect_args"] = connect_args
         try:
             return factory(url, **kwargs)
         except exc.NoSuchModuleError:
             raise MatrixError(
-                f"{found_by}: SQLAlchemy has no driver {url.drivername!r}; "
-                f"use {self.dialects[0]}+{self.default_driver}"
+                f"{found_by}: this SQLAlchemy has no driver {url.drivername!r}; "
+                f"choose one of {', '.join(drivers.for_backend(self.name))}"
             ) from None
         except ImportError as error:
             raise MatrixError(
                 f"{found_by}: the driver for {url.drivername!r} is not installed "
-                f"({one_line(error)}); install it or use {self.dialects[0]}+{self.default_driver}"
+                f"({one_line(error)}); install its dependency group ({driver.name}) "
+                f"or run its nox session"
             ) from None
 
     def connect_error(self, target: Target, error: Exception) -> MatrixError:
@@ -126,12 +161,25 @@ class Backend(abc.ABC):
             f"(from {target.found_by}): {redact.redact(one_line(detail))}"
         )
 
-    @abc.abstractmethod
-    def open_namespace(self, target: Target, name: str) -> Namespace:
-        """Create the run's own namespace called ``name`` and an engine confined to it."""
+    def check_version(self, server_version: str, server: str | None, target: Target) -> None:
+        """A column that asked for a server version must have reached that version."""
+        if server is not None and not server_version.startswith(f"{server}."):
+            raise MatrixError(
+                f"{self.name}{server}: {target.found_by} reached {self.name} "
+                f"{server_version.split()[0]}, not {server}; point it at a {server} server"
+            )
 
-    def driver_version(self, engine: Engine) -> str:
-        try:
-            return importlib.metadata.version(self.driver_distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return str(getattr(engine.dialect.dbapi, "__version__", "unknown"))
+    @abc.abstractmethod
+    def open_namespace(self, target: Target, name: str, pair: DriverPair) -> Namespace:
+        """Create the run's own namespace called ``name`` and engines confined to it."""
+
+    def driver_version(self, driver: Driver) -> str:
+        """The installed version of ``driver``'s distribution."""
+        if driver.distribution is None:
+            return f"Python {platform.python_version()}"
+        for distribution in (driver.distribution, driver.distribution.removesuffix("-binary")):
+            try:
+                return importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        return "unknown"

@@ -55,8 +55,9 @@ def _present(client: Any, image: str) -> bool:
     return True
 
 
-def prepare(backend: ServerBackend, image: str) -> None:
-    """The image is here or pulled now, else the backend is not run (one line).
+def prepare(backend: ServerBackend, images: list[str], server: str | None) -> str:
+    """The first of ``images`` that is here or can be pulled now, else the backend
+    is not run (one line).
 
     testcontainers' reaper (Ryuk) pulls an image of its own; where that cannot
     be had, it is switched off: every container is stopped here anyway.
@@ -68,19 +69,26 @@ def prepare(backend: ServerBackend, image: str) -> None:
     try:
         if not config.ryuk_disabled and not _present(client, config.ryuk_image):
             config.ryuk_disabled = True
-        if not _present(client, image):
-            raise BackendNotRun(
-                f"image {image!r} is not present locally and could not be pulled",
-                f"build it (nox -s images) and set {backend.image_variable}, "
-                f"or set {backend.url_variable}",
-            )
+        for image in images:
+            if _present(client, image):
+                return image
     finally:
         client.close()
+    if len(images) == 1:
+        absent = f"image {images[0]!r} is not present locally and could not be pulled"
+    else:
+        tried = " nor ".join(repr(image) for image in images)
+        absent = f"neither image {tried} is present locally or could be pulled"
+    raise BackendNotRun(
+        absent,
+        f"build it (nox -s images) or set {backend.variable('IMAGE', server)} "
+        f"or {backend.variable('URL', server)}",
+    )
 
 
-def start(backend: ServerBackend, image: str) -> Target:
-    """Start ``image`` for ``backend``; the returned target's ``stop`` removes it."""
-    prepare(backend, image)
+def start(backend: ServerBackend, images: list[str], server: str | None) -> Target:
+    """Start the first available of ``images``; the returned target's ``stop`` removes it."""
+    image = prepare(backend, images, server)
     container = backend.container(image)
     try:
         container.start()
@@ -90,7 +98,8 @@ def start(backend: ServerBackend, image: str) -> Target:
         raise MatrixError(
             f"{backend.name}: the container from image {image!r} did not start "
             f"({redact.redact(one_line(error))}){tail}; "
-            f"set {backend.image_variable} to an image that exists or {backend.url_variable}"
+            f"set {backend.variable('IMAGE', server)} to an image that exists "
+            f"or {backend.variable('URL', server)}"
         ) from None
     try:
         url = backend.container_url(container)

@@ -1,4 +1,4 @@
-"""MariaDB through PyMySQL and SQLAlchemy's own ``mariadb`` dialect."""
+"""MariaDB, through SQLAlchemy's own ``mariadb`` dialect, with any MySQL driver or its own."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ class MariaDB(MySQL):
     # A mysql:// URL is accepted and run with the mariadb dialect, which
     # itself refuses a server that is not MariaDB.
     dialects: ClassVar[tuple[str, ...]] = ("mariadb", "mysql")
-    default_image = "mariadb:11.4"
+    versions: ClassVar[tuple[str, ...]] = ("10.6", "10.11", "11.4", "11.8")
+    official_image = "mariadb"
+    default_version = "11.4"
 
     def check_server(self, conn: Connection, target: Target) -> None:
         """SQLAlchemy's mariadb dialect already refused a server that is not MariaDB."""

@@ -1,4 +1,4 @@
-"""MySQL through PyMySQL; each run works in a database of its own."""
+"""MySQL; each run works in a database of its own, whichever driver it goes through."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from sqlalchemy.pool import NullPool
 from harness.backends import containers
 from harness.backends.base import Namespace, Target
 from harness.backends.server import ServerBackend
+from harness.drivers import DriverPair
 from harness.errors import MatrixError
 
 
 class MySQL(ServerBackend):
     name = "mysql"
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
-    default_driver = "pymysql"
-    async_driver = "aiomysql"
-    driver_distribution = "pymysql"
-    default_image = "mysql:8.4"
+    versions: ClassVar[tuple[str, ...]] = ("8.0", "8.4", "9.7")
+    official_image = "mysql"
+    default_version = "8.4"
 
     def container(self, image: str) -> Any:
         try:
@@ -36,7 +36,7 @@ class MySQL(ServerBackend):
     def container_url(self, container: Any) -> URL:
         host, port = containers.address(container, 3306)
         return URL.create(
-            f"{self.dialects[0]}+{self.default_driver}",
+            self.dialects[0],
             username=container.username,
             password=container.password,
             host=host,
@@ -52,11 +52,9 @@ class MySQL(ServerBackend):
                 "point it at MySQL, or give this server as MATRIX_MARIADB_URL"
             )
 
-    def open_namespace(self, target: Target, name: str) -> Namespace:
-        timeout = {"connect_timeout": self.connect_timeout}
-        admin = self.make_engine(
-            target.url, target.found_by, poolclass=NullPool, connect_args=timeout
-        )
+    def open_namespace(self, target: Target, name: str, pair: DriverPair) -> Namespace:
+        found_by = target.found_by
+        admin = self.make_engine(target.url, pair.sync, found_by, poolclass=NullPool)
         try:
             with admin.begin() as conn:
                 self.check_server(conn, target)
@@ -68,9 +66,8 @@ class MySQL(ServerBackend):
         except MatrixError:
             admin.dispose()
             raise
-        engine = self.make_engine(
-            target.url.set(database=name), target.found_by, connect_args=timeout
-        )
+        url = target.url.set(database=name)
+        engine = self.make_engine(url, pair.sync, found_by)
 
         def drop() -> None:
             engine.dispose()
@@ -79,8 +76,7 @@ class MySQL(ServerBackend):
             admin.dispose()
 
         def make_async_engine() -> AsyncEngine:
-            url = target.url.set(database=name)
-            return self.make_async_engine(url, target.found_by, connect_args=timeout)
+            return self.make_async_engine(url, pair.asyncio, found_by)
 
         return Namespace(
             name, engine, server_version=version, drop=drop, make_async_engine=make_async_engine

@@ -1,11 +1,11 @@
-"""PostgreSQL through psycopg 3; each run works in a schema of its own."""
+"""PostgreSQL; each run works in a schema of its own, whichever driver it goes through."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any, ClassVar
 
-from sqlalchemy import exc
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
@@ -13,15 +13,15 @@ from sqlalchemy.pool import NullPool
 from harness.backends import containers
 from harness.backends.base import Namespace, Target
 from harness.backends.server import ServerBackend
+from harness.drivers import DriverPair
 
 
 class PostgreSQL(ServerBackend):
     name = "postgresql"
     dialects: ClassVar[tuple[str, ...]] = ("postgresql",)
-    default_driver = "psycopg"
-    async_driver = "asyncpg"
-    driver_distribution = "psycopg"
-    default_image = "postgres:17"
+    versions: ClassVar[tuple[str, ...]] = ("13", "14", "15", "16", "17", "18")
+    official_image = "postgres"
+    default_version = "17"
 
     def container(self, image: str) -> Any:
         try:
@@ -36,7 +36,7 @@ class PostgreSQL(ServerBackend):
     def container_url(self, container: Any) -> URL:
         host, port = containers.address(container, 5432)
         return URL.create(
-            f"postgresql+{self.default_driver}",
+            "postgresql",
             username=container.username,
             password=container.password,
             host=host,
@@ -44,11 +44,9 @@ class PostgreSQL(ServerBackend):
             database=container.dbname,
         )
 
-    def open_namespace(self, target: Target, name: str) -> Namespace:
-        timeout = {"connect_timeout": self.connect_timeout}
-        admin = self.make_engine(
-            target.url, target.found_by, poolclass=NullPool, connect_args=timeout
-        )
+    def open_namespace(self, target: Target, name: str, pair: DriverPair) -> Namespace:
+        found_by = target.found_by
+        admin = self.make_engine(target.url, pair.sync, found_by, poolclass=NullPool)
         try:
             with admin.begin() as conn:
                 version = str(conn.exec_driver_sql("SHOW server_version").scalar())
@@ -56,13 +54,7 @@ class PostgreSQL(ServerBackend):
         except exc.DBAPIError as error:
             admin.dispose()
             raise self.connect_error(target, error) from None
-        # Only the run's schema is on the search path: unqualified names
-        # ("users") can never reach the server's own tables.
-        engine = self.make_engine(
-            target.url,
-            target.found_by,
-            connect_args={**timeout, "options": f"-csearch_path={name}"},
-        )
+        engine = confined(self.make_engine(target.url, pair.sync, found_by), name)
 
         def drop() -> None:
             engine.dispose()
@@ -71,12 +63,33 @@ class PostgreSQL(ServerBackend):
             admin.dispose()
 
         def make_async_engine() -> AsyncEngine:
-            settings = {"server_settings": {"search_path": name}, "timeout": self.connect_timeout}
-            return self.make_async_engine(target.url, target.found_by, connect_args=settings)
+            async_engine = self.make_async_engine(target.url, pair.asyncio, found_by)
+            confined(async_engine.sync_engine, name)
+            return async_engine
 
         return Namespace(
             name, engine, server_version=version, drop=drop, make_async_engine=make_async_engine
         )
+
+
+def confined(engine: Engine, schema: str) -> Engine:
+    """Only ``schema`` on every new connection's search path, whatever the driver:
+    unqualified names ("users") can never reach the server's own tables.
+
+    The recipe of SQLAlchemy's PostgreSQL dialect docs, "Setting Alternate
+    Search Paths on Connect" (autocommit, so no transaction is left open).
+    """
+
+    @event.listens_for(engine, "connect", insert=True)
+    def set_search_path(dbapi_connection: Any, connection_record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'SET SESSION search_path TO "{schema}"')
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
+
+    return engine
 
 
 BACKEND = PostgreSQL()

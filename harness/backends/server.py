@@ -8,29 +8,43 @@ from typing import Any, ClassVar
 
 from sqlalchemy.engine import URL
 
+from harness import drivers
 from harness.backends import containers
 from harness.backends.base import Backend, Target
 from harness.errors import BackendNotRun
 
+#: Where ``nox -s images`` puts the images it builds: sqla-matrix/postgresql:15, ...
+LOCAL_REPOSITORY = "sqla-matrix"
+
 
 class ServerBackend(Backend):
-    #: The image started through testcontainers when no URL is given.
-    default_image: ClassVar[str]
-    #: Seconds to wait for a connection before calling a server unreachable.
-    connect_timeout: ClassVar[int] = 10
+    #: The official image's repository ("postgres"), tagged by server version.
+    official_image: ClassVar[str]
+    #: The server version a column without one starts when no URL is given.
+    default_version: ClassVar[str]
 
-    def locate_without_url(self, environ: Mapping[str, str]) -> Target:
+    def locate_without_url(self, environ: Mapping[str, str], server: str | None) -> Target:
+        url_variable = self.variable("URL", server)
         reason = containers.docker_unavailable()
         if reason is not None:
             raise BackendNotRun(
-                f"{self.url_variable} is not set and {reason}",
-                f"set {self.url_variable}={self.url_example()} or start Docker",
+                f"{url_variable} is not set and {reason}",
+                f"set {url_variable}={self.url_example()} or start Docker",
             )
-        image = environ.get(self.image_variable, "").strip() or self.default_image
-        return containers.start(self, image)
+        return containers.start(self, self.images(environ, server), server)
+
+    def images(self, environ: Mapping[str, str], server: str | None) -> list[str]:
+        """The images to try, in order: the image variable's, else the one built
+        here (``nox -s images``), then the official one, at the column's version."""
+        chosen = environ.get(self.variable("IMAGE", server), "").strip()
+        if chosen:
+            return [chosen]
+        version = server or self.default_version
+        return [f"{LOCAL_REPOSITORY}/{self.name}:{version}", f"{self.official_image}:{version}"]
 
     def url_example(self) -> str:
-        return f"{self.dialects[0]}+{self.default_driver}://user:password@host:port/database"
+        driver = drivers.DEFAULT[self.name]
+        return f"{self.dialects[0]}+{driver}://user:password@host:port/database"
 
     @abc.abstractmethod
     def container(self, image: str) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 import shutil
 import sqlite3
 import tempfile
@@ -10,30 +9,27 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from harness.backends.base import Backend, Namespace, Target
+from harness.drivers import DriverPair
 
 
 class SQLite(Backend):
     name = "sqlite"
     dialects: ClassVar[tuple[str, ...]] = ("sqlite",)
-    default_driver = "pysqlite"
-    async_driver = "aiosqlite"
-    driver_distribution = "python"  # sqlite3 ships with Python
 
-    def locate_without_url(self, environ: Mapping[str, str]) -> Target:
-        return Target(URL.create("sqlite+pysqlite"), found_by="embedded")
+    def locate_without_url(self, environ: Mapping[str, str], server: str | None) -> Target:
+        return Target(URL.create("sqlite"), found_by="embedded")
 
-    def locate(self, environ: Mapping[str, str] | None = None) -> Target:
+    def locate(self, environ: Mapping[str, str] | None = None, server: str | None = None) -> Target:
         # Always the embedded library: there is no server to point at.
-        return self.locate_without_url(environ or {})
+        return self.locate_without_url(environ or {}, server)
 
-    def open_namespace(self, target: Target, name: str) -> Namespace:
+    def open_namespace(self, target: Target, name: str, pair: DriverPair) -> Namespace:
         folder = Path(tempfile.mkdtemp(prefix=f"{name}_"))
         url = target.url.set(database=str(folder / f"{name}.sqlite"))
-        engine = self.make_engine(url, target.found_by)
+        engine = self.make_engine(url, pair.sync, target.found_by)
 
         def drop() -> None:
             engine.dispose()
@@ -44,11 +40,8 @@ class SQLite(Backend):
             engine,
             server_version=sqlite3.sqlite_version,
             drop=drop,
-            make_async_engine=lambda: self.make_async_engine(url, target.found_by),
+            make_async_engine=lambda: self.make_async_engine(url, pair.asyncio, target.found_by),
         )
-
-    def driver_version(self, engine: Engine) -> str:
-        return f"sqlite3 (Python {platform.python_version()})"
 
 
 BACKEND = SQLite()

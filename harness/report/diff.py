@@ -13,7 +13,16 @@ from typing import Any
 from harness.report.view import show
 from harness.results import Results
 
-VERSIONS = ("server_version", "driver", "driver_version", "sqlalchemy", "python", "sqlite_library")
+VERSIONS = (
+    "server_version",
+    "driver",
+    "driver_version",
+    "async_driver",
+    "async_driver_version",
+    "sqlalchemy",
+    "python",
+    "sqlite_library",
+)
 
 
 @dataclass
@@ -33,8 +42,8 @@ class Diff:
 
 def compare(baseline: Results, current: Results) -> Diff:
     diff = Diff()
-    for name in sorted(set(baseline["backends"]) | set(current["backends"])):
-        old, new = baseline["backends"].get(name), current["backends"].get(name)
+    for name in sorted(set(baseline["columns"]) | set(current["columns"])):
+        old, new = baseline["columns"].get(name), current["columns"].get(name)
         if old is None or new is None:
             diff.backends.append(f"{name}: backend {'added' if old is None else 'removed'}")
             continue

@@ -10,7 +10,15 @@ from html import escape
 
 from harness.report import chart, recommend
 from harness.report.diff import Diff
-from harness.report.view import Cell, ScenarioView, backend_order, tally, topics, versions
+from harness.report.view import (
+    Cell,
+    ScenarioView,
+    backend_order,
+    drivers_of,
+    tally,
+    topics,
+    versions,
+)
 from harness.results import Results
 
 STYLE = """
@@ -80,16 +88,16 @@ def render(results: Results, changes: Diff | None = None) -> str:
         "its column in this run; green matches the documented expectation, red differs from it. "
         "Click a value for the SQL behind it.</p>",
         *_changes(changes),
-        "<h2>Backends</h2><table><tr><th>backend</th><th>status</th><th>server</th><th>driver</th>"
+        "<h2>Columns</h2><table><tr><th>column</th><th>status</th><th>server</th><th>driver</th>"
         "<th>SQLAlchemy</th><th>Python</th><th>reached through</th><th>URL</th><th>scenarios</th></tr>",
     ]
     for name in order:
-        b = results["backends"][name]
+        b = results["columns"][name]
         status = escape(b["status"])
         if b.get("reason"):
             status += f"<br><small>{escape(b['reason'])}"
             status += f"; {escape(b['remedy'])}</small>" if b.get("remedy") else "</small>"
-        driver = f"{b['driver']} {b['driver_version']}" if b.get("driver") else "—"
+        driver = drivers_of(b)
         counts = ", ".join(f"{n} {s}" for s, n in sorted(tally(results, name).items()))
         cells = [name, None, b.get("server_version") or "—", driver, b["sqlalchemy"], b["python"],
                  b.get("found_by") or "—", b.get("url") or "—", counts or "—"]

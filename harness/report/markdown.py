@@ -6,7 +6,15 @@ from typing import Any
 
 from harness.report import chart, recommend
 from harness.report.diff import Diff
-from harness.report.view import Cell, ScenarioView, backend_order, tally, topics, versions
+from harness.report.view import (
+    Cell,
+    ScenarioView,
+    backend_order,
+    drivers_of,
+    tally,
+    topics,
+    versions,
+)
 from harness.results import Results
 
 MARKS = {"pass": " ✅", "mismatch": " ❌", "error": " ⚠️", "not run": ""}
@@ -35,17 +43,17 @@ def render(results: Results, changes: Diff | None = None) -> str:
         "documented expectation.",
         "",
         *_changes(changes),
-        "## Backends",
+        "## Columns",
         "",
-        "| backend | status | server | driver | SQLAlchemy | Python | reached through | URL |",
+        "| column | status | server | driver | SQLAlchemy | Python | reached through | URL |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name in order:
-        b = results["backends"][name]
+        b = results["columns"][name]
         status = b["status"]
         if b.get("reason"):
             status += f": {b['reason']}" + (f"; {b['remedy']}" if b.get("remedy") else "")
-        driver = f"{b['driver']} {b['driver_version']}" if b.get("driver") else "—"
+        driver = drivers_of(b)
         lines.append(
             "| " + " | ".join(_escape(str(v)) for v in (
                 name, status, b.get("server_version") or "—", driver, b["sqlalchemy"],

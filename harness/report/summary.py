@@ -9,7 +9,7 @@ from harness.results import Results
 def render(results: Results) -> str:
     lines = []
     for name in backend_order(results):
-        b = results["backends"][name]
+        b = results["columns"][name]
         counts = tally(results, name)
         if b["status"] == "ran":
             detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))

@@ -63,17 +63,27 @@ def show(value: Any) -> str:
 
 def backend_order(results: Results) -> list[str]:
     """The columns in the matrix's own order (each backend records its position)."""
-    backends = results["backends"]
+    backends = results["columns"]
     return sorted(backends, key=lambda name: (backends[name].get("column", 99), name))
 
 
 def versions(results: Results, name: str) -> str:
     """What a column ran on, for its heading: server, driver and SQLAlchemy versions."""
-    backend = results["backends"][name]
+    backend = results["columns"][name]
     if backend["status"] != "ran":
         return str(backend["status"])
     server = str(backend.get("server_version") or "").split(" ")[0]
-    return f"{server} · {backend.get('driver')} {backend.get('driver_version')} · SQLAlchemy {backend['sqlalchemy']}"
+    return f"{server} · {drivers_of(backend)} · SQLAlchemy {backend['sqlalchemy']}"
+
+
+def drivers_of(column: dict[str, Any]) -> str:
+    """``psycopg 3.3.9 + psycopg_async 3.3.9``: the column's sync and asyncio drivers."""
+    if not column.get("driver_version"):
+        return str(column.get("driver") or "—")
+    shown = f"{column['driver']} {column['driver_version']}"
+    if column.get("async_driver"):
+        shown += f" + {column['async_driver']} {column.get('async_driver_version')}"
+    return shown
 
 
 def topics(results: Results) -> list[TopicView]:

@@ -1,0 +1,65 @@
+"""Every driver runs every scenario of its backend, and sees what the server said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import exc
+
+from harness import dberrors
+from harness.backends import BACKENDS
+from harness.runner import BackendRun
+from scenarios.one_to_many import orphan_post
+from tests.conftest import adhoc_scenario, run_matrix, server_url
+
+#: The drivers of the tests' environment that are not their backend's default
+#: (mysqldb and mariadbconnector compile; their cells run under nox).
+OTHER_DRIVERS = [
+    ("postgresql", "psycopg2"),
+    ("postgresql", "pg8000"),
+    ("mariadb", "mysqlconnector"),
+]
+
+
+@pytest.mark.parametrize(("backend", "driver"), OTHER_DRIVERS, ids=lambda v: str(v))
+def test_a_column_through_another_driver_runs_every_scenario_without_an_error(
+    tmp_path: Path, backend: str, driver: str
+) -> None:
+    url = server_url(backend)
+    run = run_matrix(
+        backend, tmp_path, {f"MATRIX_{backend.upper()}_URL": url}, f"--driver={driver}"
+    )
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    column = run.results["columns"][backend]
+    assert (column["status"], column["driver"]) == ("ran", driver)
+    assert column["async_driver"] and column["async_driver_version"]
+    cells = {sid: s["cells"][backend] for sid, s in run.results["scenarios"].items()}
+    errors = {sid: cell["error"] for sid, cell in cells.items() if cell["status"] == "error"}
+    assert not errors
+    not_run = [sid for sid, cell in cells.items() if cell["status"] == "not run"]
+    assert all(cells[sid]["reason"].startswith("applies to ") for sid in not_run)
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2", "pg8000"])
+def test_a_foreign_key_violation_is_rejected_on_every_postgresql_driver(driver: str) -> None:
+    # pg8000 raises ProgrammingError where psycopg raises IntegrityError; the
+    # server's SQLSTATE (23503) is what the scenario classifies by.
+    server_url("postgresql")
+    run = BackendRun(BACKENDS["postgresql"], driver=driver)
+    run.start()
+    try:
+        cell = run.run(adhoc_scenario(orphan_post))
+    finally:
+        run.finish()
+    assert cell["status"] == "pass", cell["error"]
+    assert cell["observed"]["orphan post, default settings"] == "rejected"
+    assert cell["observed"]["error"] == "SQLSTATE 23503"
+
+
+def test_an_error_that_is_no_constraint_violation_is_raised_again() -> None:
+    error = exc.OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+    assert not dberrors.is_constraint_violation(error)
+    with pytest.raises(exc.OperationalError):
+        dberrors.refusal(error)
