@@ -37,7 +37,8 @@ def test_an_image_that_is_absent_and_cannot_be_pulled_is_not_run_with_one_line(
     assert backend["status"] == "not run"
     assert backend["reason"] == f"image '{image}' is not present locally and could not be pulled"
     assert backend["remedy"] == (
-        "build it (nox -s images) or set MATRIX_POSTGRESQL_IMAGE or MATRIX_POSTGRESQL_URL"
+        "set MATRIX_POSTGRESQL_IMAGE to an image that exists or MATRIX_POSTGRESQL_URL "
+        "(nox -s images builds some versions here)"
     )
 
 

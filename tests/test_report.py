@@ -210,6 +210,26 @@ def test_a_broken_baseline_is_one_line(sqlite_run: dict[str, Any], tmp_path: Pat
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_a_schema_1_baseline_is_read_as_one_column_per_backend(
+    sqlite_run: dict[str, Any], tmp_path: Path
+) -> None:
+    # Schema 1 (before the axes) keyed each backend's one column by its name.
+    old = json.loads(json.dumps(sqlite_run))
+    old["schema_version"] = 1
+    old["backends"] = old.pop("columns")
+    for column in old["backends"].values():
+        for key in ("backend", "server_requested", "async_driver", "async_driver_version"):
+            del column[key]
+    (tmp_path / "v1.json").write_text(json.dumps(old))
+    loaded = results.load(tmp_path / "v1.json")
+    assert loaded["schema_version"] == 2
+    assert loaded["columns"]["sqlite"]["backend"] == "sqlite"
+    assert loaded["columns"]["sqlite"]["server_requested"] is None
+    results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
+    proc = _report(tmp_path, f"--baseline={tmp_path / 'v1.json'}", "--fail-on-change")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
     sqlite_run: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -81,8 +81,8 @@ def prepare(backend: ServerBackend, images: list[str], server: str | None) -> st
         absent = f"neither image {tried} is present locally or could be pulled"
     raise BackendNotRun(
         absent,
-        f"build it (nox -s images) or set {backend.variable('IMAGE', server)} "
-        f"or {backend.variable('URL', server)}",
+        f"set {backend.variable('IMAGE', server)} to an image that exists or "
+        f"{backend.variable('URL', server)} (nox -s images builds some versions here)",
     )
 
 
