@@ -85,7 +85,9 @@ class BackendRun:
             if self.driver is not None:
                 drivers.pair(self.backend.name, self.driver)  # unknown: one line, at once
             self.target = self.backend.locate(os.environ, self.server)
-            self.driver = self.driver or self.target.url.get_driver_name() or None
+            # A URL's own driver only when it names one (URL.get_driver_name() would
+            # give the dialect's default, e.g. mysqldb for "mariadb://").
+            self.driver = self.driver or self.target.url.drivername.partition("+")[2] or None
             pair = drivers.pair(self.backend.name, self.driver)
             self.driver = pair.sync.name
             url = self.target.url
