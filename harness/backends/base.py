@@ -67,10 +67,6 @@ class Backend(abc.ABC):
     def url_variable(self) -> str:
         return self.variable("URL")
 
-    @property
-    def image_variable(self) -> str:
-        return self.variable("IMAGE")
-
     def check_server_request(self, server: str | None) -> None:
         """A server version this backend knows, or one line naming those it does."""
         if server is not None and server not in self.versions:
