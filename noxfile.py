@@ -13,6 +13,7 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
     nox -t default -- -k one_to_one            # pytest arguments after --
     nox -s curves                              # the loading cost curves (about 1 min per backend)
     nox -s report                              # rebuild the report from the last run's cells
+    nox -s clean -- postgresql                 # remove what runs left on a server that died
     nox -s images                              # build the server images from Debian packages
     nox -s tests                               # the project's own tests
     nox -s lint                                # ruff, mypy, the CI files' schemas
@@ -220,6 +221,18 @@ def images(session: nox.Session) -> None:
     """Build the server images from Debian packages (needs Docker):
     nox -s images [-- postgresql:17 mariadb ...]."""
     session.run("bash", "docker/build-images.sh", *session.posargs, external=True)
+
+
+@nox.session
+def clean(session: nox.Session) -> None:
+    """Remove the namespaces runs left behind on a backend's server (a server that died
+    mid-run), recognised by the marker inside each: nox -s clean -- postgresql [--server 15]."""
+    backend = session.posargs[0] if session.posargs else ""
+    if backend not in DATABASES:
+        session.error(f"name a backend: nox -s clean -- {{{','.join(DATABASES)}}} [--server V]")
+    driver = DRIVERS[backend][0]
+    session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", driver), silent=True)
+    session.run("python", "-m", "harness.namespaces", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -148,6 +148,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         run.finish()
     finally:
+        # Every selected scenario gets a cell, also when the run was cut short.
+        for item in session.items:
+            if isinstance(item, ScenarioItem) and item.scenario.id not in run.cells:
+                run.skip(item.scenario, "the run stopped before this scenario (interrupted)")
         path = session.config.getoption("results")
         if path is not None:
             results.save(run.as_results(), path)
@@ -177,3 +181,5 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write(f"matrix: {run.column} not run: {run.reason}; {run.remedy}")
     else:
         write(f"matrix: {run.column} FAILED: {run.reason}", red=True)
+    if run.left_behind:
+        write(f"matrix: {run.column}: {run.left_behind}", red=True)

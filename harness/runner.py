@@ -13,11 +13,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy
+from sqlalchemy.pool import NullPool
 
 import models
-from harness import drivers, redact, results
+from harness import drivers, namespaces, redact, results
 from harness.backends import BACKENDS
 from harness.backends.base import Backend, Namespace, Target
+from harness.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
+from harness.drivers import DriverPair
 from harness.errors import BackendNotRun, MatrixError, one_line
 from harness.recording import Recorder
 from harness.scenario import Context, Scenario, expectation_for
@@ -59,6 +62,12 @@ class BackendRun:
         self.remedy: str | None = None
         self.target: Target | None = None
         self.namespace: Namespace | None = None
+        self.pair: DriverPair | None = None
+        #: The scenario during which the server was lost (died or stopped answering).
+        self.lost_during: str | None = None
+        self.stalled = False  # the server stopped answering: nothing more is asked of it
+        #: One line about a namespace that could not be dropped, and how to remove it.
+        self.left_behind: str | None = None
         self.recorder: Recorder | None = None
         self.started_at = datetime.now(timezone.utc)
         self._clock = time.perf_counter()
@@ -93,19 +102,9 @@ class BackendRun:
             url = self.target.url
             self.target.url = url.set(drivername=f"{url.get_backend_name()}+{self.driver}")
             self.facts = {"url": redact.shown(self.target.url), "found_by": self.target.found_by}
-            self.namespace = self.backend.open_namespace(self.target, namespace_name(), pair)
-            self.facts.update(
-                namespace=self.namespace.name,
-                server_version=self.namespace.server_version,
-                driver=pair.sync.name,
-                driver_version=self.backend.driver_version(pair.sync),
-                async_driver=pair.asyncio.name,
-                async_driver_version=self.backend.driver_version(pair.asyncio),
-            )
-            self.backend.check_version(self.namespace.server_version, self.server, self.target)
-            engine = self.namespace.engine
-            self.recorder = Recorder(engine)
-            models.Base.metadata.create_all(engine)
+            self.pair = pair
+            self.facts["namespace"] = name = namespace_name()
+            within(scenario_timeout(), f"{self.column}: setting up", lambda: self._open(name))
             self.status = "ran"
         except BackendNotRun as absent:
             if self.required:
@@ -117,29 +116,69 @@ class BackendRun:
             self.remedy = absent.remedy
         except MatrixError as error:
             self.status, self.reason = "failed", redact.redact(str(error))
+        except Stalled as stalled:
+            self.stalled = True
+            self.status, self.reason = "failed", f"the server stopped answering ({stalled})"
         except Exception as error:  # the server went away, a permission was missing...
             self.status = "failed"
             self.reason = f"{self.backend.name}: {redact.redact(one_line(error))}"
         if self.status != "ran":
             self.finish()
 
+    def _open(self, name: str) -> None:
+        """Create the namespace, mark it as the matrix's, and the shared tables in it."""
+        assert self.target is not None and self.pair is not None
+        self.namespace = self.backend.open_namespace(self.target, name, self.pair)
+        self.facts.update(
+            namespace=self.namespace.name,
+            server_version=self.namespace.server_version,
+            driver=self.pair.sync.name,
+            driver_version=self.backend.driver_version(self.pair.sync),
+            async_driver=self.pair.asyncio.name,
+            async_driver_version=self.backend.driver_version(self.pair.asyncio),
+        )
+        engine = self.namespace.engine
+        namespaces.mark(engine)
+        self.backend.check_version(self.namespace.server_version, self.server, self.target)
+        self.recorder = Recorder(engine)
+        models.Base.metadata.create_all(engine)
+
     def finish(self) -> None:
-        """Drop the namespace and stop any container, whatever happened before."""
+        """Drop the namespace and stop any container, whatever happened before.
+
+        A namespace that cannot be dropped (the server is gone) is reported in
+        one line with the command that removes it later; nothing here raises.
+        """
         namespace, self.namespace = self.namespace, None
         target, self.target = self.target, None
+        name = self.facts.get("namespace")
         try:
-            if namespace is not None:
-                namespace.drop()
+            if namespace is not None and not self.stalled:
+                within(CLEANUP_TIMEOUT, f"dropping {namespace.name}", namespace.drop)
+            elif name is not None and self.stalled:
+                raise Stalled("the server stopped answering earlier", scenario_timeout())
+        except Exception as error:
+            remove = namespaces.how_to_remove(self.backend.name, self.server)
+            kind = namespace.kind if namespace is not None else "namespace"
+            self.left_behind = (
+                f"{kind} {name} was left on the server ({redact.redact(one_line(error))}); "
+                f"remove it with: {remove}"
+            )
         finally:
             if target is not None:
-                target.stop()
+                try:
+                    target.stop()
+                except Exception as error:
+                    self.left_behind = f"{target.found_by}: {redact.redact(one_line(error))}"
 
     # -- cells -------------------------------------------------------------
 
     def run(self, scenario: Scenario) -> dict[str, Any]:
         """Run ``scenario`` on this backend and record its cell."""
         self.scenarios[scenario.id] = scenario
-        if self.status != "ran" or self.namespace is None or self.recorder is None:
+        if self.lost_during is not None:
+            cell = _not_run(f"server lost during {self.lost_during}")
+        elif self.status != "ran" or self.namespace is None or self.recorder is None:
             cell = _not_run(f"{self.column} {self.status}: {self.reason}")
         elif not scenario.applies_to(self.backend.name, self.driver):
             cell = _not_run(f"applies to {', '.join(scenario.backends or ())} only")
@@ -148,7 +187,56 @@ class BackendRun:
         self.cells[scenario.id] = cell
         return cell
 
+    def skip(self, scenario: Scenario, reason: str) -> None:
+        """Record ``scenario`` as not run, for ``reason``."""
+        self.scenarios[scenario.id] = scenario
+        self.cells[scenario.id] = _not_run(reason)
+
     def _observe(
+        self, scenario: Scenario, namespace: Namespace, recorder: Recorder
+    ) -> dict[str, Any]:
+        """The scenario's cell; a server that stops answering or dies fails the column."""
+        seconds = scenario_timeout()
+        try:
+            cell = within(seconds, scenario.id, lambda: self._watch(scenario, namespace, recorder))
+        except Stalled as stalled:
+            self.stalled = True
+            error = f"the server stopped answering ({stalled})"
+            self._lose(scenario.id, error)
+            return _cell("error", error=error, duration_s=seconds)
+        if cell["status"] == "error" and not self._server_answers():
+            self._lose(scenario.id, cell["error"])
+        return cell
+
+    def _lose(self, scenario_id: str, error: str) -> None:
+        self.lost_during = scenario_id
+        self.status = "failed"
+        self.reason = f"server lost during {scenario_id}: {error}"
+
+    def _server_answers(self) -> bool:
+        """Whether a new connection still gets an answer (asked after a scenario failed)."""
+        if self.target is None or self.pair is None or self.backend.name == "sqlite":
+            return True
+        engine = self.backend.make_engine(
+            self.target.url, self.pair.sync, self.target.found_by, poolclass=NullPool
+        )
+
+        def ask() -> None:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+
+        try:
+            within(CLEANUP_TIMEOUT, "probing the server", ask)
+            return True
+        except Stalled:
+            self.stalled = True
+            return False
+        except Exception:
+            return False
+        finally:
+            engine.dispose()
+
+    def _watch(
         self, scenario: Scenario, namespace: Namespace, recorder: Recorder
     ) -> dict[str, Any]:
         ctx = Context(self.backend.name, namespace.engine, recorder, namespace.make_async_engine)
@@ -167,8 +255,9 @@ class BackendRun:
                 with recorder.paused():
                     try:
                         ctx.close()
-                    finally:
                         self._empty_shared_tables(namespace)
+                    except Exception as exc:  # the server went away during the scenario
+                        error = error or redact.redact(one_line(exc))
         expected = {}
         for key, expectation in scenario.expect.items():
             doc = expectation_for(expectation, self.backend.name)
@@ -226,6 +315,7 @@ class BackendRun:
             "url": None,
             "found_by": None,
             "namespace": None,
+            "left_behind": None,
             "server_version": None,
             "driver": self.driver,
             "driver_version": None,
@@ -238,6 +328,7 @@ class BackendRun:
             "duration_s": round(time.perf_counter() - self._clock, 3),
         }
         info.update(self.facts)
+        info["left_behind"] = self.left_behind
         return info
 
     def _rank(self) -> int:

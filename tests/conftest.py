@@ -7,8 +7,10 @@ backend is named in ``MATRIX_REQUIRE``: then they fail, as in CI.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -20,10 +22,11 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
+import scenarios
 from harness import backends
 from harness.backends import BACKENDS
 from harness.runner import BackendRun
-from harness.scenario import Context, Doc, Scenario
+from harness.scenario import Context, Doc, Scenario, scenarios_of
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Docker made unreachable, so that "no URL" means "not run" whatever the machine has.
@@ -38,46 +41,51 @@ class MatrixRun:
     results_text: str
 
 
-def run_matrix(
-    backend: str, tmp_path: Path, env: dict[str, str] | None = None, *args: str
-) -> MatrixRun:
-    """``pytest -p harness.plugin scenarios --backend BACKEND`` in a subprocess, as
-    a ``nox -s matrix`` cell runs it (the cost curves left out). The column is
-    named after the backend unless ``args`` name it (``--column=...``)."""
-    results_path = tmp_path / f"{backend}.json"
+def matrix_command(
+    backend: str, results_path: Path, env: dict[str, str] | None = None, *args: str
+) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of ``pytest -p harness.plugin scenarios --backend
+    BACKEND``, as a ``nox -s matrix`` cell runs it (the cost curves left out). The
+    column is named after the backend unless ``args`` name it (``--column=...``)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     environ.update(NO_DOCKER)
     environ.update(env or {})
+    command = [
+        *(sys.executable, "-m", "pytest", "-p", "harness.plugin", "scenarios"),
+        f"--backend={backend}",
+        *([] if any(a.startswith("--column") for a in args) else [f"--column={backend}"]),
+        f"--results={results_path}",
+        *("-m", "not cost", "-p", "no:cacheprovider", "-q", "-o", "addopts="),
+        *args,
+    ]
+    return command, environ
+
+
+def run_matrix(
+    backend: str, tmp_path: Path, env: dict[str, str] | None = None, *args: str
+) -> MatrixRun:
+    """Run one cell of the matrix in a subprocess (see ``matrix_command``)."""
+    results_path = tmp_path / f"{backend}.json"
+    command, environ = matrix_command(backend, results_path, env, *args)
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "harness.plugin",
-            "scenarios",
-            f"--backend={backend}",
-            *([] if any(a.startswith("--column") for a in args) else [f"--column={backend}"]),
-            f"--results={results_path}",
-            "-m",
-            "not cost",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "-o",
-            "addopts=",
-            *args,
-        ],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300
     )
+    return finished_run(proc.returncode, proc.stdout + proc.stderr, results_path)
+
+
+def finished_run(returncode: int, output: str, results_path: Path) -> MatrixRun:
     text = results_path.read_text() if results_path.exists() else ""
-    return MatrixRun(
-        proc.returncode, proc.stdout + proc.stderr, json.loads(text) if text else None, text
-    )
+    return MatrixRun(returncode, output, json.loads(text) if text else None, text)
+
+
+def all_scenarios() -> list[Scenario]:
+    """Every scenario registered in scenarios/."""
+    found = []
+    for info in pkgutil.iter_modules(scenarios.__path__):
+        module = f"scenarios.{info.name}"
+        importlib.import_module(module)
+        found += scenarios_of(module)
+    return found
 
 
 def server_url(backend: str) -> str:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
+from harness import namespaces
 from harness.backends import BACKENDS
 from harness.runner import BackendRun
 from harness.scenario import Context
@@ -18,7 +22,7 @@ from tests.conftest import adhoc_scenario, run_matrix, server_url
 SERVERS = ["postgresql", "mariadb"]
 
 
-def namespaces(engine: Engine) -> set[str]:
+def namespaces_of(engine: Engine) -> set[str]:
     """Schemas (PostgreSQL) or databases (MySQL/MariaDB) on the server."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
@@ -54,7 +58,7 @@ def test_a_full_run_leaves_the_servers_own_users_table_and_namespaces_untouched(
     backend = admin_engine.dialect.name
     url = server_url(backend)
     with users_table_with_a_row(admin_engine) as rows_before:
-        before = namespaces(admin_engine)
+        before = namespaces_of(admin_engine)
         run = run_matrix(backend, tmp_path, {BACKENDS[backend].url_variable: url})
 
         assert run.returncode == 0, run.output
@@ -64,7 +68,7 @@ def test_a_full_run_leaves_the_servers_own_users_table_and_namespaces_untouched(
             assert [
                 tuple(row) for row in conn.execute(text("SELECT * FROM users ORDER BY 1"))
             ] == rows_before
-        assert namespaces(admin_engine) == before
+        assert namespaces_of(admin_engine) == before
         assert run.results["columns"][backend]["namespace"].startswith("matrix_")
 
 
@@ -95,18 +99,18 @@ def test_a_scenario_that_fails_half_way_is_an_error_and_its_namespace_is_still_d
 ) -> None:
     backend = admin_engine.dialect.name
     monkeypatch.setenv(BACKENDS[backend].url_variable, server_url(backend))
-    before = namespaces(admin_engine)
+    before = namespaces_of(admin_engine)
     run = BackendRun(BACKENDS[backend])
     run.start()
     try:
-        assert run.namespace is not None and run.namespace.name in namespaces(admin_engine)
+        assert run.namespace is not None and run.namespace.name in namespaces_of(admin_engine)
         cell = run.run(FAILING)
     finally:
         run.finish()
 
     assert cell["status"] == "error"
     assert cell["error"] == "RuntimeError: the scenario broke half way"
-    assert namespaces(admin_engine) == before
+    assert namespaces_of(admin_engine) == before
 
 
 def test_sqlite_works_in_a_temporary_file_that_is_removed() -> None:
@@ -117,3 +121,46 @@ def test_sqlite_works_in_a_temporary_file_that_is_removed() -> None:
     assert database.exists()
     run.finish()
     assert not database.parent.exists()
+
+
+@pytest.mark.parametrize("admin_engine", SERVERS, indirect=True)
+def test_clean_removes_only_marked_namespaces_whose_run_has_ended(admin_engine: Engine) -> None:
+    """``nox -s clean`` goes by the marker inside a namespace, never by its name, and
+    leaves a namespace whose run is still going (its process alive on this host)."""
+    backend = BACKENDS[admin_engine.dialect.name]
+    url = admin_engine.url.render_as_string(hide_password=False)
+    unmarked, ended, going = (f"matrix_{name}_{uuid.uuid4().hex[:6]}" for name in "ueg")
+    kind, quote = ("schema", '"') if backend.name == "postgresql" else ("database", "`")
+    with admin_engine.begin() as conn:
+        for name in (unmarked, ended, going):
+            conn.execute(text(f"CREATE {kind} {quote}{name}{quote}"))
+    try:
+        for name, pid in ((ended, "999999999"), (going, str(os.getpid()))):
+            engine = create_engine(_inside(admin_engine, name), poolclass=NullPool)
+            namespaces.mark(engine)
+            with engine.begin() as conn:
+                conn.execute(text(f"UPDATE {namespaces.MARKER_TABLE} SET pid = '{pid}'"))
+            engine.dispose()
+        lines = namespaces.clean(backend.name, environ={backend.url_variable: url})
+        assert [line for line in lines if line.startswith("removed")] == [
+            line for line in lines if f" {ended} " in line
+        ]
+        assert any(line.startswith(f"kept {kind} {going}:") for line in lines)
+        assert ended not in namespaces_of(admin_engine)
+        assert {unmarked, going} <= namespaces_of(admin_engine)
+    finally:
+        cascade = " CASCADE" if backend.name == "postgresql" else ""
+        left = namespaces_of(admin_engine)
+        with admin_engine.begin() as conn:
+            for name in {unmarked, ended, going} & left:
+                conn.execute(text(f"DROP {kind} {quote}{name}{quote}{cascade}"))
+
+
+def _inside(engine: Engine, name: str) -> str:
+    """The admin URL, confined to the namespace ``name``."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        url = url.update_query_dict({"options": f"-csearch_path={name}"})
+    else:
+        url = url.set(database=name)
+    return url.render_as_string(hide_password=False)

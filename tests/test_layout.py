@@ -20,8 +20,8 @@ import pytest
 import scenarios
 from harness import drivers
 from harness.backends import BACKENDS
-from harness.scenario import ByBackend, Scenario, expectation_for, scenarios_of
-from tests.conftest import ROOT
+from harness.scenario import ByBackend, expectation_for, scenarios_of
+from tests.conftest import ROOT, all_scenarios
 
 
 def _noxfile_constant(name: str) -> Any:
@@ -45,15 +45,6 @@ def test_noxfile_axes_harness_and_dependency_groups_agree() -> None:
     assert all(name in groups for name in drivers.PAIRS)
 
 
-def _all_scenarios() -> list[Scenario]:
-    found = []
-    for info in pkgutil.iter_modules(scenarios.__path__):
-        module = f"scenarios.{info.name}"
-        importlib.import_module(module)
-        found += scenarios_of(module)
-    return found
-
-
 @pytest.mark.parametrize("backend", list(BACKENDS))
 def test_every_driver_of_a_backend_inherits_all_its_scenarios_and_expectations(
     backend: str,
@@ -62,7 +53,7 @@ def test_every_driver_of_a_backend_inherits_all_its_scenarios_and_expectations(
     the backend's default column runs and is held to the same documentation."""
 
     def share(driver: str) -> tuple[list[str], list[tuple[str, str]]]:
-        ran = [s for s in _all_scenarios() if s.applies_to(backend, driver)]
+        ran = [s for s in all_scenarios() if s.applies_to(backend, driver)]
         named = [s for s in ran if any(f"+{driver}" in spec for spec in s.backends or ())]
         documented = [
             (s.id, key)

@@ -22,6 +22,10 @@ _E = TypeVar("_E", Engine, AsyncEngine)
 
 #: Seconds to wait for a connection before calling a server unreachable.
 CONNECT_TIMEOUT = 10
+#: Seconds a statement may run on the server, and may wait for a lock, before the
+#: server cancels it: a stalled scenario fails alone with a timeout error.
+STATEMENT_TIMEOUT = 60
+LOCK_TIMEOUT = 10
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Namespace:
     drop: Callable[[], None]
     #: An async engine on the same namespace, through the column's asyncio driver.
     make_async_engine: Callable[[], AsyncEngine]
+    #: What the backend calls it: "schema", "database" or "file".
+    kind: str = "schema"
 
 
 class Backend(abc.ABC):

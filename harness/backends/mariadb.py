@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from sqlalchemy import Connection
 
-from harness.backends.base import Target
+from harness.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Target
 from harness.backends.mysql import MySQL
 
 
@@ -18,6 +18,15 @@ class MariaDB(MySQL):
     versions: ClassVar[tuple[str, ...]] = ("10.6", "10.11", "11.4", "11.8")
     official_image = "mariadb"
     default_version = "11.4"
+
+    def session_limits(self) -> list[str]:
+        """MariaDB's manual: max_statement_time (seconds, every statement),
+        lock_wait_timeout and innodb_lock_wait_timeout."""
+        return [
+            f"SET SESSION max_statement_time = {STATEMENT_TIMEOUT}",
+            f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT}",
+            f"SET SESSION innodb_lock_wait_timeout = {LOCK_TIMEOUT}",
+        ]
 
     def check_server(self, conn: Connection, target: Target) -> None:
         """SQLAlchemy's mariadb dialect already refused a server that is not MariaDB."""

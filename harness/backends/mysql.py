@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from harness.backends import containers
-from harness.backends.base import Namespace, Target
+from harness.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Namespace, Target
 from harness.backends.server import ServerBackend
 from harness.drivers import DriverPair
 from harness.errors import MatrixError
@@ -44,6 +44,29 @@ class MySQL(ServerBackend):
             database=container.dbname,
         )
 
+    def session_limits(self) -> list[str]:
+        """The server's own limits on a statement and a lock wait, set on every connection:
+        a scenario blocked by another session fails alone, with a timeout error. MySQL's
+        manual: max_execution_time (SELECT only, ms), lock_wait_timeout (metadata locks),
+        innodb_lock_wait_timeout (row locks)."""
+        return [
+            f"SET SESSION max_execution_time = {STATEMENT_TIMEOUT * 1000}",
+            f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT}",
+            f"SET SESSION innodb_lock_wait_timeout = {LOCK_TIMEOUT}",
+        ]
+
+    def limited(self, engine: Engine) -> Engine:
+        """``engine`` with :meth:`session_limits` on each new connection (sync or asyncio)."""
+
+        @event.listens_for(engine, "connect")
+        def set_limits(dbapi_connection: Any, connection_record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            for statement in self.session_limits():
+                cursor.execute(statement)
+            cursor.close()
+
+        return engine
+
     def check_server(self, conn: Connection, target: Target) -> None:
         """The server must be the product this column is about."""
         if conn.dialect.is_mariadb:  # type: ignore[attr-defined]
@@ -67,7 +90,7 @@ class MySQL(ServerBackend):
             admin.dispose()
             raise
         url = target.url.set(database=name)
-        engine = self.make_engine(url, pair.sync, found_by)
+        engine = self.limited(self.make_engine(url, pair.sync, found_by))
 
         def drop() -> None:
             engine.dispose()
@@ -76,10 +99,17 @@ class MySQL(ServerBackend):
             admin.dispose()
 
         def make_async_engine() -> AsyncEngine:
-            return self.make_async_engine(url, pair.asyncio, found_by)
+            async_engine = self.make_async_engine(url, pair.asyncio, found_by)
+            self.limited(async_engine.sync_engine)
+            return async_engine
 
         return Namespace(
-            name, engine, server_version=version, drop=drop, make_async_engine=make_async_engine
+            name,
+            engine,
+            server_version=version,
+            drop=drop,
+            make_async_engine=make_async_engine,
+            kind="database",
         )
 
 

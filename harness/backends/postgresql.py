@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from harness.backends import containers
-from harness.backends.base import Namespace, Target
+from harness.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Namespace, Target
 from harness.backends.server import ServerBackend
 from harness.drivers import DriverPair
 
@@ -74,10 +74,14 @@ class PostgreSQL(ServerBackend):
 
 def confined(engine: Engine, schema: str) -> Engine:
     """Only ``schema`` on every new connection's search path, whatever the driver:
-    unqualified names ("users") can never reach the server's own tables.
+    unqualified names ("users") can never reach the server's own tables. And
+    the server's own limits on a statement and on a lock wait, so that a
+    scenario blocked by another session fails alone, with a timeout error.
 
     The recipe of SQLAlchemy's PostgreSQL dialect docs, "Setting Alternate
-    Search Paths on Connect" (autocommit, so no transaction is left open).
+    Search Paths on Connect" (autocommit, so no transaction is left open);
+    statement_timeout and lock_timeout: PostgreSQL's manual, "Client
+    Connection Defaults".
     """
 
     @event.listens_for(engine, "connect", insert=True)
@@ -86,6 +90,8 @@ def confined(engine: Engine, schema: str) -> Engine:
         dbapi_connection.autocommit = True
         cursor = dbapi_connection.cursor()
         cursor.execute(f'SET SESSION search_path TO "{schema}"')
+        cursor.execute(f"SET SESSION statement_timeout = '{STATEMENT_TIMEOUT}s'")
+        cursor.execute(f"SET SESSION lock_timeout = '{LOCK_TIMEOUT}s'")
         cursor.close()
         dbapi_connection.autocommit = autocommit
 

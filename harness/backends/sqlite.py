@@ -40,6 +40,7 @@ class SQLite(Backend):
             engine,
             server_version=sqlite3.sqlite_version,
             drop=drop,
+            kind="file",
             make_async_engine=lambda: self.make_async_engine(url, pair.asyncio, target.found_by),
         )
 

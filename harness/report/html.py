@@ -97,6 +97,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
         if b.get("reason"):
             status += f"<br><small>{escape(b['reason'])}"
             status += f"; {escape(b['remedy'])}</small>" if b.get("remedy") else "</small>"
+        if b.get("left_behind"):
+            status += f"<br><small>{escape(b['left_behind'])}</small>"
         driver = drivers_of(b)
         counts = ", ".join(f"{n} {s}" for s, n in sorted(tally(results, name).items()))
         cells = [name, None, b.get("server_version") or "—", driver, b["sqlalchemy"], b["python"],

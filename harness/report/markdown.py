@@ -53,6 +53,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
         status = b["status"]
         if b.get("reason"):
             status += f": {b['reason']}" + (f"; {b['remedy']}" if b.get("remedy") else "")
+        if b.get("left_behind"):
+            status += f" — {b['left_behind']}"
         driver = drivers_of(b)
         lines.append(
             "| " + " | ".join(_escape(str(v)) for v in (

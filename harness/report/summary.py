@@ -18,4 +18,6 @@ def render(results: Results) -> str:
         else:
             remedy = f"; {b['remedy']}" if b.get("remedy") else ""
             lines.append(f"{name:<11} {b['status']:<8} {b.get('reason')}{remedy}")
+        if b.get("left_behind"):
+            lines.append(f"{'':<11} {b['left_behind']}")
     return "\n".join(lines)

@@ -1,0 +1,183 @@
+"""A server that dies or stops answering mid-run: no lost cell, no traceback, no
+namespace left behind unreported.
+
+Each test starts its own private server (tests/private_servers.py), runs one
+cell of the matrix against it, and kills (SIGKILL) or pauses (SIGSTOP) every
+process of that server by PID at a chosen point of the run: before it, when
+the namespace is being made, or after a number of the run's statements (a
+full run sends about 6,000 statements to PostgreSQL and 1,600 to MariaDB).
+Then it checks what a user would: every selected scenario has a cell, the
+column is *failed* with one line, the exit status, and — with the server
+back — that every namespace the run left is the one it named, and that
+``nox -s clean`` (python -m harness.namespaces) removes it.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from harness import backends, namespaces
+from tests.conftest import ROOT, MatrixRun, all_scenarios, finished_run, matrix_command
+from tests.private_servers import PrivateServer, private_server
+
+SELECTED = sum("cost" not in entry.tags for entry in all_scenarios())
+
+#: Where the server is killed: a statement pattern, or a count of statements.
+KILL_POINTS: dict[str, dict[str, dict[str, Any]]] = {
+    "postgresql": {
+        "namespace being made": {"pattern": r"CREATE SCHEMA"},
+        "a quarter in": {"count": 1500},
+        "half way": {"count": 3000},
+        "near the end": {"count": 5400},
+    },
+    "mariadb": {
+        "namespace being made": {"pattern": r"CREATE DATABASE"},
+        "a quarter in": {"count": 400},
+        "half way": {"count": 800},
+        "near the end": {"count": 1450},
+    },
+}
+POINTS = [(backend, point) for backend, points in KILL_POINTS.items() for point in points]
+
+
+def _run_with_fault(
+    server: PrivateServer, tmp_path: Path, *, env: dict[str, str] | None = None
+) -> tuple[MatrixRun, float]:
+    """One cell on ``server`` (required), and the seconds it took after the first fault."""
+    variable = backends.get(server.backend).url_variable
+    results = tmp_path / "results.json"
+    environ = {variable: server.url, "MATRIX_REQUIRE": server.backend, **(env or {})}
+    command, environ = matrix_command(server.backend, results, environ)
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output, _ = proc.communicate(timeout=300)
+    ended = time.monotonic()
+    faulted_at = server.fault_times[0] if server.fault_times else ended
+    return finished_run(proc.returncode, output, results), ended - faulted_at
+
+
+def _leftovers(server: PrivateServer) -> list[str]:
+    """The namespaces carrying the matrix's marker on ``server`` (back up)."""
+    backend = backends.get(server.backend)
+    engine = create_engine(server.url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return [leftover.name for leftover in namespaces.find(backend, conn)]
+    finally:
+        engine.dispose()
+
+
+def _clean(server: PrivateServer) -> subprocess.CompletedProcess[str]:
+    variable = backends.get(server.backend).url_variable
+    return subprocess.run(
+        [sys.executable, "-m", "harness.namespaces", server.backend],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", variable: server.url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _figures(backend: str, fault: str, run: MatrixRun, left: list[str], after: float) -> None:
+    """One line for the record (pytest -s shows it): what the fault cost."""
+    recorded = len(run.results["scenarios"]) if run.results else 0
+    print(
+        f"\nfault {backend}, {fault}: cells recorded {recorded}/{SELECTED}, namespaces left "
+        f"{len(left)} (each named), run ended {after:.1f} s after the fault"
+    )
+
+
+def _check_the_run(run: MatrixRun, backend: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What must hold after any fault: every cell, failed in one line, non-zero exit.
+    Returns the column and the cells by scenario id."""
+    assert run.results is not None, run.output
+    (column,) = run.results["columns"].values()
+    cells = {key: entry["cells"][backend] for key, entry in run.results["scenarios"].items()}
+    assert len(cells) == SELECTED
+    assert column["status"] == "failed"
+    assert "\n" not in column["reason"]
+    assert run.returncode != 0
+    assert "Traceback" not in run.output
+    assert f"matrix: {backend} FAILED: " in run.output
+    return column, cells
+
+
+def _check_leftovers_are_named_and_cleaned(
+    server: PrivateServer, run: MatrixRun, column: dict[str, Any]
+) -> None:
+    left = _leftovers(server)
+    for name in left:  # a namespace left behind is one the run told the user about
+        assert column["left_behind"] is not None and name in column["left_behind"]
+        assert f"remove it with: nox -s clean -- {server.backend}" in run.output
+    cleaned = _clean(server)
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert all(f" {name} " in cleaned.stdout for name in left)
+    assert _leftovers(server) == []
+
+
+@pytest.mark.parametrize("backend", list(KILL_POINTS))
+def test_a_server_down_before_the_run_fails_the_column_and_every_cell_says_not_run(
+    backend: str, tmp_path: Path
+) -> None:
+    with private_server(backend) as server:
+        server.signal(signal.SIGKILL)
+        run, _ = _run_with_fault(server, tmp_path)
+        column, cells = _check_the_run(run, backend)
+        assert "cannot use" in column["reason"]
+        assert {cell["status"] for cell in cells.values()} == {"not run"}
+
+
+@pytest.mark.parametrize(("backend", "point"), POINTS)
+def test_a_server_killed_mid_run_leaves_every_cell_recorded_and_its_namespace_named(
+    backend: str, point: str, tmp_path: Path
+) -> None:
+    with private_server(backend) as server:
+        server.at_statement(signal.SIGKILL, **KILL_POINTS[backend][point])
+        run, after = _run_with_fault(server, tmp_path)
+        assert server.killed == ["SIGKILL"], "the kill point was never reached"
+        column, cells = _check_the_run(run, backend)
+        lost = re.match(r"server lost during (\S+): ", column["reason"])
+        if point == "namespace being made":  # the column never started
+            assert lost is None
+        else:
+            assert lost is not None, column["reason"]
+            order = list(cells)
+            for scenario_id in order[order.index(lost[1]) + 1 :]:
+                cell = cells[scenario_id]
+                assert cell == {**cell, "status": "not run", "reason": lost[0].rstrip(": ")}
+        server.start()  # back up, as after a crash: recovery, then connections
+        left = _leftovers(server)
+        _figures(backend, f"SIGKILL {point}", run, left, after)
+        _check_leftovers_are_named_and_cleaned(server, run, column)
+
+
+@pytest.mark.parametrize("backend", list(KILL_POINTS))
+def test_a_paused_server_ends_the_run_within_the_scenario_timeout(
+    backend: str, tmp_path: Path
+) -> None:
+    timeout = 3
+    with private_server(backend) as server:
+        server.at_statement(signal.SIGSTOP, **KILL_POINTS[backend]["half way"])
+        run, after = _run_with_fault(
+            server, tmp_path, env={"MATRIX_SCENARIO_TIMEOUT": str(timeout)}
+        )
+        assert server.killed == ["SIGSTOP"], "the pause point was never reached"
+        column, _ = _check_the_run(run, backend)
+        assert "the server stopped answering" in column["reason"]
+        assert f"no answer within {timeout} s" in column["reason"]
+        assert after < timeout + 30  # the scenario's deadline, then no further waiting
+        server.signal(signal.SIGCONT)
+        _figures(backend, "SIGSTOP half way", run, _leftovers(server), after)
+        _check_leftovers_are_named_and_cleaned(server, run, column)
