@@ -6,10 +6,12 @@ cell of the matrix against it, and kills (SIGKILL) or pauses (SIGSTOP) every
 process of that server by PID at a chosen point of the run: before it, when
 the namespace is being made, or after a number of the run's statements (a
 full run sends about 6,000 statements to PostgreSQL and 1,600 to MariaDB).
-Then it checks what a user would: every selected scenario has a cell, the
+Then each test checks what a user would: every selected scenario has a cell, the
 column is *failed* with one line, the exit status, and — with the server
 back — that every namespace the run left is the one it named, and that
-``nox -s clean`` (python -m harness.namespaces) removes it.
+``nox -s clean`` (python -m harness.namespaces) removes it. A lock held by
+another session is the other kind of stall: the server's own lock timeout
+ends that scenario alone.
 """
 
 from __future__ import annotations
@@ -27,7 +29,17 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from harness import backends, namespaces
-from tests.conftest import ROOT, MatrixRun, all_scenarios, finished_run, matrix_command
+from harness.scenario import Context
+from tests.conftest import (
+    ROOT,
+    MatrixRun,
+    adhoc_scenario,
+    all_scenarios,
+    finished_run,
+    matrix_command,
+    run_alone,
+    server_url,
+)
 from tests.private_servers import PrivateServer, private_server
 
 SELECTED = sum("cost" not in entry.tags for entry in all_scenarios())
@@ -181,3 +193,34 @@ def test_a_paused_server_ends_the_run_within_the_scenario_timeout(
         server.signal(signal.SIGCONT)
         _figures(backend, "SIGSTOP half way", run, _leftovers(server), after)
         _check_leftovers_are_named_and_cleaned(server, run, column)
+
+
+def _blocked_by_another_session(ctx: Context) -> dict[str, Any]:
+    """Another session holds a lock on ``users`` while this one reads it."""
+    lock = (
+        "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"
+        if ctx.backend == "postgresql"
+        else "LOCK TABLES users WRITE"
+    )
+    with ctx.engine.connect() as holder, ctx.engine.connect() as reader:
+        holder.exec_driver_sql(lock)
+        started = time.monotonic()
+        try:
+            reader.exec_driver_sql("SELECT count(*) FROM users").scalar()
+        finally:
+            waited = time.monotonic() - started
+            holder.rollback()
+            if ctx.backend != "postgresql":
+                holder.exec_driver_sql("UNLOCK TABLES")
+    return {"waited": waited}
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_a_lock_held_by_another_session_fails_that_scenario_alone_with_a_timeout(
+    backend: str,
+) -> None:
+    server_url(backend)  # skipped (or failed when required) without the server
+    cell, run = run_alone(backend, adhoc_scenario(_blocked_by_another_session))
+    assert cell["status"] == "error"
+    assert re.search(r"lock timeout|Lock wait timeout exceeded", cell["error"]), cell["error"]
+    assert run.status == "ran"  # the server answered: the column goes on
