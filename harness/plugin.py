@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,18 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, self.scenario.id
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A scenario's failure is its one line: no captured output or log below it (a
+    driver's or the pool's own traceback when a server dies, for instance)."""
+    report = yield
+    if isinstance(item, ScenarioItem):
+        report.sections = []
+    return report
 
 
 def _mismatch_line(cell: dict[str, Any]) -> str:

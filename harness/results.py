@@ -6,7 +6,8 @@ Layout (``schema_version`` 2)::
      "columns": {COLUMN: {"backend", "server_requested" (a version, or null),
                           "status": "ran" | "not run" | "failed", "reason", "remedy",
                           "required", "column" (its place in the matrix),
-                          "url", "found_by", "namespace", "server_version",
+                          "url", "found_by", "namespace", "left_behind" (a namespace
+                          that could not be dropped), "server_version",
                           "driver", "driver_version", "async_driver", "async_driver_version",
                           "sqlalchemy", "python", "sqlite_library",
                           "started_at", "duration_s"}},
@@ -46,6 +47,28 @@ BACKEND_STATUSES = ("ran", "not run", "failed")
 CELL_STATUSES = ("pass", "mismatch", "error", "not run")
 
 Results = dict[str, Any]
+
+#: Every field of a column, in the order above.
+COLUMN_FIELDS = (
+    "backend", "server_requested", "status", "reason", "remedy", "required", "column",
+    "url", "found_by", "namespace", "left_behind", "server_version", "driver",
+    "driver_version", "async_driver", "async_driver_version", "sqlalchemy", "python",
+    "sqlite_library", "started_at", "duration_s",
+)  # fmt: skip
+#: A cell with every field present and empty.
+EMPTY_CELL: dict[str, Any] = {
+    "status": "not run",
+    "observed": {},
+    "expected": {},
+    "mismatches": [],
+    "error": None,
+    "reason": None,
+    "warnings": [],
+    "statements": [],
+    "statements_omitted": 0,
+    "measurements": {},
+    "duration_s": 0.0,
+}
 
 
 def empty() -> Results:

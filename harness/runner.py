@@ -342,20 +342,7 @@ class BackendRun:
 
 def _cell(status: str, **fields: Any) -> dict[str, Any]:
     """One cell of the results file: every field present, those not given empty."""
-    return {
-        "status": status,
-        "observed": {},
-        "expected": {},
-        "mismatches": [],
-        "error": None,
-        "reason": None,
-        "warnings": [],
-        "statements": [],
-        "statements_omitted": 0,
-        "measurements": {},
-        "duration_s": 0.0,
-        **fields,
-    }
+    return {**results.EMPTY_CELL, "status": status, **fields}
 
 
 def _not_run(reason: str) -> dict[str, Any]:

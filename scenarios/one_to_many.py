@@ -5,6 +5,7 @@ modules that import each other only under ``TYPE_CHECKING``."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,46 +69,56 @@ def back_populates_in_step(ctx: Context) -> Observed:
     }
 
 
-# Runs in a fresh interpreter. models/__init__.py imports every model, so the
-# probe registers a bare "models" package first: each import below then runs
-# that one module (and what it imports at run time), nothing else.
+# Runs in a fresh interpreter, which imports SQLAlchemy once and then forks one
+# child per import order: each child starts with no model imported. As
+# models/__init__.py imports every model, a child registers a bare "models"
+# package first: each import below then runs that one module (and what it
+# imports at run time), nothing else.
 _IMPORT_PROBE = """
-import importlib, json, sys, types
-package = types.ModuleType("models")
-package.__path__ = ["models"]
-sys.modules["models"] = package
+import importlib, json, os, sys, types
 from sqlalchemy.orm import configure_mappers
-for name in sys.argv[1:]:
-    importlib.import_module("models." + name)
-loaded = sorted(m.split(".")[1] for m in sys.modules if m.startswith("models."))
-try:
-    configure_mappers()
-    outcome = "configured"
-except Exception as error:
-    outcome = type(error).__name__
-print(json.dumps({"loaded": loaded, "mappers": outcome}))
+
+def probe(names):
+    package = types.ModuleType("models")
+    package.__path__ = ["models"]
+    sys.modules["models"] = package
+    for name in names:
+        importlib.import_module("models." + name)
+    loaded = sorted(m.split(".")[1] for m in sys.modules if m.startswith("models."))
+    try:
+        configure_mappers()
+        outcome = "configured"
+    except Exception as error:
+        outcome = type(error).__name__
+    return json.dumps({"loaded": loaded, "mappers": outcome})
+
+for names in json.loads(sys.argv[1]):
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        print(probe(names), flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
 """
 
 
 def _import_in_fresh_interpreters(*orders: tuple[str, ...]) -> list[dict[str, object]]:
-    """Import model modules in the given orders, each in a new interpreter, in parallel."""
+    """Import model modules in the given orders, each in a fresh process: the children
+    of one interpreter, or (where processes cannot fork) an interpreter each."""
     root = Path(__file__).resolve().parent.parent
-    probes = [
-        subprocess.Popen(
-            [sys.executable, "-c", _IMPORT_PROBE, *order],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for order in orders
-    ]
+    batches = [orders] if hasattr(os, "fork") else [(order,) for order in orders]
     outcomes = []
-    for probe in probes:
-        out, err = probe.communicate(timeout=60)
-        if probe.returncode != 0:
-            raise RuntimeError(f"import probe failed: {err.strip().splitlines()[-1:]}")
-        outcomes.append(json.loads(out))
+    for batch in batches:
+        done = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE, json.dumps(batch)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"import probe failed: {done.stderr.strip().splitlines()[-1:]}")
+        outcomes += [json.loads(line) for line in done.stdout.splitlines()]
     return outcomes
 
 

@@ -1,13 +1,23 @@
-"""The compose file starts the same servers, in the same versions, as the CI workflow."""
+"""The CI workflow fans out exactly the cells nox lists, each with its server at
+the cell's version; the compose file starts what the workflow's canary uses."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from tests.conftest import ROOT
+from harness import fanout, results
+from harness.backends import BACKENDS
+from tests.conftest import ROOT, run_matrix
+
+WORKFLOW = ".github/workflows/matrix.yml"
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -16,8 +26,89 @@ def _load(path: str) -> dict[str, Any]:
     return data
 
 
-def test_compose_and_workflow_run_the_same_images_on_the_same_ports() -> None:
-    services = _load(".github/workflows/matrix.yml")["jobs"]["matrix"]["services"]
+def _nox_cells(*selection: str) -> list[str]:
+    listed = subprocess.run(
+        [sys.executable, "-m", "nox", "-l", "--json", *selection],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [s["session"] for s in json.loads(listed.stdout) if s["name"] == "matrix"]
+
+
+def _planned(*selection: str) -> list[dict[str, str]]:
+    planned = subprocess.run(
+        [sys.executable, "-m", "harness.fanout", "plan", *selection],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    jobs: list[dict[str, str]] = json.loads(planned.stdout)["include"]
+    return jobs
+
+
+@pytest.mark.parametrize("selection", [("-t", "axes"), ("-s", "matrix"), ("-t", "default")])
+def test_the_workflow_plans_one_job_per_cell_that_nox_lists(selection: tuple[str, ...]) -> None:
+    assert [job["session"] for job in _planned(*selection)] == _nox_cells(*selection)
+
+
+def test_each_cell_job_runs_its_nox_session_against_its_own_service_container() -> None:
+    jobs = _load(WORKFLOW)["jobs"]
+    plan_step = next(step for step in jobs["plan"]["steps"] if step.get("id") == "plan")
+    assert "python -m harness.fanout plan $SELECTION" in plan_step["run"]
+    assert "'-s matrix'" in plan_step["env"]["SELECTION"]  # the schedule: every cell
+    assert "'-t axes'" in plan_step["env"]["SELECTION"]  # a push: each axis once
+    cell = jobs["cell"]
+    assert cell["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert cell["strategy"]["fail-fast"] is False
+    assert cell["services"]["db"]["image"] == "${{ matrix.image }}"
+    runs = [step.get("run", "") for step in cell["steps"]]
+    assert 'nox -s "${{ matrix.session }}"' in runs
+    assert 'echo "${{ matrix.url_variable }}=${{ matrix.url }}" >> "$GITHUB_ENV"' in runs
+    report_runs = " ".join(step.get("run", "") for step in jobs["report"]["steps"])
+    assert "python -m harness.fanout combine --plan plan.json --cells cells" in report_runs
+    assert set(jobs["report"]["needs"]) == {"plan", "cell"}
+
+
+def test_a_cell_at_a_server_version_gets_the_official_image_of_that_version() -> None:
+    jobs = {job["cell"]: job for job in _planned("-s", "matrix")}
+    assert jobs["sqla21-postgresql15-psycopg"]["image"] == "postgres:15"
+    assert jobs["sqla20-mariadb10.11-mysqldb"]["image"] == "mariadb:10.11"
+    assert jobs["sqla21-mysql9.7-pymysql"]["image"] == "mysql:9.7"
+    assert jobs["sqla21-postgresql-psycopg"]["image"] == "postgres:17"  # the default version
+    assert jobs["sqla21-sqlite-pysqlite"]["image"] == ""  # no service container
+    assert jobs["sqla21-postgresql15-psycopg"]["url_variable"] == "MATRIX_POSTGRESQL_15_URL"
+    for job in jobs.values():
+        backend = BACKENDS[job["backend"]]
+        if job["image"]:
+            assert job["url_variable"] == backend.variable("URL", job["server"] or None)
+            assert job["url"].startswith(f"{backend.dialects[0]}://")
+
+
+def test_combine_reports_a_cell_whose_job_left_no_results_as_a_failed_column(
+    tmp_path: Path,
+) -> None:
+    ran = run_matrix(
+        "sqlite", tmp_path, None, "--column=sqla21-sqlite-pysqlite", "-k", "one_to_one"
+    )
+    cells_dir = tmp_path / "cells" / "cell-sqla21-sqlite-pysqlite" / "results"
+    cells_dir.mkdir(parents=True)
+    (cells_dir / "sqla21-sqlite-pysqlite.json").write_text(ran.results_text)
+    planned = [job for job in _planned("-t", "default") if job["backend"] in ("sqlite", "mysql")]
+    merged = fanout.combine(planned, tmp_path / "cells")
+    assert merged["columns"]["sqla21-sqlite-pysqlite"]["status"] == "ran"
+    lost = merged["columns"]["sqla21-mysql-pymysql"]
+    assert lost["status"] == "failed"
+    assert lost["reason"].startswith("its job left no results file")
+    assert set(lost) == set(results.COLUMN_FIELDS)
+    for entry in merged["scenarios"].values():
+        assert entry["cells"]["sqla21-mysql-pymysql"]["status"] == "not run"
+
+
+def test_compose_and_the_canary_run_the_same_images_on_the_same_ports() -> None:
+    services = _load(WORKFLOW)["jobs"]["canary"]["services"]
     compose = _load("docker/compose.yaml")["services"]
     assert set(compose) == set(services) == {"postgresql", "mysql", "mariadb"}
     for name, service in services.items():
@@ -26,8 +117,8 @@ def test_compose_and_workflow_run_the_same_images_on_the_same_ports() -> None:
         assert ports == service["ports"], name
 
 
-def test_the_urls_in_the_compose_file_are_the_ones_ci_uses() -> None:
-    env = _load(".github/workflows/matrix.yml")["jobs"]["matrix"]["env"]
+def test_the_urls_in_the_compose_file_are_the_ones_the_canary_uses() -> None:
+    env = _load(WORKFLOW)["jobs"]["canary"]["env"]
     header = (ROOT / "docker/compose.yaml").read_text()
     exported = dict(re.findall(r"export (MATRIX_\w+_URL)=(\S+)", header))
     assert exported == {k: v for k, v in env.items() if k.endswith("_URL")}

@@ -121,7 +121,7 @@ def _check_the_run(run: MatrixRun, backend: str) -> tuple[dict[str, Any], dict[s
     assert column["status"] == "failed"
     assert "\n" not in column["reason"]
     assert run.returncode != 0
-    assert "Traceback" not in run.output
+    assert "Traceback" not in run.output, run.output
     assert f"matrix: {backend} FAILED: " in run.output
     return column, cells
 

@@ -13,7 +13,7 @@ import pytest
 from harness import results
 from harness.errors import MatrixError
 from harness.report import html, markdown, recommend
-from harness.report.__main__ import build
+from harness.report.build import build
 from harness.scenario import Context, Doc
 from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix
 

@@ -7,6 +7,8 @@ whose server, driver, SQLAlchemy or Python version differs.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +42,11 @@ class Diff:
         return [*self.backends, *self.scenarios, *self.cells]
 
 
-def compare(baseline: Results, current: Results) -> Diff:
+def compare(baseline: Results, current: Results, match_without: str | None = None) -> Diff:
+    """What changed from ``baseline`` to ``current``, column by column (columns matched by
+    name, or by name without the ``match_without`` axis: ``"sqlalchemy"``)."""
+    if match_without == "sqlalchemy":
+        baseline = _renamed(baseline, current, lambda name: re.sub(r"^sqla\w+?-", "", name))
     diff = Diff()
     for name in sorted(set(baseline["columns"]) | set(current["columns"])):
         old, new = baseline["columns"].get(name), current["columns"].get(name)
@@ -61,6 +67,21 @@ def compare(baseline: Results, current: Results) -> Diff:
         for name in sorted(set(old_cells) & set(new_cells)):
             diff.cells += _cell_changes(f"{scenario_id} · {name}", old_cells[name], new_cells[name])
     return diff
+
+
+def _renamed(baseline: Results, current: Results, key: Callable[[str], str]) -> Results:
+    """``baseline`` with each column renamed to the ``current`` column of the same key."""
+    names = {key(name): name for name in current["columns"]}
+    rename = {name: names.get(key(name), name) for name in baseline["columns"]}
+    scenarios = {
+        scenario_id: {
+            **entry,
+            "cells": {rename[n]: c for n, c in entry["cells"].items() if n in rename},
+        }
+        for scenario_id, entry in baseline["scenarios"].items()
+    }
+    columns = {rename[name]: column for name, column in baseline["columns"].items()}
+    return {**baseline, "columns": columns, "scenarios": scenarios}
 
 
 def _cell_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -44,7 +44,11 @@ document.querySelectorAll('a.v').forEach(function(a){a.addEventListener('click',
 
 def _cell(cell: Cell, anchor: str) -> str:
     css = cell.mark.replace(" ", "-")
-    documented = f"<br><small>documented: <code>{escape(cell.documented)}</code></small>" if cell.documented else ""
+    documented = (
+        f"<br><small>documented: <code>{escape(cell.documented)}</code></small>"
+        if cell.documented
+        else ""
+    )
     if cell.mark in ("not run", "error") or cell.text == "—":
         return f'<td class="{css}"><a class="v" href="#{anchor}">{escape(cell.text)}</a></td>'
     return (
@@ -57,7 +61,8 @@ def _sql(scenario: ScenarioView, name: str, anchor: str) -> str:
     statements = scenario.statements[name]
     notes = "".join(f'<div class="note">{escape(n)}</div>' for n in scenario.notes[name])
     body = "\n".join(
-        escape(s["sql"].rstrip() + ";") + (f"\n-- parameters: {escape(s['params'])}" if s.get("params") else "")
+        escape(s["sql"].rstrip() + ";")
+        + (f"\n-- parameters: {escape(s['params'])}" if s.get("params") else "")
         for s in statements
     )
     return (
@@ -74,7 +79,10 @@ def _changes(changes: Diff | None) -> list[str]:
     lines = changes.lines()
     verdict = "behaviour changed" if changes.behaviour_changed else "no behaviour changed"
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
-    return [f"<h2>Changes since the baseline</h2><p>{len(lines)} change(s): {verdict}.</p><ul>{items}</ul>"]
+    return [
+        f"<h2>Changes since the baseline</h2><p>{len(lines)} change(s): {verdict}.</p>"
+        f"<ul>{items}</ul>"
+    ]
 
 
 def render(results: Results, changes: Diff | None = None) -> str:
@@ -84,12 +92,14 @@ def render(results: Results, changes: Diff | None = None) -> str:
         "<title>SQLAlchemy behaviour matrix</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>SQLAlchemy behaviour matrix</h1>",
-        f"<p>Generated {escape(results['generated_at'])}. Every value was observed on the backend of "
-        "its column in this run; green matches the documented expectation, red differs from it. "
+        f"<p>Generated {escape(results['generated_at'])}. "
+        "Every value was observed on the backend of its column in this run; "
+        "green matches the documented expectation, red differs from it. "
         "Click a value for the SQL behind it.</p>",
         *_changes(changes),
         "<h2>Columns</h2><table><tr><th>column</th><th>status</th><th>server</th><th>driver</th>"
-        "<th>SQLAlchemy</th><th>Python</th><th>reached through</th><th>URL</th><th>scenarios</th></tr>",
+        "<th>SQLAlchemy</th><th>Python</th><th>reached through</th><th>URL</th>"
+        "<th>scenarios</th></tr>",
     ]
     for name in order:
         b = results["columns"][name]
@@ -101,42 +111,77 @@ def render(results: Results, changes: Diff | None = None) -> str:
             status += f"<br><small>{escape(b['left_behind'])}</small>"
         driver = drivers_of(b)
         counts = ", ".join(f"{n} {s}" for s, n in sorted(tally(results, name).items()))
-        cells = [name, None, b.get("server_version") or "—", driver, b["sqlalchemy"], b["python"],
-                 b.get("found_by") or "—", b.get("url") or "—", counts or "—"]
-        out.append("<tr>" + "".join(
-            f"<td>{status}</td>" if v is None else f"<td>{escape(str(v))}</td>" for v in cells) + "</tr>")
+        cells = [
+            name,
+            None,
+            b.get("server_version") or "—",
+            driver,
+            b["sqlalchemy"],
+            b["python"],
+            b.get("found_by") or "—",
+            b.get("url") or "—",
+            counts or "—",
+        ]
+        out.append(
+            "<tr>"
+            + "".join(
+                f"<td>{status}</td>" if v is None else f"<td>{escape(str(v))}</td>" for v in cells
+            )
+            + "</tr>"
+        )
     out.append("</table>")
 
     advice = recommend.updated_at(results)
     if advice is not None:
         out.append(f"<h2>{escape(advice.title)}</h2><p>{escape(advice.explanation)}</p><table>")
-        out.append("<tr><th>variant</th>" + "".join(f"<th>{escape(c)}</th>" for c in advice.columns))
+        out.append(
+            "<tr><th>variant</th>" + "".join(f"<th>{escape(c)}</th>" for c in advice.columns)
+        )
         for title, cells in advice.rows:
-            out.append(f"<tr><td>{escape(title)}</td>" + "".join(f"<td>{escape(c)}</td>" for c in cells))
-        out.append("</table><ul>" + "".join(
-            f"<li><b>{escape(name)}</b>: {escape('; '.join(variants))}</li>"
-            for name, variants in advice.best.items()) + "</ul>")
+            out.append(
+                f"<tr><td>{escape(title)}</td>" + "".join(f"<td>{escape(c)}</td>" for c in cells)
+            )
+        out.append(
+            "</table><ul>"
+            + "".join(
+                f"<li><b>{escape(name)}</b>: {escape('; '.join(variants))}</li>"
+                for name, variants in advice.best.items()
+            )
+            + "</ul>"
+        )
 
     for topic in topics(results):
         out.append(f"<h2>{escape(topic.name.replace('_', ' ').capitalize())}</h2><table>")
-        out.append("<tr><th>behaviour</th><th>documented</th>" + "".join(
-            f"<th>{escape(n)}<br><small>{escape(versions(results, n))}</small></th>" for n in order) + "</tr>")
+        out.append(
+            "<tr><th>behaviour</th><th>documented</th>"
+            + "".join(
+                f"<th>{escape(n)}<br><small>{escape(versions(results, n))}</small></th>"
+                for n in order
+            )
+            + "</tr>"
+        )
         for scenario in topic.scenarios:
             anchors = {name: f"sql-{scenario.id}-{name}".replace(".", "-") for name in order}
             out.append(
-                f'<tr class="scenario"><td><b>{escape(scenario.title)}</b><br><code>{escape(scenario.id)}</code>'
+                f'<tr class="scenario"><td><b>{escape(scenario.title)}</b>'
+                f"<br><code>{escape(scenario.id)}</code>"
                 f'<div class="doc">{escape(scenario.doc)}</div></td><td></td>'
-                + "".join(f"<td>{_sql(scenario, name, anchors[name])}</td>" for name in order) + "</tr>"
+                + "".join(f"<td>{_sql(scenario, name, anchors[name])}</td>" for name in order)
+                + "</tr>"
             )
             for row in scenario.rows:
-                documented = "<br>".join(
-                    f'<code>{escape(value)}</code> <a href="{escape(source)}">docs</a>'
-                    + (f" <small>({escape(names)})</small>" if len(row.expected) > 1 else "")
-                    for names, value, source in row.expected
-                ) or "—"
+                documented = (
+                    "<br>".join(
+                        f'<code>{escape(value)}</code> <a href="{escape(source)}">docs</a>'
+                        + (f" <small>({escape(names)})</small>" if len(row.expected) > 1 else "")
+                        for names, value, source in row.expected
+                    )
+                    or "—"
+                )
                 out.append(
                     f"<tr><td>{escape(row.key)}</td><td>{documented}</td>"
-                    + "".join(_cell(row.cells[name], anchors[name]) for name in order) + "</tr>"
+                    + "".join(_cell(row.cells[name], anchors[name]) for name in order)
+                    + "</tr>"
                 )
         out.append("</table>")
         for scenario in topic.scenarios:

@@ -57,10 +57,21 @@ def render(results: Results, changes: Diff | None = None) -> str:
             status += f" — {b['left_behind']}"
         driver = drivers_of(b)
         lines.append(
-            "| " + " | ".join(_escape(str(v)) for v in (
-                name, status, b.get("server_version") or "—", driver, b["sqlalchemy"],
-                b["python"], b.get("found_by") or "—", b.get("url") or "—",
-            )) + " |"
+            "| "
+            + " | ".join(
+                _escape(str(v))
+                for v in (
+                    name,
+                    status,
+                    b.get("server_version") or "—",
+                    driver,
+                    b["sqlalchemy"],
+                    b["python"],
+                    b.get("found_by") or "—",
+                    b.get("url") or "—",
+                )
+            )
+            + " |"
         )
     lines += ["", "| scenarios | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
     lines.append("| tally | " + " | ".join(_tally(results, name) for name in order) + " |")
@@ -70,7 +81,9 @@ def render(results: Results, changes: Diff | None = None) -> str:
         lines += ["", f"## {advice.title}", "", advice.explanation, ""]
         lines.append("| variant | " + " | ".join(advice.columns) + " |")
         lines.append("|---|" + "---|" * len(advice.columns))
-        lines += [f"| {_escape(title)} | " + " | ".join(cells) + " |" for title, cells in advice.rows]
+        lines += [
+            f"| {_escape(title)} | " + " | ".join(cells) + " |" for title, cells in advice.rows
+        ]
         lines.append("")
         lines += [f"- **{name}**: " + "; ".join(variants) for name, variants in advice.best.items()]
 
@@ -80,16 +93,24 @@ def render(results: Results, changes: Diff | None = None) -> str:
         lines.append("| behaviour | documented | " + " | ".join(headings) + " |")
         lines.append("|---|---|" + "---|" * len(order))
         for scenario in topic.scenarios:
-            lines.append(f"| **{_escape(scenario.title)}** <br>`{scenario.id}` | | " + " | ".join(
-                _status(scenario, name) for name in order) + " |")
+            lines.append(
+                f"| **{_escape(scenario.title)}** <br>`{scenario.id}` | | "
+                + " | ".join(_status(scenario, name) for name in order)
+                + " |"
+            )
             for row in scenario.rows:
-                documented = "<br>".join(
-                    f"`{_escape(value)}` [docs]({source})" + (f" ({names})" if len(row.expected) > 1 else "")
-                    for names, value, source in row.expected
-                ) or "—"
+                documented = (
+                    "<br>".join(
+                        f"`{_escape(value)}` [docs]({source})"
+                        + (f" ({names})" if len(row.expected) > 1 else "")
+                        for names, value, source in row.expected
+                    )
+                    or "—"
+                )
                 lines.append(
                     f"| {_escape(row.key)} | {documented} | "
-                    + " | ".join(_cell(row.cells[name]) for name in order) + " |"
+                    + " | ".join(_cell(row.cells[name]) for name in order)
+                    + " |"
                 )
         for scenario in topic.scenarios:
             lines += _measurements(scenario)
@@ -104,8 +125,14 @@ def _changes(changes: Diff | None) -> list[str]:
         return []
     lines = changes.lines()
     verdict = "behaviour changed" if changes.behaviour_changed else "no behaviour changed"
-    return ["## Changes since the baseline", "", f"{len(lines)} change(s): {verdict}.", "",
-            *(f"- {_escape(line)}" for line in lines), ""]
+    return [
+        "## Changes since the baseline",
+        "",
+        f"{len(lines)} change(s): {verdict}.",
+        "",
+        *(f"- {_escape(line)}" for line in lines),
+        "",
+    ]
 
 
 def _measurements(scenario: ScenarioView) -> list[str]:
@@ -138,8 +165,7 @@ def _sql_sections(scenario: ScenarioView, order: list[str]) -> list[str]:
         statements: list[dict[str, Any]] = scenario.statements[name]
         notes = scenario.notes[name]
         lines.append(
-            f"**{name}**: {len(statements)} statement(s), "
-            f"{scenario.durations[name] * 1000:.1f} ms"
+            f"**{name}**: {len(statements)} statement(s), {scenario.durations[name] * 1000:.1f} ms"
         )
         lines.append("")
         for note in notes:

@@ -61,7 +61,8 @@ def updated_at(results: Results) -> Recommendation | None:
         explanation=(
             "Derived from the onupdate observations below. ORM ✓: ORM flushes, Core update() and "
             "ORM bulk updates all moved updated_at, and the flushed object was expired or fresh "
-            "(not stale), with eager_defaults left at its default. Ad hoc SQL ✓: a raw UPDATE that never went through SQLAlchemy moved it too."
+            "(not stale), with eager_defaults left at its default. Ad hoc SQL ✓: a raw UPDATE "
+            "that never went through SQLAlchemy moved it too."
         ),
         columns=order,
         rows=rows,

@@ -111,7 +111,9 @@ def topics(results: Results) -> list[TopicView]:
             notes={name: _notes(cells.get(name, {})) for name in order},
             durations={name: cells.get(name, {}).get("duration_s", 0.0) for name in order},
             measurements={
-                name: cells[name]["measurements"] for name in order if cells.get(name, {}).get("measurements")
+                name: cells[name]["measurements"]
+                for name in order
+                if cells.get(name, {}).get("measurements")
             },
         )
         topic = entry.get("topic") or scenario_id.split(".", 1)[0]
@@ -136,7 +138,9 @@ def _row(key: str, cells: dict[str, Any], order: list[str]) -> Row:
         elif key not in cell["observed"]:
             row_cells[name] = Cell("—", "")
         elif key in cell["mismatches"]:
-            row_cells[name] = Cell(show(cell["observed"][key]), "mismatch", show(doc and doc["value"]))
+            row_cells[name] = Cell(
+                show(cell["observed"][key]), "mismatch", show(doc and doc["value"])
+            )
         else:
             row_cells[name] = Cell(show(cell["observed"][key]), "pass" if doc else "")
     expected = [(", ".join(names), value, source) for (value, source), names in documented.items()]

@@ -1,0 +1,111 @@
+"""How long the matrix takes, and where the time goes: nox -s bench [-- --full].
+
+Runs the default cells twice, one at a time (``nox -j 1``) and at once
+(``nox -j auto``), each into a report folder of its own, and prints:
+
+- per cell: the nox session's duration, the time its scenarios took, and
+  the rest (the overhead: nox, the install check, interpreter and pytest
+  start, the backend's setup and teardown);
+- per backend: the scenario time, and its three slowest scenarios;
+- the wall time of both runs and their ratio.
+
+``--full`` does the same for every cell (``nox -s matrix``): that takes
+many minutes. Figures, not assertions: nothing here fails on a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+
+def _nox(selection: list[str], jobs: str, folder: Path) -> tuple[float, dict[str, float]]:
+    """Run ``nox SELECTION -j JOBS`` into ``folder``: wall seconds, session durations."""
+    status = folder / "nox-status.json"
+    env = {**os.environ, "MATRIX_REPORT_DIR": str(folder)}
+    env.pop("MATRIX_INVOCATION", None)
+    command = [sys.executable, "-m", "nox", *selection, "-j", jobs, "--report", str(status)]
+    start = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    sessions = json.loads(status.read_text())["sessions"] if status.exists() else []
+    return wall, {s["signatures"][0]: s["duration"] for s in sessions if s.get("duration")}
+
+
+def _columns(folder: Path) -> dict[str, dict[str, Any]]:
+    """Each column's scenario time and slowest scenarios, from its results file."""
+    columns = {}
+    for path in sorted((folder / "results").glob("*.json")):
+        document = json.loads(path.read_text())
+        for name, column in document["columns"].items():
+            timed = [
+                (cell["duration_s"], scenario_id)
+                for scenario_id, entry in document["scenarios"].items()
+                for cell in [entry["cells"].get(name)]
+                if cell and cell["status"] != "not run"
+            ]
+            columns[name] = {
+                "backend": column["backend"],
+                "status": column["status"],
+                "scenarios": sum(seconds for seconds, _ in timed),
+                "slowest": sorted(timed, reverse=True)[:3],
+            }
+    return columns
+
+
+def _report(title: str, selection: list[str], jobs: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="sqla-matrix-bench-") as tmp:
+        serial_wall, sessions = _nox(selection, "1", Path(tmp) / "serial")
+        parallel_wall, _ = _nox(selection, jobs, Path(tmp) / "parallel")
+        columns = _columns(Path(tmp) / "serial")
+    print(f"\n== {title}: nox {' '.join(selection)}")
+    print(f"{'cell':<40} {'session':>8} {'scenarios':>10} {'overhead':>9}")
+    per_backend: dict[str, float] = defaultdict(float)
+    slowest: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    overheads = []
+    for name, column in columns.items():
+        session = sessions.get(f"matrix({name})")
+        if session is None or column["status"] != "ran":
+            print(f"{name:<40} {column['status']:>8}")
+            continue
+        overhead = session - column["scenarios"]
+        overheads.append(overhead)
+        per_backend[column["backend"]] += column["scenarios"]
+        slowest[column["backend"]] += column["slowest"]
+        print(f"{name:<40} {session:>7.1f}s {column['scenarios']:>9.1f}s {overhead:>8.1f}s")
+    if overheads:
+        mean = sum(overheads) / len(overheads)
+        print(f"overhead per cell that ran: mean {mean:.1f} s, max {max(overheads):.1f} s")
+    print("scenario time per backend (slowest three):")
+    for backend, seconds in per_backend.items():
+        top = ", ".join(f"{sid} {s:.1f}s" for s, sid in sorted(slowest[backend], reverse=True)[:3])
+        print(f"  {backend:<11} {seconds:6.1f} s   {top}")
+    ratio = serial_wall / parallel_wall if parallel_wall else float("nan")
+    print(
+        f"wall: serial (-j 1) {serial_wall:.1f} s, parallel (-j {jobs}) {parallel_wall:.1f} s, "
+        f"ratio {ratio:.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--full", action="store_true", help="also every cell (many minutes)")
+    parser.add_argument("--jobs", default="auto", help="nox -j for the parallel run")
+    args = parser.parse_args(argv)
+    print(f"bench: {os.cpu_count()} cores; environments reused (run the cells once before)")
+    _report("default cells", ["-t", "default"], args.jobs)
+    if args.full:
+        _report("every cell", ["-s", "matrix"], args.jobs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
