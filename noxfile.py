@@ -32,7 +32,6 @@ through testcontainers of ``MATRIX_<BACKEND>[_<VERSION>]_IMAGE``, the image
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import itertools
 import os
 import shutil
@@ -99,7 +98,10 @@ def _fresh_results(out: Path) -> None:
     marker = out / "results" / ".invocation"
     marker.parent.mkdir(parents=True, exist_ok=True)
     with (out / "results" / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        if sys.platform != "win32":  # nox -j is for POSIX systems here
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and marker.read_text() == INVOCATION:
             return
         for stale in [*(out / "results").glob("*.json"), *(out / "junit").glob("*.xml")]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine, event, exc
@@ -10,10 +11,11 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
-from harness.backends import containers
+from harness.backends import containers, embedded
 from harness.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Namespace, Target
 from harness.backends.server import ServerBackend
 from harness.drivers import DriverPair
+from harness.errors import BackendNotRun
 
 
 class PostgreSQL(ServerBackend):
@@ -22,6 +24,23 @@ class PostgreSQL(ServerBackend):
     versions: ClassVar[tuple[str, ...]] = ("13", "14", "15", "16", "17", "18")
     official_image = "postgres"
     default_version = "17"
+
+    def locate_without_url(self, environ: Mapping[str, str], server: str | None) -> Target:
+        """A container (testcontainers), else the embedded server from PyPI's wheel when
+        no image was named and the column asks for no version or for its version."""
+        try:
+            return super().locate_without_url(environ, server)
+        except BackendNotRun as absent:
+            named_image = environ.get(self.variable("IMAGE", server), "").strip()
+            if named_image or server not in (None, embedded.MAJOR):
+                raise
+            try:
+                return embedded.start()
+            except BackendNotRun as no_embedded:
+                raise BackendNotRun(
+                    f"{absent.reason}, and {no_embedded.reason}",
+                    " ".join(filter(None, (absent.remedy, no_embedded.remedy))),
+                ) from None
 
     def container(self, image: str) -> Any:
         try:

