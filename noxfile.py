@@ -239,7 +239,8 @@ def curves(session: nox.Session, backend: str) -> None:
 def fanout(session: nox.Session) -> None:
     """Every selected cell in its own process and report folder, as the CI workflow
     runs them, then one combined report: nox -s fanout -- [-t axes] [--jobs 2] [--out DIR]."""
-    session.install("nox", *nox.project.dependency_groups(PYPROJECT, "matrix"), silent=True)
+    groups = nox.project.dependency_groups(PYPROJECT, "matrix", "report")
+    session.install("nox", *groups, silent=True)
     session.run("python", "-m", "harness.fanout", "run", *session.posargs)
 
 
@@ -288,13 +289,14 @@ def clean(session: nox.Session) -> None:
 REPORT_TAGS = sorted({tag for param in [*CELLS, *CURVES] for tag in param.tags})
 
 
-@nox.session(venv_backend="none", tags=REPORT_TAGS, allow_parallel=False)
+@nox.session(tags=REPORT_TAGS, allow_parallel=False)
 def report(session: nox.Session) -> None:
     """Merge the last run's cells and write report/: nox -s report [-- --baseline OLD.json]."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "report"), silent=True)
     results_dir, out = REPORT_DIR / "results", REPORT_DIR
     # Arguments after -- come last and win.
     report_args = [f"--results-dir={results_dir}", f"--out={out}", *session.posargs]
-    session.run(sys.executable, "-m", "harness.report", *report_args)
+    session.run("python", "-m", "harness.report", *report_args)
 
 
 @nox.session

@@ -22,6 +22,9 @@ Layout (``schema_version`` 2)::
                                          "measurements": {CHART: {SERIES: {X: Y}}},
                                          "duration_s"}}}}}
 
+The same layout as a JSON Schema: harness/results.schema.json (every results
+file the tests produce is validated against it).
+
 A COLUMN is one configuration, named like its nox cell:
 ``sqla21-postgresql15-psycopg`` (SQLAlchemy series, backend and the server
 version asked for, sync driver). A matrix session writes one file per column;
@@ -41,6 +44,8 @@ from harness.errors import MatrixError
 from harness.redact import redact_tree
 
 SCHEMA = "sqla-matrix/results"
+#: The JSON Schema of a results file.
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 SCHEMA_VERSION = 2
 
 BACKEND_STATUSES = ("ran", "not run", "failed")

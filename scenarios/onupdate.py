@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
 from harness.scenario import Context, Doc, Observed, scenario
+from scenarios import _updated_at as keys
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
 
@@ -181,21 +182,21 @@ def observe(
 
     observed: Observed = {
         "DDL of updated_at": column_ddl(ddl, "updated_at"),
-        "ORM flush changing another column": _moved(ctx, model, 1),
-        "Core update()": _moved(ctx, model, 2),
-        "ORM bulk update(Model)": _moved(ctx, model, 3),
+        keys.ORM_FLUSH: _moved(ctx, model, 1),
+        keys.CORE_UPDATE: _moved(ctx, model, 2),
+        keys.ORM_BULK: _moved(ctx, model, 3),
         "object in the session after ORM update(Model).where()": object_after_bulk,
-        "raw text() UPDATE": _moved(ctx, model, 4),
-        "Core update() that changes no value": _moved(ctx, model, 5),
-        "raw UPDATE that changes no value": _moved(ctx, model, 6),
+        keys.RAW_UPDATE: _moved(ctx, model, 4),
+        keys.CORE_NO_CHANGE: _moved(ctx, model, 5),
+        keys.RAW_NO_CHANGE: _moved(ctx, model, 6),
     }
     state, statements = _orm_object_after_flush(ctx, model)
-    observed["ORM object right after its flush"] = state
+    observed[keys.OBJECT] = state
     observed["statements: flush + reading updated_at"] = statements
     state, statements = _orm_object_after_flush(ctx, eager)
-    observed["ORM object right after its flush, eager_defaults=True"] = state
+    observed[keys.OBJECT_EAGER] = state
     observed["statements: flush + reading updated_at, eager_defaults=True"] = statements
-    if observed["Core update()"]:
+    if observed[keys.CORE_UPDATE]:
         observed["two updates within one second"] = _same_second_updates(ctx, model)
     return observed
 
@@ -212,15 +213,15 @@ EVERY_UPDATE = {
 
 
 def _expect(source: str, **values: Any) -> dict[str, Doc]:
-    keys = {
-        "orm": "ORM flush changing another column",
-        "core": "Core update()",
-        "bulk": "ORM bulk update(Model)",
-        "raw": "raw text() UPDATE",
-        "core_no_change": "Core update() that changes no value",
-        "raw_no_change": "raw UPDATE that changes no value",
+    names = {
+        "orm": keys.ORM_FLUSH,
+        "core": keys.CORE_UPDATE,
+        "bulk": keys.ORM_BULK,
+        "raw": keys.RAW_UPDATE,
+        "core_no_change": keys.CORE_NO_CHANGE,
+        "raw_no_change": keys.RAW_NO_CHANGE,
     }
-    return {keys[k]: Doc(v, source) for k, v in values.items()}
+    return {names[k]: Doc(v, source) for k, v in values.items()}
 
 
 @scenario(
@@ -229,7 +230,7 @@ def _expect(source: str, **values: Any) -> dict[str, Doc]:
     expect={
         **_expect(CLIENT_SQL_EXPRESSION, orm=True, core=True, bulk=True, core_no_change=True),
         **_expect(DEFAULTS, raw=False, raw_no_change=False),
-        "ORM object right after its flush": Doc("expired, re-selected on access", ORM_FETCH),
+        keys.OBJECT: Doc("expired, re-selected on access", ORM_FETCH),
     },
 )
 def onupdate_sql_function(ctx: Context) -> Observed:

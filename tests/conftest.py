@@ -15,15 +15,18 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 import scenarios
 from harness import backends
+from harness import results as results_module
 from harness.backends import BACKENDS
 from harness.runner import BackendRun
 from harness.scenario import Context, Doc, Scenario, scenarios_of
@@ -74,8 +77,25 @@ def run_matrix(
 
 
 def finished_run(returncode: int, output: str, results_path: Path) -> MatrixRun:
+    """A finished run; its results file, if any, checked against the published schema."""
     text = results_path.read_text() if results_path.exists() else ""
-    return MatrixRun(returncode, output, json.loads(text) if text else None, text)
+    document = json.loads(text) if text else None
+    if document is not None:
+        valid(document)
+    return MatrixRun(returncode, output, document, text)
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(results_module.SCHEMA_FILE.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def valid(document: dict[str, Any]) -> dict[str, Any]:
+    """``document``, after checking it against harness/results.schema.json."""
+    _validator().validate(document)
+    return document
 
 
 def all_scenarios() -> list[Scenario]:

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
-from harness import results
+from harness import fanout, results
 from harness.errors import MatrixError
-from harness.report import html, markdown, recommend
+from harness.report import html, markdown, summary
 from harness.report.build import build
+from harness.report.view import Cell, Row, anchor, labels, runs
 from harness.scenario import Context, Doc
-from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix
+from scenarios import _updated_at as recommend
+from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix, server_url, valid
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +67,14 @@ def test_markdown_and_html_show_each_scenario_each_backend_and_the_sql(
     page = (tmp_path / "report.html").read_text()
     assert json.loads((tmp_path / "results.json").read_text())["columns"] == merged["columns"]
     for scenario_id in sqlite_run["scenarios"]:
-        assert f"`{scenario_id}`" in md
-        assert f'id="sql-{scenario_id.replace(".", "-")}-sqlite"' in page
+        assert f"`{scenario_id}` · [SQL](report.html#{anchor(scenario_id)})" in md
+        assert f'<tr class="scenario" id="{anchor(scenario_id)}"' in page
     version = sqlite_run["columns"]["sqlite"]["server_version"]
     assert f"| behaviour | documented | sqlite<br><sub>{version} · pysqlite" in md
-    assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in md
+    # The SQL is in the page (once per distinct text) and in results.json, not in report.md.
+    assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" not in md
     assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" in page
+    valid(json.loads((tmp_path / "results.json").read_text()))
     # Self-contained: nothing is loaded from elsewhere.
     assert "<link" not in page and " src=" not in page
 
@@ -93,7 +97,7 @@ def test_a_value_that_differs_from_its_documentation_is_a_marked_mismatch() -> N
         "| one | `2` [docs](https://example.org/says-two) | `1` ❌ (documented: `2`) |"
         in markdown.render(document)
     )
-    assert '<td class="mismatch">' in html.render(document)
+    assert '<td class="col-0 mismatch"' in html.render(document)
 
 
 @pytest.mark.parametrize(
@@ -278,3 +282,47 @@ def test_measurements_are_published_as_a_chart_and_a_table_but_never_compared() 
     page = html.render(document)
     assert "<svg" in page and "<figcaption>seconds for N</figcaption>" in page
     assert "| one select | 10 ms | 100 ms | 1 s |" in markdown.render(document)
+
+
+def test_values_that_change_across_versions_read_as_ranges_of_neighbouring_columns() -> None:
+    order = [f"sqla21-postgresql{v}-psycopg" for v in ("15", "16", "17", "18")]
+    values = {"15": "x", "16": "x", "17": "x", "18": "y"}
+    row = Row("key", [], {name: Cell(values[name[17:19]], "") for name in order})
+    short = labels(order)
+    assert short[order[0]] == "postgresql15"
+    assert runs(row, order, short) == [("postgresql15–postgresql17", "x"), ("postgresql18", "y")]
+    row.cells[order[1]] = Cell("not run", "not run")  # a gap is left out, not a break
+    assert runs(row, order, short)[0] == ("postgresql15", "x")
+
+
+def test_report_md_of_the_full_matrix_stays_under_512_kib(
+    sqlite_run: dict[str, Any],
+) -> None:
+    """Every cell of the full matrix (nox -s matrix), each holding a real SQLite run's
+    observations: the Markdown lists values as ranges, without SQL."""
+    cells = [entry["session"][7:-1] for entry in fanout.cells(["-s", "matrix"])]
+    assert len(cells) > 100
+    parts = []
+    for rank, cell in enumerate(cells):
+        part = json.loads(json.dumps(sqlite_run).replace('"sqlite"', f'"{cell}"'))
+        part["columns"][cell]["backend"] = "sqlite"
+        part["columns"][cell]["column"] = rank
+        parts.append(part)
+    md = markdown.render(results.merge(parts))
+    assert len(md.encode()) <= 512 * 1024
+
+
+def test_the_terminal_summary_names_the_behaviours_in_which_a_backend_differs(
+    tmp_path: Path,
+) -> None:
+    server_url("postgresql")
+    parts = [
+        run_matrix(backend, tmp_path / backend, None, "-k", "orphan_post").results
+        for backend in ("sqlite", "postgresql")
+    ]
+    lines = summary.render(results.merge(p for p in parts if p)).splitlines()
+    assert (
+        "sqlite differs from the other backends in 2 behaviour(s): "
+        "one_to_many.orphan_post · orphan post, default settings; "
+        "one_to_many.orphan_post · error"
+    ) in lines

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from harness.report.view import backend_order, tally
+from harness.report.view import backend_differences, backend_order, differences, tally, topics
 from harness.results import Results
+
+#: Behaviours named per backend before "and N more".
+SHOWN = 4
 
 
 def render(results: Results) -> str:
+    """A line per column, then per backend the behaviours in which it differs."""
     lines = []
     for name in backend_order(results):
         b = results["columns"][name]
@@ -20,4 +24,13 @@ def render(results: Results) -> str:
             lines.append(f"{name:<11} {b['status']:<8} {b.get('reason')}{remedy}")
         if b.get("left_behind"):
             lines.append(f"{'':<11} {b['left_behind']}")
+    order = backend_order(results)
+    per_backend = backend_differences(results, differences(topics(results), order))
+    for backend, behaviours in per_backend.items():
+        more = f", and {len(behaviours) - SHOWN} more" if len(behaviours) > SHOWN else ""
+        lines.append(
+            f"{backend} differs from the other backends in {len(behaviours)} behaviour(s): "
+            + "; ".join(behaviours[:SHOWN])
+            + more
+        )
     return "\n".join(lines)

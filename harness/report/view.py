@@ -167,3 +167,113 @@ def tally(results: Results, backend: str) -> dict[str, int]:
         if status:
             counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+# -- what differs -----------------------------------------------------------
+
+
+RANGE = "–"  # an en dash: "postgresql15–postgresql17"
+
+
+@dataclass
+class Difference:
+    """A behaviour whose observed value is not the same in every column that observed it."""
+
+    topic: str
+    scenario: ScenarioView
+    row: Row
+    runs: list[tuple[str, str]]  # (columns, as a range of neighbours; value)
+
+
+def labels(order: list[str]) -> dict[str, str]:
+    """Short names for columns: the parts of their ids (``sqla21-postgresql15-psycopg``)
+    that are not the same in all of them (``postgresql15``, or ``postgresql15-pg8000``)."""
+    parts = {name: name.split("-") for name in order}
+    width = max((len(p) for p in parts.values()), default=0)
+    varying = [
+        i for i in range(width) if len({p[i] if i < len(p) else "" for p in parts.values()}) > 1
+    ]
+    if not varying:
+        return {name: name for name in order}
+    return {name: "-".join(p[i] for i in varying if i < len(p)) for name, p in parts.items()}
+
+
+def runs(row: Row, order: list[str], short: dict[str, str]) -> list[tuple[str, str]]:
+    """The row's observed values, neighbouring columns with the same value merged into a
+    range (first to last, joined by an en dash), modern-sql.com style: postgresql15 to
+    postgresql17 give "x", postgresql18 gives "y".
+    Columns that observed nothing (not run, an error) are left out."""
+    merged: list[tuple[list[str], str]] = []
+    for name in order:
+        cell = row.cells[name]
+        if cell.mark in ("error", "not run") or cell.text == "—":
+            continue
+        if merged and merged[-1][1] == cell.text and merged[-1][0][-1] == _previous(name, order):
+            merged[-1][0].append(name)
+        else:
+            merged.append(([name], cell.text))
+    return [(_span(names, short), value) for names, value in merged]
+
+
+def _span(names: list[str], short: dict[str, str]) -> str:
+    first, last = short[names[0]], short[names[-1]]
+    return first if len(names) == 1 else f"{first}{RANGE}{last}"
+
+
+def _previous(name: str, order: list[str]) -> str | None:
+    index = order.index(name)
+    return order[index - 1] if index else None
+
+
+def differs(row: Row) -> bool:
+    """More than one value among the columns that observed this behaviour."""
+    seen = {c.text for c in row.cells.values() if c.mark not in ("error", "not run")}
+    seen.discard("—")
+    return len(seen) > 1
+
+
+def differences(all_topics: list[TopicView], order: list[str]) -> list[Difference]:
+    """Every row whose value differs between columns, in topic order."""
+    short = labels(order)
+    return [
+        Difference(topic.name, scenario, row, runs(row, order, short))
+        for topic in all_topics
+        for scenario in topic.scenarios
+        for row in scenario.rows
+        if differs(row)
+    ]
+
+
+def agreeing(topic: TopicView) -> int:
+    """How many behaviours of ``topic`` were observed with one value everywhere."""
+    return sum(
+        1
+        for scenario in topic.scenarios
+        for row in scenario.rows
+        if not differs(row) and any(c.mark not in ("error", "not run") for c in row.cells.values())
+    )
+
+
+def backend_differences(results: Results, found: list[Difference]) -> dict[str, list[str]]:
+    """Per backend: the behaviours in which some column of it differs from the value most
+    columns of the other backends observed (for the terminal summary)."""
+    backend_of = {name: column["backend"] for name, column in results["columns"].items()}
+    per_backend: dict[str, list[str]] = {}
+    for difference in found:
+        values: dict[str, set[str]] = {}
+        for name, cell in difference.row.cells.items():
+            if cell.mark not in ("error", "not run") and cell.text != "—":
+                values.setdefault(backend_of[name], set()).add(cell.text)
+        for backend, own in values.items():
+            others = set().union(*(v for b, v in values.items() if b != backend))
+            if others and own - others:
+                per_backend.setdefault(backend, []).append(
+                    f"{difference.scenario.id} · {difference.row.key}"
+                )
+    return per_backend
+
+
+def anchor(scenario_id: str, key: str | None = None) -> str:
+    """The HTML id of a scenario (or of one of its rows)."""
+    text = scenario_id if key is None else f"{scenario_id}-{key}"
+    return "r-" + "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")

@@ -1,8 +1,10 @@
-"""Recommendations the report derives from observations (never from assumptions).
+"""The keys the onupdate scenarios observe, and the updated_at recommendation derived
+from them: one definition that scenarios/onupdate.py writes and the report reads.
 
-``updated_at``: for each onupdate variant (a scenario of the ``onupdate``
-topic) and backend, whether it keeps the column right for ORM writes and
-for ad hoc SQL, read from that cell's observed values.
+For each onupdate variant (a scenario of the ``onupdate`` topic) and column,
+whether it keeps updated_at right for ORM writes and for ad hoc SQL, read
+from that cell's observed values (never assumed). Only the standard library
+and the report's view are imported: the report runs without SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from dataclasses import dataclass
 from harness.report.view import backend_order
 from harness.results import Results
 
-ORM_WRITES = ("ORM flush changing another column", "Core update()", "ORM bulk update(Model)")
-AD_HOC = "raw text() UPDATE"
+# -- the observed keys -------------------------------------------------------
+ORM_FLUSH = "ORM flush changing another column"
+CORE_UPDATE = "Core update()"
+ORM_BULK = "ORM bulk update(Model)"
+RAW_UPDATE = "raw text() UPDATE"
+CORE_NO_CHANGE = "Core update() that changes no value"
+RAW_NO_CHANGE = "raw UPDATE that changes no value"
 OBJECT = "ORM object right after its flush"
 OBJECT_EAGER = "ORM object right after its flush, eager_defaults=True"
+
+ORM_WRITES = (ORM_FLUSH, CORE_UPDATE, ORM_BULK)
+AD_HOC = RAW_UPDATE
 TRUSTWORTHY_OBJECT = ("expired", "fresh")  # how the object's state line begins when it is right
 
 

@@ -1,0 +1,107 @@
+"""report.html in a real browser: headless Chromium (Debian's chromium package) driven by
+Playwright opens a report of two real columns and uses its filters as a reader would.
+A picture of the first screen goes to report/report-first-screen.png (CI's artifact).
+
+The browser is $MATRIX_BROWSER, else chromium on the PATH; without one the tests
+are skipped, unless MATRIX_BROWSER names one that is missing (then they fail).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import results
+from harness.report import html
+from harness.report.view import anchor, backend_order, differences, topics
+from tests.conftest import ROOT, run_matrix, server_url
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+SCENARIOS = "one_to_many or server_time"
+
+
+def _browser() -> str:
+    named = os.environ.get("MATRIX_BROWSER")
+    if named:
+        assert Path(named).exists(), f"MATRIX_BROWSER={named} does not exist"
+        return named
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("no Chromium here (Debian: apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, results.Results]:
+    """A report of SQLite and PostgreSQL, each running a few topics for real."""
+    tmp = tmp_path_factory.mktemp("browser")
+    server_url("postgresql")
+    parts = [
+        run_matrix(backend, tmp, None, f"--column=sqla21-{backend}-{driver}", "-k", SCENARIOS)
+        for backend, driver in (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
+    ]
+    merged = results.merge(part.results for part in parts if part.results)
+    page = tmp / "report.html"
+    page.write_text(html.render(merged))
+    return page, merged
+
+
+@pytest.fixture
+def page(report: tuple[Path, results.Results]) -> Iterator[Any]:
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
+        opened = browser.new_page(viewport={"width": 1400, "height": 900})
+        opened.goto(report[0].as_uri())
+        yield opened
+        browser.close()
+
+
+def _shown_rows(page: Any) -> set[str]:
+    ids: list[str] = page.eval_on_selector_all(
+        "#matrix tr.row", "rows => rows.filter(r => !r.hidden).map(r => r.id)"
+    )
+    return set(ids)
+
+
+def test_only_rows_that_differ_shows_exactly_the_rows_whose_values_differ(
+    page: Any, report: tuple[Path, results.Results]
+) -> None:
+    merged = report[1]
+    every = _shown_rows(page)
+    (ROOT / "report").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "report" / "report-first-screen.png"))
+    page.check("#f-differ")
+    differing = {
+        anchor(d.scenario.id, d.row.key) for d in differences(topics(merged), backend_order(merged))
+    }
+    assert differing  # SQLite and PostgreSQL differ in these topics
+    assert _shown_rows(page) == differing
+    assert len(differing) < len(every)
+    assert page.locator("#count").text_content() == f"{len(differing)} behaviour(s) shown"
+
+
+def test_with_one_backend_left_no_row_differs(page: Any) -> None:
+    page.uncheck("#f-backends input[value=postgresql]")
+    page.check("#f-differ")
+    assert _shown_rows(page) == set()
+    assert page.locator("#matrix th[data-backend=postgresql]").first.is_hidden()
+
+
+def test_the_search_box_keeps_rows_whose_behaviour_or_scenario_matches(page: Any) -> None:
+    page.fill("#f-search", "orphan")
+    shown = _shown_rows(page)
+    assert shown and all("orphan" in row for row in shown)
+
+
+def test_clicking_a_value_shows_the_sql_of_its_cell(page: Any) -> None:
+    page.fill("#f-search", "orphan post, default settings")
+    page.locator("#matrix tr.row:not([hidden]) td[data-column=sqla21-postgresql-psycopg]").click()
+    panel = page.locator("#matrix tr.sql:not([hidden])")
+    assert "on sqla21-postgresql-psycopg" in panel.locator(".sql-title").text_content()
+    assert "INSERT INTO posts" in panel.locator("pre").text_content()
