@@ -17,6 +17,7 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     DynamicMapped,
     WriteOnlyMapped,
+    contains_eager,
     immediateload,
     joinedload,
     lazyload,
@@ -338,3 +339,44 @@ def joined_with_limit(ctx: Context) -> Observed:
         "posts loaded": posts,
         "without .unique()": without_unique,
     }
+
+
+CONTAINS_EAGER = f"{LOADING}#using-contains-eager-to-load-a-custom-filtered-collection-result"
+
+
+@scenario(
+    "contains_eager over an explicit JOIN with LIMIT, against joinedload with the same LIMIT",
+    tags=("loading",),
+    expect={
+        "joinedload + LIMIT 3: users": Doc(3, JOINED),
+        "joinedload + LIMIT 3: posts": Doc(6, JOINED),
+        "contains_eager + LIMIT 3: users": Doc(2, CONTAINS_EAGER),
+        "contains_eager + LIMIT 3: posts": Doc(3, CONTAINS_EAGER),
+    },
+)
+def contains_eager_with_limit(ctx: Context) -> Observed:
+    """joinedload keeps LIMIT on the parents (it wraps them in a subquery); with
+    contains_eager the JOIN is the query's own, so LIMIT 3 counts joined rows:
+    with two posts per user, 3 rows are one user with both posts and one user
+    with a single post, and that user's collection is silently cut short."""
+    seed(ctx, 10)
+    session = ctx.session()
+    observed: Observed = {}
+    joined = select(User).order_by(User.id).limit(3).options(joinedload(User.posts))
+    contains = (
+        select(User)
+        .join(User.posts)
+        .order_by(User.id, Post.id)
+        .limit(3)
+        .options(contains_eager(User.posts))
+    )
+    for name, query in (("joinedload", joined), ("contains_eager", contains)):
+        session.expunge_all()
+        with ctx.counting() as statements:
+            users = session.scalars(query).unique().all()
+            posts = [len(user.posts) for user in users]
+        observed[f"{name} + LIMIT 3: users"] = len(users)
+        observed[f"{name} + LIMIT 3: posts"] = sum(posts)
+        observed[f"{name} + LIMIT 3: posts per user"] = posts
+        observed[f"{name} + LIMIT 3: statements"] = len(statements)
+    return observed
