@@ -368,3 +368,75 @@ def sqlite_trigger(ctx: Context) -> Observed:
         lambda: mapped_column(DateTime, server_onupdate=FetchedValue()),
         _sqlite_trigger,
     )
+
+
+# -- an explicit value, and every update path ------------------------------------------
+
+EXPLICIT = datetime(2010, 6, 1, 12, 0, 0)
+SCALAR_DEFAULTS = f"{DEFAULTS}#scalar-defaults"
+ORM_BULK_BY_PK = (
+    "https://docs.sqlalchemy.org/en/20/orm/queryguide/dml.html#orm-bulk-update-by-primary-key"
+)
+
+
+def _update_paths(session: Any, model: Any, explicit: dict[str, Any]) -> dict[str, int]:
+    """Update one row per path (setting ``explicit`` too, if given): path -> its row id."""
+    paths = {}
+    row = session.get(model, 1)
+    row.name = "b"
+    for key, value in explicit.items():
+        setattr(row, key, value)
+    session.commit()
+    paths["ORM flush of a changed object"] = 1
+    session.execute(update(model.__table__).where(model.id == 2).values(name="b", **explicit))
+    paths["Core update(table)"] = 2
+    session.execute(update(model).where(model.id == 3).values(name="b", **explicit))
+    paths["ORM update(Model).where(...)"] = 3
+    session.execute(update(model), [{"id": 4, "name": "b", **explicit}])
+    paths["ORM bulk UPDATE by primary key: session.execute(update(Model), [dicts])"] = 4
+    session.bulk_update_mappings(model, [{"id": 5, "name": "b", **explicit}])
+    paths["Session.bulk_update_mappings()"] = 5
+    session.query(model).filter(model.id == 6).update(
+        {"name": "b", **explicit}, synchronize_session=False
+    )
+    paths["legacy Query.update()"] = 6
+    session.commit()
+    return paths
+
+
+@scenario(
+    "onupdate=func.now() on every update path, with and without an explicit updated_at",
+    tags=("timestamps",),
+    expect={
+        "Core update(table), updated_at given: keeps it": Doc(True, SCALAR_DEFAULTS),
+        "Core update(table), updated_at not given: moves": Doc(True, CLIENT_SQL_EXPRESSION),
+        "ORM bulk UPDATE by primary key: session.execute(update(Model), [dicts]), "
+        "updated_at not given: moves": Doc(True, ORM_BULK_BY_PK),
+    },
+)
+def explicit_value_and_update_paths(ctx: Context) -> Observed:
+    """Six rows, each updated by one API (named as users call it); once changing only
+    the name (does onupdate move updated_at?) and once setting updated_at to
+    2010-06-01 12:00 as well (does onupdate override an explicit value?)."""
+    observed: Observed = {}
+    for explicit in ({}, {"updated_at": EXPLICIT}):
+        model = declare(
+            f"paths{len(explicit)}",
+            lambda: mapped_column(DateTime, onupdate=func.now()),
+            None,
+            eager=False,
+        )
+        ctx.create_tables(model.metadata)
+        with ctx.engine.begin() as conn:
+            rows = [{"id": i, "name": "a", "updated_at": OLD} for i in range(1, 7)]
+            conn.execute(model.__table__.insert(), rows)
+        paths = _update_paths(ctx.session(), model, explicit)
+        with ctx.engine.connect() as conn:
+            stored = {key: value for key, value in conn.execute(select(model.id, model.updated_at))}
+        for path, row_id in paths.items():
+            value = stored[row_id]
+            if explicit:
+                observed[f"{path}, updated_at given: keeps it"] = value == EXPLICIT
+            else:
+                observed[f"{path}, updated_at not given: moves"] = value != OLD
+    return observed
