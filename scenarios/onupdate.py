@@ -35,9 +35,10 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
-from harness.scenario import Context, Doc, Observed, scenario
+from harness.scenario import ByBackend, Context, Doc, Observed, scenario
 from scenarios import _updated_at as keys
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
@@ -439,4 +440,94 @@ def explicit_value_and_update_paths(ctx: Context) -> Observed:
                 observed[f"{path}, updated_at given: keeps it"] = value == EXPLICIT
             else:
                 observed[f"{path}, updated_at not given: moves"] = value != OLD
+    return observed
+
+
+# -- upserts ------------------------------------------------------------------------------
+
+PG_UPSERT = "https://docs.sqlalchemy.org/en/20/dialects/postgresql.html#insert-on-conflict-upsert"
+MYSQL_UPSERT = (
+    "https://docs.sqlalchemy.org/en/20/dialects/mysql.html#insert-on-duplicate-key-update-upsert"
+)
+PG_INSERT_TRIGGERS = "https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT"
+
+
+def _upsert(ctx: Context, table: Any, set_updated_at: bool) -> Any:
+    """An upsert of row 1 that changes its name (and, if asked, sets updated_at=now())."""
+    extra = {"updated_at": func.now()} if set_updated_at else {}
+    if ctx.dialect in ("mysql", "mariadb"):
+        on_mysql = mysql.insert(table).values(id=1, name="b")
+        return on_mysql.on_duplicate_key_update(name=on_mysql.inserted.name, **extra)
+    if ctx.dialect == "postgresql":
+        on_pg = postgresql.insert(table).values(id=1, name="b")
+        set_ = {"name": on_pg.excluded.name, **extra}
+        return on_pg.on_conflict_do_update(index_elements=[table.c.id], set_=set_)
+    on_sqlite = sqlite.insert(table).values(id=1, name="b")
+    set_ = {"name": on_sqlite.excluded.name, **extra}
+    return on_sqlite.on_conflict_do_update(index_elements=[table.c.id], set_=set_)
+
+
+UPSERT_VARIANTS: dict[str, tuple[ColumnFactory, dict[str, Triggers]]] = {
+    "onupdate=func.now()": (lambda: mapped_column(DateTime, onupdate=func.now()), {}),
+    "ON UPDATE CURRENT_TIMESTAMP": (
+        lambda: mapped_column(
+            DateTime,
+            server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+            server_onupdate=FetchedValue(),
+        ),
+        {},
+    ),
+    "a trigger": (
+        lambda: mapped_column(DateTime, server_onupdate=FetchedValue()),
+        {"postgresql": _postgresql_trigger, "sqlite": _sqlite_trigger},
+    ),
+}
+
+
+@scenario(
+    "Upserts and updated_at: on_conflict_do_update / on_duplicate_key_update on an existing row",
+    tags=("timestamps", "upserts"),
+    expect={
+        "onupdate=func.now(): the upsert moves updated_at": ByBackend(
+            postgresql=Doc(False, PG_UPSERT),
+            sqlite=Doc(False, PG_UPSERT),
+            mysql=Doc(False, MYSQL_UPSERT),
+            mariadb=Doc(False, MYSQL_UPSERT),
+        ),
+        "ON UPDATE CURRENT_TIMESTAMP: the upsert moves updated_at": ByBackend(
+            mysql=Doc(True, MYSQL_AUTO_UPDATE),
+            mariadb=Doc(True, MARIADB_AUTO_UPDATE),
+        ),
+        "a trigger: the upsert moves updated_at": ByBackend(
+            postgresql=Doc(True, PG_INSERT_TRIGGERS),
+        ),
+    },
+)
+def upserts(ctx: Context) -> Observed:
+    """Row 1 exists with an old updated_at; an upsert changes its name. Does a client
+    onupdate, a server ON UPDATE clause (MySQL, MariaDB) or a trigger (PostgreSQL,
+    SQLite) move updated_at, and does naming updated_at=func.now() in the
+    statement's update part move it? SQLAlchemy's docs: onupdate is not applied to
+    these statements; it must be given in set_ / on_duplicate_key_update."""
+    observed: Observed = {}
+    for number, (name, (column, triggers)) in enumerate(UPSERT_VARIANTS.items()):
+        server_clause = name == "ON UPDATE CURRENT_TIMESTAMP"
+        if server_clause and ctx.dialect not in ("mysql", "mariadb"):
+            continue
+        if triggers and ctx.dialect not in triggers:
+            continue
+        model = declare(f"upsert{number}", column, triggers.get(ctx.dialect), eager=False)
+        ctx.create_tables(model.metadata)
+        table = model.__table__
+        for set_updated_at in (False, True):
+            with ctx.engine.begin() as conn:
+                conn.execute(table.delete())
+                conn.execute(table.insert().values(id=1, name="a", updated_at=OLD))
+            with ctx.engine.begin() as conn:
+                conn.execute(_upsert(ctx, table, set_updated_at))
+            moved = _moved(ctx, model, 1)
+            if set_updated_at:
+                observed[f"{name}: with updated_at=func.now() in the update part, moves"] = moved
+            else:
+                observed[f"{name}: the upsert moves updated_at"] = moved
     return observed
