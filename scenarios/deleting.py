@@ -1,0 +1,133 @@
+"""Deleting a parent: what happens to its children, per cascade setting.
+
+The seed notes' one-to-many (a user and their posts) raises the next question:
+what does ``session.delete(user)`` do to the posts? Each variant has its own
+parent/child tables (the child's foreign key NOT NULL, as in the shared
+models), a parent with two children, and one ``session.delete(parent)``:
+the outcome (deleted, or the server's refusal), the statements SQLAlchemy
+sent, and the children left in the table. SQLite enforces foreign keys only
+when ``PRAGMA foreign_keys=ON``; its ondelete variants run both ways.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, ForeignKey, String, exc, func, select
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    WriteOnlyMapped,
+    mapped_column,
+    relationship,
+)
+
+from harness.dberrors import refusal
+from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+
+CASCADES = "https://docs.sqlalchemy.org/en/20/orm/cascades.html"
+DELETE_ORPHAN = f"{CASCADES}#delete-orphan"
+PASSIVE_DELETES = f"{CASCADES}#using-foreign-key-on-delete-cascade-with-orm-relationships"
+DEFAULT_CASCADE = f"{CASCADES}#delete"
+SQLITE_FK = "https://www.sqlite.org/foreignkeys.html#fk_enable"
+
+#: variant -> (relationship() arguments, ondelete on the foreign key, write_only)
+VARIANTS: dict[str, tuple[dict[str, Any], str | None, bool]] = {
+    "default cascade": ({}, None, False),
+    "cascade='all, delete-orphan'": ({"cascade": "all, delete-orphan"}, None, False),
+    "ondelete='CASCADE', passive_deletes=True": ({"passive_deletes": True}, "CASCADE", False),
+    "write_only, ondelete='CASCADE', passive_deletes=True": (
+        {"passive_deletes": True},
+        "CASCADE",
+        True,
+    ),
+}
+
+
+def _models(number: int, options: dict[str, Any], ondelete: str | None, write_only: bool) -> Any:
+    class Base(DeclarativeBase):
+        pass
+
+    class Parent(Base):
+        __tablename__ = f"parents_{number}"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        if write_only:
+            children: WriteOnlyMapped[Child] = relationship(**options)
+        else:
+            children: Mapped[list[Child]] = relationship(**options)  # type: ignore[no-redef]
+
+    class Child(Base):
+        __tablename__ = f"children_{number}"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+        parent_id: Mapped[int] = mapped_column(
+            ForeignKey(f"parents_{number}.id", ondelete=ondelete)
+        )
+
+    return Parent, Child
+
+
+def _delete_parent(ctx: Context, conn: Connection, parent: Any, child: Any) -> dict[str, Any]:
+    with Session(conn) as session:
+        session.add(parent(id=1))
+        session.add_all([child(id=1, name="a", parent_id=1), child(id=2, name="b", parent_id=1)])
+        session.commit()
+        with ctx.counting() as statements:
+            try:
+                session.delete(session.get(parent, 1))
+                session.commit()
+                outcome = "deleted"
+            except exc.DBAPIError as error:
+                session.rollback()
+                outcome = f"refused: {refusal(error)}"
+        left = session.scalar(select(func.count()).select_from(child))
+    verbs = [s.sql.split()[0] for s in statements if s.sql.split()[0] in ("DELETE", "UPDATE")]
+    return {
+        "outcome": outcome,
+        "children left": left,
+        "DELETE statements": verbs.count("DELETE"),
+        "UPDATE statements": verbs.count("UPDATE"),
+    }
+
+
+@scenario(
+    "Deleting a parent: the children under each cascade setting (and SQLite's foreign keys)",
+    tags=("relationships", "cascades"),
+    expect={
+        "cascade='all, delete-orphan': children left": Doc(0, DELETE_ORPHAN),
+        "ondelete='CASCADE', passive_deletes=True: DELETE statements": Doc(1, PASSIVE_DELETES),
+        "ondelete='CASCADE', passive_deletes=True: children left": ByBackend(
+            postgresql=Doc(0, PASSIVE_DELETES),
+            mysql=Doc(0, PASSIVE_DELETES),
+            mariadb=Doc(0, PASSIVE_DELETES),
+            sqlite=Doc(2, SQLITE_FK),
+        ),
+        "ondelete='CASCADE', passive_deletes=True, foreign_keys=ON: children left": ByBackend(
+            sqlite=Doc(0, SQLITE_FK),
+        ),
+    },
+)
+def delete_parent(ctx: Context) -> Observed:
+    """The default cascade sets the children's foreign key to NULL (refused: it is
+    NOT NULL); delete-orphan deletes them one by one; ondelete='CASCADE' with
+    passive_deletes leaves them to the database, which on SQLite does nothing
+    unless foreign keys are on. A write_only collection is never loaded."""
+    observed: Observed = {}
+    for number, (name, (options, ondelete, write_only)) in enumerate(VARIANTS.items()):
+        parent, child = _models(number, options, ondelete, write_only)
+        ctx.create_tables(parent.metadata)
+        pragmas = [False, True] if ctx.dialect == "sqlite" and ondelete else [False]
+        for foreign_keys in pragmas:
+            with ctx.engine.connect() as conn:
+                if foreign_keys:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                seen = _delete_parent(ctx, conn, parent, child)
+                conn.exec_driver_sql(f"DELETE FROM {child.__tablename__}")
+                conn.exec_driver_sql(f"DELETE FROM {parent.__tablename__}")
+                conn.commit()
+                if foreign_keys:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            label = f"{name}, foreign_keys=ON" if foreign_keys else name
+            observed.update({f"{label}: {key}": value for key, value in seen.items()})
+    return observed
