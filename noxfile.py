@@ -36,6 +36,7 @@ import itertools
 import os
 import shutil
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -132,6 +133,11 @@ def _cells() -> list[nox.param]:
     return cells
 
 
+#: Seconds between two asks of the index for a newer SQLAlchemy of a reused environment's
+#: series (between them, an environment that has what its cell needs installs nothing).
+UPGRADE_EVERY = 12 * 3600
+
+
 def _install(session: nox.Session, sqla: str, backend: str, driver: str) -> str | None:
     """Install the cell's SQLAlchemy and drivers; the reason a driver could not be."""
     try:
@@ -144,9 +150,15 @@ def _install(session: nox.Session, sqla: str, backend: str, driver: str) -> str 
     common = nox.project.dependency_groups(PYPROJECT, "matrix", backend)
     sqlalchemy = f"sqlalchemy[asyncio]{SQLALCHEMY[sqla]}"
     driver_group = nox.project.dependency_groups(PYPROJECT, driver)
+    requested = [*common, sqlalchemy, *driver_group]
     if session.venv_backend == "uv":  # one resolution; -P: SQLAlchemy moves to its newest
+        stamp = Path(session.virtualenv.location) / ".sqla-matrix-upgraded"
+        fresh = stamp.exists() and time.time() - stamp.stat().st_mtime < UPGRADE_EVERY
+        upgrade = [] if fresh and stamp.read_text() == repr(requested) else ["-P", "sqlalchemy"]
         with contextlib.suppress(nox.command.CommandFailed):
-            session.install("-P", "sqlalchemy", *common, sqlalchemy, *driver_group, silent=True)
+            session.install(*upgrade, *requested, silent=True)
+            if upgrade:
+                stamp.write_text(repr(requested))
             return None
     # One step at a time, so that a failure names the part that failed.
     try:
