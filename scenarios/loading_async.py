@@ -9,17 +9,22 @@ strategies load during the awaited query and work; explicit alternatives
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import exc, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import DateTime, ForeignKey, String, exc, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncAttrs, AsyncEngine, AsyncSession
 from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
     Session,
     immediateload,
     joinedload,
     lazyload,
+    mapped_column,
     raiseload,
+    relationship,
     selectinload,
     subqueryload,
 )
@@ -132,3 +137,105 @@ def async_strategies(ctx: Context) -> Observed:
         return observed
 
     return ctx.run_async(every_job)
+
+
+# -- expired attributes and model-level loaders under asyncio ---------------------------
+
+EXPIRE_ON_COMMIT = f"{ASYNCIO}#asyncio-orm-avoid-lazyloads"
+AWAITABLE_ATTRS = f"{ASYNCIO}#sqlalchemy.ext.asyncio.AsyncAttrs"
+
+
+class _Base(AsyncAttrs, DeclarativeBase):
+    pass
+
+
+class _Author(_Base):
+    __tablename__ = "async_authors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=func.now())
+    books_selectin: Mapped[list[_Book]] = relationship(lazy="selectin", viewonly=True)
+    books_joined: Mapped[list[_Book]] = relationship(lazy="joined", viewonly=True)
+    books_raise: Mapped[list[_Book]] = relationship(lazy="raise", viewonly=True)
+    books_lazy: Mapped[list[_Book]] = relationship(viewonly=True)
+
+
+class _Book(_Base):
+    __tablename__ = "async_books"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("async_authors.id"))
+
+
+async def _read(obj: Any, attribute: str) -> str:
+    """Reading ``obj.attribute`` outside an await: the value's kind, or the error."""
+    try:
+        value = getattr(obj, attribute)
+    except (exc.InvalidRequestError, exc.StatementError) as error:
+        return _outcome(error)
+    if isinstance(value, list):
+        return f"{len(value)} loaded"
+    return "a value" if value is not None else "None"
+
+
+async def _attributes(engine: AsyncEngine) -> Observed:
+    observed: Observed = {}
+    for expire in (True, False):
+        label = f"expire_on_commit={expire}"
+        async with AsyncSession(engine, expire_on_commit=expire) as session:
+            author = _Author(id=1 if expire else 2, name="a")
+            session.add(author)
+            await session.flush()
+            observed[f"after flush: server_default column ({label})"] = await _read(
+                author, "created_at"
+            )
+            await session.commit()
+            for column in ("name", "created_at", "updated_at"):
+                observed[f"after commit: {column} ({label})"] = await _read(author, column)
+            await session.refresh(author)
+            observed[f"after await session.refresh(obj): created_at ({label})"] = await _read(
+                author, "created_at"
+            )
+            author.name = "b"
+            await session.commit()
+            observed[f"after an UPDATE's commit: updated_at ({label})"] = await _read(
+                author, "updated_at"
+            )
+    async with engine.begin() as conn:
+        await conn.execute(insert(_Book), [{"id": 1, "author_id": 1}, {"id": 2, "author_id": 1}])
+    async with AsyncSession(engine) as session:
+        author = (await session.scalars(select(_Author).where(_Author.id == 1))).unique().one()
+        for loader in ("selectin", "joined", "raise", "lazy"):
+            observed[f"model-level lazy={loader!r}: books"] = await _read(author, f"books_{loader}")
+        books = await author.awaitable_attrs.books_lazy
+        observed["await obj.awaitable_attrs.books (lazy='select')"] = f"{len(books)} loaded"
+    return observed
+
+
+@scenario(
+    "Under AsyncSession: expired attributes after commit, server defaults, model-level loaders",
+    tags=("loading", "asyncio", "timestamps"),
+    expect={
+        "after commit: name (expire_on_commit=True)": Doc("raises MissingGreenlet", IMPLICIT_IO),
+        "after commit: name (expire_on_commit=False)": Doc("a value", EXPIRE_ON_COMMIT),
+        "model-level lazy='selectin': books": Doc("2 loaded", SELECTIN),
+        "model-level lazy='joined': books": Doc("2 loaded", JOINED),
+        "model-level lazy='raise': books": Doc("raises InvalidRequestError", RAISE),
+        "model-level lazy='lazy': books": Doc("raises MissingGreenlet", IMPLICIT_IO),
+        "await obj.awaitable_attrs.books (lazy='select')": Doc("2 loaded", AWAITABLE_ATTRS),
+    },
+)
+def async_expired_attributes(ctx: Context) -> Observed:
+    """An object read after commit() with the default expire_on_commit=True needs
+    I/O, which a plain attribute cannot await; a server_default column is
+    unknown after the flush unless fetched; refresh() is the awaited way back.
+    Loaders set on the model (lazy='selectin', 'joined', 'raise') behave as the
+    query options do; AsyncAttrs.awaitable_attrs awaits a lazy load."""
+    ctx.create_tables(_Base.metadata)
+
+    async def observe(engine: AsyncEngine) -> Observed:
+        observed: Observed = {"async driver": engine.dialect.driver}
+        observed.update(await _attributes(engine))
+        return observed
+
+    return ctx.run_async(observe)

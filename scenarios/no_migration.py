@@ -9,13 +9,14 @@ were added and the models *after*.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import ForeignKey, MetaData, String
+from sqlalchemy import DateTime, FetchedValue, ForeignKey, Integer, MetaData, String, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column, relationship
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import Column, CreateTable, Table
 
 import models
 from harness.scenario import Context, Doc, Observed, scenario
@@ -128,3 +129,81 @@ def autogenerate_finds_nothing(ctx: Context) -> Observed:
             ctx, models.Base.metadata
         ),
     }
+
+
+# -- server-side defaults ----------------------------------------------------------------
+
+#: change -> the stamped table's columns as the models say after it (the live table
+#: was created from BEFORE). Only server_default is DDL; onupdate and server_onupdate
+#: are not.
+BEFORE: dict[str, dict[str, Any]] = {
+    "created": {"server_default": func.now()},
+    "touched": {"onupdate": func.now()},
+    "plain": {},
+}
+CHANGES: dict[str, dict[str, dict[str, Any]]] = {
+    "server_default added": {**BEFORE, "plain": {"server_default": func.now()}},
+    "server_default changed": {**BEFORE, "created": {"server_default": text("'2000-01-01'")}},
+    "server_onupdate added": {
+        **BEFORE,
+        "touched": {"onupdate": func.now(), "server_onupdate": FetchedValue()},
+    },
+    "onupdate changed": {**BEFORE, "touched": {"onupdate": datetime.now}},
+}
+
+
+def _stamped(columns: dict[str, dict[str, Any]]) -> MetaData:
+    metadata = MetaData()
+    Table(
+        "stamped_defaults",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        *(Column(name, DateTime, **options) for name, options in columns.items()),
+    )
+    return metadata
+
+
+def _defaults_diff(ctx: Context, metadata: MetaData, compare_server_default: bool) -> list[str]:
+    """What autogenerate would write, as ``operation table.column`` lines."""
+    opts = {
+        "include_name": lambda name, type_, parent: type_ != "table" or name in metadata.tables,
+        "compare_server_default": compare_server_default,
+    }
+    with ctx.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts=opts)
+        found = compare_metadata(context, metadata)
+    lines = []
+    for entry in found:
+        for diff in entry if isinstance(entry, list) else [entry]:
+            op, *rest = diff
+            if op.startswith("modify_"):
+                lines.append(f"{op} {rest[1]}.{rest[2]}")
+            else:
+                lines.append(" ".join([op, *(getattr(p, "name", "") or "" for p in rest[:2])]))
+    return sorted(lines)
+
+
+@scenario(
+    "Alembic autogenerate and server-side defaults: which changes does it detect?",
+    tags=("migrations", "timestamps"),
+    expect={
+        "server_default added, compare_server_default=False": Doc([], AUTOGENERATE),
+        "server_default changed, compare_server_default=False": Doc([], AUTOGENERATE),
+        "server_onupdate added, compare_server_default=True": Doc([], AUTOGENERATE),
+        "onupdate changed, compare_server_default=True": Doc([], AUTOGENERATE),
+    },
+)
+def autogenerate_server_defaults(ctx: Context) -> Observed:
+    """A live table is created with server_default=func.now() on one column and
+    onupdate=func.now() on another; the models then change one thing each, and
+    autogenerate compares them with the live table, with compare_server_default
+    off and on. Alembic's docs: a server default change is detected only with
+    compare_server_default=True; onupdate and server_onupdate are not DDL."""
+    ctx.create_tables(_stamped(BEFORE))
+    observed: Observed = {}
+    for change, columns in CHANGES.items():
+        for compare in (False, True):
+            observed[f"{change}, compare_server_default={compare}"] = _defaults_diff(
+                ctx, _stamped(columns), compare
+            )
+    return observed
