@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, String, exc, func, select
+from sqlalchemy import Connection, ForeignKey, String, UniqueConstraint, exc, func, select
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -31,6 +31,8 @@ DELETE_ORPHAN = f"{CASCADES}#delete-orphan"
 PASSIVE_DELETES = f"{CASCADES}#using-foreign-key-on-delete-cascade-with-orm-relationships"
 DEFAULT_CASCADE = f"{CASCADES}#delete"
 SQLITE_FK = "https://www.sqlite.org/foreignkeys.html#fk_enable"
+#: The unit of work inserts before it deletes (the same question for one-to-one).
+FLUSH_ORDER = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html#flushing"
 
 #: variant -> (relationship() arguments, ondelete on the foreign key, write_only)
 VARIANTS: dict[str, tuple[dict[str, Any], str | None, bool]] = {
@@ -130,4 +132,60 @@ def delete_parent(ctx: Context) -> Observed:
                     conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             label = f"{name}, foreign_keys=ON" if foreign_keys else name
             observed.update({f"{label}: {key}": value for key, value in seen.items()})
+    return observed
+
+
+class _ReplaceBase(DeclarativeBase):
+    pass
+
+
+class _Owner(_ReplaceBase):
+    __tablename__ = "owners"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tags: Mapped[list[_Tag]] = relationship(cascade="all, delete-orphan")
+
+
+class _Tag(_ReplaceBase):
+    __tablename__ = "owner_tags"
+    __table_args__ = (UniqueConstraint("owner_id", "label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id"))
+    label: Mapped[str] = mapped_column(String(20))
+
+
+@scenario(
+    "Replacing a one-to-many collection whose children carry a UNIQUE key (delete-orphan)",
+    tags=("relationships", "cascades"),
+    expect={"owner.tags = [new objects, same labels]: outcome": Doc("refused", FLUSH_ORDER)},
+)
+def replace_unique_children(ctx: Context) -> Observed:
+    """owner.tags = [Tag(label="a"), Tag(label="b")] over existing tags with the same
+    labels: the flush INSERTs the new rows before it DELETEs the orphans, so the
+    UNIQUE (owner_id, label) key refuses it on every database; deleting the old
+    children and flushing first, then adding the new, works."""
+    ctx.create_tables(_ReplaceBase.metadata)
+    observed: Observed = {}
+    with Session(ctx.engine) as session:
+        session.add(_Owner(id=1, tags=[_Tag(id=1, label="a"), _Tag(id=2, label="b")]))
+        session.commit()
+        owner = session.get(_Owner, 1)
+        assert owner is not None
+        owner.tags = [_Tag(id=3, label="a"), _Tag(id=4, label="b")]
+        with ctx.counting() as statements:
+            try:
+                session.commit()
+                observed["owner.tags = [new objects, same labels]: outcome"] = "accepted"
+            except exc.DBAPIError as error:
+                session.rollback()
+                observed["owner.tags = [new objects, same labels]: outcome"] = "refused"
+                observed["owner.tags = [new objects, same labels]: error"] = refusal(error)
+        order = [s.sql.split()[0] for s in statements if s.sql.split()[0] in ("INSERT", "DELETE")]
+        observed["owner.tags = [new objects, same labels]: statements sent"] = order
+        owner = session.get(_Owner, 1)
+        assert owner is not None
+        owner.tags.clear()
+        session.flush()
+        owner.tags.extend([_Tag(id=5, label="a"), _Tag(id=6, label="b")])
+        session.commit()
+        observed["clear(), flush(), then add: labels kept"] = sorted(t.label for t in owner.tags)
     return observed
