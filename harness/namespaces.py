@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -156,9 +157,7 @@ def clean(
                 lines.append(f"kept {path.parent}: its run (pid {leftover.pid}) is still going")
                 continue
             if not dry_run:
-                for file in path.parent.iterdir():
-                    file.unlink()
-                path.parent.rmdir()
+                shutil.rmtree(path.parent)
             lines.append(f"{_verb(dry_run)} {path.parent} (created {leftover.created_at})")
         return lines
     variable = backend.variable("URL", server)

@@ -152,18 +152,23 @@ class BackendRun:
         namespace, self.namespace = self.namespace, None
         target, self.target = self.target, None
         name = self.facts.get("namespace")
+        reason: str | None = None  # why the namespace is still on the server
         try:
-            if namespace is not None and not self.stalled:
-                within(CLEANUP_TIMEOUT, f"dropping {namespace.name}", namespace.drop)
-            elif name is not None and self.stalled:
-                raise Stalled("the server stopped answering earlier", scenario_timeout())
-        except Exception as error:
-            remove = namespaces.how_to_remove(self.backend.name, self.server)
-            kind = namespace.kind if namespace is not None else "namespace"
-            self.left_behind = (
-                f"{kind} {name} was left on the server ({redact.redact(one_line(error))}); "
-                f"remove it with: {remove}"
-            )
+            if self.stalled:  # nothing more is asked of a server that stopped answering
+                if name is not None:
+                    reason = "Stalled: the server stopped answering earlier: no answer within "
+                    reason += f"{scenario_timeout():g} s"
+            elif namespace is not None:
+                try:
+                    within(CLEANUP_TIMEOUT, f"dropping {namespace.name}", namespace.drop)
+                except Exception as error:
+                    reason = redact.redact(one_line(error))
+            if reason is not None:
+                kind = namespace.kind if namespace is not None else "namespace"
+                remove = namespaces.how_to_remove(self.backend.name, self.server)
+                self.left_behind = (
+                    f"{kind} {name} was left on the server ({reason}); remove it with: {remove}"
+                )
         finally:
             if target is not None:
                 try:

@@ -27,11 +27,7 @@ from typing import Any
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from harness.backends.embedded import free_port
 
 
 def _children(pid: int) -> list[int]:
@@ -164,7 +160,7 @@ def _postgresql(folder: Path) -> PrivateServer:
     as_user: dict[str, Any] = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
     if as_user:
         shutil.chown(folder, "postgres", "postgres")
-    data, log, port = folder / "data", folder / "server.log", _free_port()
+    data, log, port = folder / "data", folder / "server.log", free_port()
     subprocess.run(
         [str(bin_dir / "initdb"), "--no-sync", "-A", "trust", "-U", "postgres", "-D", str(data)],
         check=True,
@@ -192,7 +188,7 @@ def _mariadb(folder: Path) -> PrivateServer:
     install, server = shutil.which("mariadb-install-db"), Path("/usr/sbin/mariadbd")
     if install is None or not server.exists():
         pytest.skip("MariaDB's server (mariadbd, mariadb-install-db) is not installed")
-    data, log, port = folder / "data", folder / "general.log", _free_port()
+    data, log, port = folder / "data", folder / "general.log", free_port()
     subprocess.run(
         [
             *(install, "--no-defaults", f"--datadir={data}", "--user=root", "--skip-test-db"),

@@ -291,7 +291,7 @@ def test_values_that_change_across_versions_read_as_ranges_of_neighbouring_colum
     short = labels(order)
     assert short[order[0]] == "postgresql15"
     assert runs(row, order, short) == [("postgresql15–postgresql17", "x"), ("postgresql18", "y")]
-    row.cells[order[1]] = Cell("not run", "not run")  # a gap is left out, not a break
+    row.cells[order[1]] = Cell("not run", "not run")  # left out, and no range spans it
     assert runs(row, order, short)[0] == ("postgresql15", "x")
 
 

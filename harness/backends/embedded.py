@@ -51,7 +51,8 @@ def binaries() -> Path | None:
     return folder if (folder / "postgres").exists() else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -96,7 +97,7 @@ def start() -> Target:
     folder.chmod(0o755)
     if account:
         os.chown(folder, account["user"], account["group"])
-    data, log, port = folder / "data", folder / "server.log", _free_port()
+    data, log, port = folder / "data", folder / "server.log", free_port()
     process: subprocess.Popen[bytes] | None = None
 
     def stop() -> None:

@@ -29,10 +29,10 @@ from harness.report.view import (
     backend_order,
     differences,
     differs,
-    drivers_of,
     labels,
     tally,
     topics,
+    versions,
 )
 from harness.results import Results
 from scenarios import _updated_at as recommend
@@ -94,11 +94,9 @@ def render(results: Results, changes: Diff | None = None) -> str:
 
 def _column(results: Results, name: str, index: int, label: str) -> Column:
     info = results["columns"][name]
-    if info["status"] == "ran":
-        server = str(info.get("server_version") or "").split(" ")[0]
-        configuration = f"{server} · {drivers_of(info)} · SQLAlchemy {info['sqlalchemy']}"
-    else:
-        configuration = f"{info['status']}: {info.get('reason') or ''}"
+    configuration = versions(results, name)
+    if info["status"] != "ran":
+        configuration += f": {info.get('reason') or ''}"
     return Column(name, index, label, info["backend"], info["status"], configuration, info)
 
 

@@ -198,20 +198,27 @@ def labels(order: list[str]) -> dict[str, str]:
     return {name: "-".join(p[i] for i in varying if i < len(p)) for name, p in parts.items()}
 
 
+def observed(cell: Cell) -> bool:
+    """The column observed this behaviour: it ran the scenario and recorded the key."""
+    return cell.mark not in ("error", "not run") and cell.text != "—"
+
+
 def runs(row: Row, order: list[str], short: dict[str, str]) -> list[tuple[str, str]]:
     """The row's observed values, neighbouring columns with the same value merged into a
     range (first to last, joined by an en dash), modern-sql.com style: postgresql15 to
-    postgresql17 give "x", postgresql18 gives "y".
-    Columns that observed nothing (not run, an error) are left out."""
+    postgresql17 give "x", postgresql18 gives "y". Columns that observed nothing (not
+    run, an error) are left out, and a range does not reach across them."""
     merged: list[tuple[list[str], str]] = []
-    for name in order:
+    last = -2  # the index in ``order`` of the last column merged
+    for index, name in enumerate(order):
         cell = row.cells[name]
-        if cell.mark in ("error", "not run") or cell.text == "—":
+        if not observed(cell):
             continue
-        if merged and merged[-1][1] == cell.text and merged[-1][0][-1] == _previous(name, order):
+        if merged and merged[-1][1] == cell.text and last == index - 1:
             merged[-1][0].append(name)
         else:
             merged.append(([name], cell.text))
+        last = index
     return [(_span(names, short), value) for names, value in merged]
 
 
@@ -220,16 +227,9 @@ def _span(names: list[str], short: dict[str, str]) -> str:
     return first if len(names) == 1 else f"{first}{RANGE}{last}"
 
 
-def _previous(name: str, order: list[str]) -> str | None:
-    index = order.index(name)
-    return order[index - 1] if index else None
-
-
 def differs(row: Row) -> bool:
     """More than one value among the columns that observed this behaviour."""
-    seen = {c.text for c in row.cells.values() if c.mark not in ("error", "not run")}
-    seen.discard("—")
-    return len(seen) > 1
+    return len({c.text for c in row.cells.values() if observed(c)}) > 1
 
 
 def differences(all_topics: list[TopicView], order: list[str]) -> list[Difference]:
@@ -250,7 +250,7 @@ def agreeing(topic: TopicView) -> int:
         1
         for scenario in topic.scenarios
         for row in scenario.rows
-        if not differs(row) and any(c.mark not in ("error", "not run") for c in row.cells.values())
+        if not differs(row) and any(observed(c) for c in row.cells.values())
     )
 
 
@@ -262,7 +262,7 @@ def backend_differences(results: Results, found: list[Difference]) -> dict[str, 
     for difference in found:
         values: dict[str, set[str]] = {}
         for name, cell in difference.row.cells.items():
-            if cell.mark not in ("error", "not run") and cell.text != "—":
+            if observed(cell):
                 values.setdefault(backend_of[name], set()).add(cell.text)
         for backend, own in values.items():
             others = set().union(*(v for b, v in values.items() if b != backend))
