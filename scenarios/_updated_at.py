@@ -24,6 +24,10 @@ RAW_NO_CHANGE = "raw UPDATE that changes no value"
 OBJECT = "ORM object right after its flush"
 OBJECT_EAGER = "ORM object right after its flush, eager_defaults=True"
 
+#: The tag of a scenario that observes one updated_at variant on every kind of UPDATE
+#: (the recommendation's rows); the topic's other scenarios answer other questions.
+VARIANT = "updated_at_variant"
+
 ORM_WRITES = (ORM_FLUSH, CORE_UPDATE, ORM_BULK)
 AD_HOC = RAW_UPDATE
 TRUSTWORTHY_OBJECT = ("expired", "fresh")  # how the object's state line begins when it is right
@@ -43,7 +47,7 @@ def updated_at(results: Results) -> Recommendation | None:
     rows: list[tuple[str, list[str]]] = []
     best: dict[str, list[str]] = {name: [] for name in order}
     for entry in results["scenarios"].values():
-        if entry.get("topic") != "onupdate":
+        if VARIANT not in entry.get("tags", ()):
             continue
         verdicts = []
         for name in order:

@@ -152,6 +152,11 @@ def test_the_updated_at_recommendation_is_derived_from_the_observations(
     # An AFTER UPDATE trigger re-stamps the row after RETURNING has read it.
     assert verdict["onupdate.sqlite_trigger"] == "ORM ✓ (✗ with eager_defaults=True) · ad hoc SQL ✓"
     assert verdict["onupdate.postgresql_trigger"] == "—"
+    # Only the scenarios tagged as variants are rows: the upserts answer another question.
+    assert (
+        "onupdate.upserts" not in verdict
+        and "onupdate.explicit_value_and_update_paths" not in verdict
+    )
     assert advice.best == {"sqlite": [sqlite_run["scenarios"]["onupdate.sqlite_trigger"]["title"]]}
 
 
