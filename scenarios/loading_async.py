@@ -143,6 +143,10 @@ def async_strategies(ctx: Context) -> Observed:
 
 EXPIRE_ON_COMMIT = f"{ASYNCIO}#asyncio-orm-avoid-lazyloads"
 AWAITABLE_ATTRS = f"{ASYNCIO}#sqlalchemy.ext.asyncio.AsyncAttrs"
+EAGER_DEFAULTS = (
+    "https://docs.sqlalchemy.org/en/20/orm/mapping_api.html"
+    "#sqlalchemy.orm.Mapper.params.eager_defaults"
+)
 
 
 class _Base(AsyncAttrs, DeclarativeBase):
@@ -161,6 +165,28 @@ class _Author(_Base):
     books_lazy: Mapped[list[_Book]] = relationship(viewonly=True)
 
 
+class _EagerAuthor(_Base):
+    """The same columns, fetched after every flush: eager_defaults=True."""
+
+    __tablename__ = "async_authors_eager"
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (declarative reads it)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=func.now())
+
+
+class _LazyAuthor(_Base):
+    """The same columns, never fetched by the flush: eager_defaults=False."""
+
+    __tablename__ = "async_authors_lazy"
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 (declarative reads it)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=func.now())
+
+
 class _Book(_Base):
     __tablename__ = "async_books"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,6 +202,29 @@ async def _read(obj: Any, attribute: str) -> str:
     if isinstance(value, list):
         return f"{len(value)} loaded"
     return "a value" if value is not None else "None"
+
+
+async def _after_flush(engine: AsyncEngine) -> Observed:
+    """Server-generated values right after an INSERT's and an UPDATE's flush (no commit),
+    per eager_defaults: "auto" (the default: fetched when RETURNING can), True, False."""
+    observed: Observed = {}
+    models: dict[str, Any] = {"'auto'": _Author, "True": _EagerAuthor, "False": _LazyAuthor}
+    for setting, model in models.items():
+        label = f"eager_defaults={setting}"
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            author = model(id=10, name="a")
+            session.add(author)
+            await session.flush()
+            observed[f"after an INSERT's flush: created_at ({label})"] = await _read(
+                author, "created_at"
+            )
+            author.name = "b"
+            await session.flush()
+            observed[f"after an UPDATE's flush: updated_at ({label})"] = await _read(
+                author, "updated_at"
+            )
+            await session.rollback()
+    return observed
 
 
 async def _attributes(engine: AsyncEngine) -> Observed:
@@ -223,12 +272,17 @@ async def _attributes(engine: AsyncEngine) -> Observed:
         "model-level lazy='raise': books": Doc("raises InvalidRequestError", RAISE),
         "model-level lazy='lazy': books": Doc("raises MissingGreenlet", IMPLICIT_IO),
         "await obj.awaitable_attrs.books (lazy='select')": Doc("2 loaded", AWAITABLE_ATTRS),
+        "after an INSERT's flush: created_at (eager_defaults=True)": Doc("a value", EAGER_DEFAULTS),
+        "after an UPDATE's flush: updated_at (eager_defaults=True)": Doc("a value", EAGER_DEFAULTS),
     },
 )
 def async_expired_attributes(ctx: Context) -> Observed:
     """An object read after commit() with the default expire_on_commit=True needs
     I/O, which a plain attribute cannot await; a server_default column is
     unknown after the flush unless fetched; refresh() is the awaited way back.
+    After a flush, eager_defaults decides whether the server's values are fetched:
+    "auto" (the default) fetches an INSERT's when the dialect has RETURNING, True
+    fetches after INSERT and UPDATE, False never does.
     Loaders set on the model (lazy='selectin', 'joined', 'raise') behave as the
     query options do; AsyncAttrs.awaitable_attrs awaits a lazy load."""
     ctx.create_tables(_Base.metadata)
@@ -236,6 +290,7 @@ def async_expired_attributes(ctx: Context) -> Observed:
     async def observe(engine: AsyncEngine) -> Observed:
         observed: Observed = {"async driver": engine.dialect.driver}
         observed.update(await _attributes(engine))
+        observed.update(await _after_flush(engine))
         return observed
 
     return ctx.run_async(observe)
