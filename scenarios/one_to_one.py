@@ -10,15 +10,19 @@ keeps the default cascade; ``Person.passport`` below uses
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, exc, func, insert, select
+from sqlalchemy import ForeignKey, Integer, String, exc, func, insert, inspect, select
 from sqlalchemy.orm import (
     DeclarativeBase,
     InstrumentedAttribute,
     Mapped,
+    joinedload,
     mapped_column,
     relationship,
+    selectinload,
 )
 
 from harness.dberrors import refusal
@@ -159,3 +163,114 @@ def second_profile_refused(ctx: Context) -> Observed:
             conn.rollback()
         rows = conn.execute(select(func.count()).select_from(Profile)).scalar()
     return {"second profile for one user": outcome, "profile rows": rows}
+
+
+# -- uselist=False against the Mapped[...] annotation ---------------------------------
+
+ONE_TO_ONE = "https://docs.sqlalchemy.org/en/20/orm/basic_relationships.html#one-to-one"
+USELIST = (
+    "https://docs.sqlalchemy.org/en/20/orm/relationship_api.html"
+    "#sqlalchemy.orm.relationship.params.uselist"
+)
+
+#: How users declare the scalar side, each on a registry of its own: the annotation
+#: alone (Optional or not), the classic uselist=False without an annotation, and a
+#: list annotation contradicted by uselist=False.
+DECLARATIONS: dict[str, Callable[[], Any]] = {
+    'Mapped["Badge | None"] = relationship()': lambda: relationship(),
+    'Mapped["Badge"] = relationship()': lambda: relationship(),
+    'relationship("Badge", uselist=False), no annotation': lambda: relationship(
+        "Badge", uselist=False
+    ),
+    'Mapped[list["Badge"]] = relationship(uselist=False)': lambda: relationship(uselist=False),
+}
+ANNOTATIONS = {
+    'Mapped["Badge | None"] = relationship()': 'Mapped["Badge | None"]',
+    'Mapped["Badge"] = relationship()': 'Mapped["Badge"]',
+    'Mapped[list["Badge"]] = relationship(uselist=False)': 'Mapped[list["Badge"]]',
+}
+
+
+def _declare_owner(number: int, declaration: str) -> tuple[Any, Any]:
+    """Owner and Badge in a registry of their own; badges.owner_id has no UNIQUE."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__tablename__": f"owners{number}",
+        "id": mapped_column(Integer, primary_key=True, autoincrement=False),
+        "badge": DECLARATIONS[declaration](),
+    }
+    if declaration in ANNOTATIONS:
+        namespace["__annotations__"] = {"badge": ANNOTATIONS[declaration]}
+    owner = type("Owner", (Base,), namespace)
+
+    class Badge(Base):
+        __tablename__ = f"badges{number}"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+        owner_id: Mapped[int] = mapped_column(ForeignKey(f"owners{number}.id"))
+
+    Base.registry.configure()
+    return owner, Badge
+
+
+def _read_badge(ctx: Context, owner: Any, owner_id: int, option: Any = None) -> str:
+    """What ``owner.badge`` holds, loaded lazily or by ``option``, and any warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with ctx.session() as session:
+            query = select(owner).where(owner.id == owner_id)
+            if option is not None:
+                query = query.options(option(owner.badge))
+            value = session.scalars(query).unique().one().badge
+            held = "None" if value is None else f"badge {value.id}"
+            if isinstance(value, list):
+                held = f"a list of {len(value)}"
+    warned = [type(w.message).__name__ for w in caught if "Multiple rows" in str(w.message)]
+    return held + (
+        f", with {warned[0]} 'Multiple rows returned with uselist=False'" if warned else ""
+    )
+
+
+@scenario(
+    "One-to-one: uselist=False against the Mapped[...] annotation, and two rows for one parent",
+    tags=("relationships",),
+    expect={
+        'Mapped["Badge | None"] = relationship(): uselist': Doc(False, ONE_TO_ONE),
+        'relationship("Badge", uselist=False), no annotation: uselist': Doc(False, USELIST),
+        'Mapped["Badge | None"] = relationship(): badges.owner_id UNIQUE': Doc(False, ONE_TO_ONE),
+    },
+)
+def uselist_and_annotations(ctx: Context) -> Observed:
+    """The annotation decides uselist: a non-collection Mapped[...] gives a scalar
+    whether or not it says "| None", and nothing in the schema changes: the foreign
+    key gets no UNIQUE. So the database accepts a second child row, and the scalar
+    attribute shows one of the two: which one, and with what warning, per loader.
+    Nor is the annotation checked at run time: Mapped["Badge"] reads None too."""
+    observed: Observed = {}
+    for number, declaration in enumerate(DECLARATIONS):
+        try:
+            owner, badge = _declare_owner(number, declaration)
+        except (exc.ArgumentError, exc.InvalidRequestError) as error:
+            observed[f"{declaration}: mapping"] = f"refused: {type(error).__name__}"
+            continue
+        ctx.create_tables(owner.metadata)
+        uniques = inspect(ctx.engine).get_unique_constraints(badge.__tablename__)
+        indexes = inspect(ctx.engine).get_indexes(badge.__tablename__)
+        observed[f"{declaration}: uselist"] = owner.badge.property.uselist
+        observed[f"{declaration}: badges.owner_id UNIQUE"] = any(
+            u["column_names"] == ["owner_id"] for u in uniques
+        ) or any(i["unique"] and i["column_names"] == ["owner_id"] for i in indexes)
+        with ctx.engine.begin() as conn:
+            conn.execute(insert(owner), [{"id": 1}, {"id": 2}])
+            conn.execute(insert(badge), [{"id": 1, "owner_id": 2}, {"id": 2, "owner_id": 2}])
+        observed[f"{declaration}: owner without a badge reads"] = _read_badge(ctx, owner, 1)
+        if number == 0:  # the loaders read the same way whatever the declaration
+            loaders = (("lazy", None), ("joinedload", joinedload), ("selectinload", selectinload))
+            for name, option in loaders:
+                observed[f"two badge rows for one owner, {name}: reads"] = _read_badge(
+                    ctx, owner, 2, option
+                )
+    return observed
