@@ -122,6 +122,10 @@ class BackendRun:
         except Exception as error:  # the server went away, a permission was missing...
             self.status = "failed"
             self.reason = f"{self.backend.name}: {redact.redact(one_line(error))}"
+        except KeyboardInterrupt:  # Ctrl-C before the first scenario: stop what was started
+            self.status, self.reason = "not run", "interrupted while setting up"
+            self.finish()
+            raise
         if self.status != "ran":
             self.finish()
 

@@ -80,21 +80,39 @@ def test_a_column_that_fails_still_stops_and_removes_the_embedded_server(
     assert "stopped answering" in column["reason"]
 
 
+def _running(part: str) -> bool:
+    """Whether an embedded process whose command line has ``part`` runs: ``initdb``
+    while the server is set up, ``listen_addresses`` once the server itself runs."""
+    return any(part in command for command in _servers())
+
+
+@pytest.mark.parametrize(
+    ("interrupted", "wait_for", "then"),
+    [
+        ("while setting up", "initdb", 0.0),
+        ("during the scenarios", "listen_addresses", 1.0),
+    ],
+)
 def test_ctrl_c_stops_and_removes_the_embedded_server(
-    tmp_path: Path, nothing_left_behind: None
+    tmp_path: Path, nothing_left_behind: None, interrupted: str, wait_for: str, then: float
 ) -> None:
-    before = _folders()
     command, environ = matrix_command("postgresql", tmp_path / "results.json")
     proc = subprocess.Popen(
         command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (_servers() and _folders() - before):
-        time.sleep(0.05)
-    assert _servers(), "the embedded server never started"
-    time.sleep(1)  # into the scenarios
+    while time.monotonic() < deadline and not _running(wait_for):
+        time.sleep(0.01)
+    assert _running(wait_for), f"no embedded {wait_for} process was seen"
+    time.sleep(then)
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=60)
     run = finished_run(proc.returncode, output, tmp_path / "results.json")
-    assert proc.returncode != 0
-    assert run.results is not None  # the cells observed before Ctrl-C, and the rest not run
+    assert proc.returncode != 0, output
+    # Every selected scenario has a cell: observed before Ctrl-C, or not run.
+    assert run.results is not None, output
+    cells = [entry["cells"]["postgresql"] for entry in run.results["scenarios"].values()]
+    assert any("interrupted" in (cell.get("reason") or "") for cell in cells), output
+    if interrupted == "while setting up":
+        column = run.results["columns"]["postgresql"]
+        assert (column["status"], column["reason"]) == ("not run", "interrupted while setting up")
