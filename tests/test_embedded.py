@@ -86,6 +86,10 @@ def _running(part: str) -> bool:
     return any(part in command for command in _servers())
 
 
+def _sigint_by_default() -> None:  # runs in the child, before exec
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("interrupted", "wait_for", "then"),
     [
@@ -98,7 +102,15 @@ def test_ctrl_c_stops_and_removes_the_embedded_server(
 ) -> None:
     command, environ = matrix_command("postgresql", tmp_path / "results.json")
     proc = subprocess.Popen(
-        command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # Ctrl-C's default action: a shell's background job (a CI runner's, say) would
+        # hand down SIGINT ignored, and Python then never raises KeyboardInterrupt.
+        preexec_fn=_sigint_by_default,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _running(wait_for):
