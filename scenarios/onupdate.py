@@ -166,14 +166,12 @@ def _same_second_outcome(values: list[datetime], digits: int | None) -> str:
 
 
 def _same_second_updates(ctx: Context, model: Any) -> str:
-    """Two Core UPDATEs, committed separately, inside the first half of one second of
-    both the server's clock and the client's (a try that straddles a second is
-    repeated). The first half: MySQL rounds a fraction it cannot keep, so a client
-    time of .6 would be stored as the next second."""
+    """Two Core UPDATEs, committed separately, inside one second of the server's clock
+    and one half-second of the client's (a try that straddles either is repeated): MySQL
+    rounds a fraction it cannot keep, so client times of .4 and .6 would be stored a
+    second apart although they fall in one second."""
     for _ in range(10):
-        if time.time() % 1 > 0.4:
-            time.sleep(1 - time.time() % 1)  # wait for the start of the next second
-        client_second = int(time.time())
+        started = time.time()
         with ctx.engine.begin() as conn:
             conn.execute(model.__table__.insert().values(id=200, name="a", updated_at=OLD))
         with ctx.engine.connect() as conn:
@@ -188,12 +186,13 @@ def _same_second_updates(ctx: Context, model: Any) -> str:
                 )
         with ctx.engine.connect() as conn:
             after = conn.execute(select(func.current_timestamp())).scalar_one()
+        one_half_second = int(started * 2) == int(time.time() * 2)
         with ctx.engine.begin() as conn:
             conn.execute(model.__table__.delete().where(model.id == 200))
-        same_second = str(second)[:19] == str(after)[:19] and time.time() - client_second < 0.5
-        if same_second:
+        if str(second)[:19] == str(after)[:19] and one_half_second:
             return _same_second_outcome(values, _kept_digits(ctx, model.__tablename__))
-    raise RuntimeError("could not fit two updates into half a second of the server's clock")
+        time.sleep(0.05)
+    raise RuntimeError("could not fit two updates into one second of the server's clock")
 
 
 def observe(
