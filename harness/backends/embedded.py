@@ -94,10 +94,6 @@ def start() -> Target:
         )
     account = _account()
     folder = Path(tempfile.mkdtemp(prefix="sqla-matrix-embedded-"))
-    folder.chmod(0o755)
-    if account:
-        os.chown(folder, account["user"], account["group"])
-    data, log, port = folder / "data", folder / "server.log", free_port()
     process: subprocess.Popen[bytes] | None = None
 
     def stop() -> None:
@@ -109,16 +105,16 @@ def start() -> Target:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
 
     atexit.register(stop)
     try:
+        folder.chmod(0o755)
+        if account:
+            os.chown(folder, account["user"], account["group"])
+        data, log, port = folder / "data", folder / "server.log", free_port()
         initdb = [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
-        initdb += ["-E", "UTF8", "--no-sync", "--no-instructions"]
-        done = subprocess.run(initdb, capture_output=True, text=True, check=False, **account)
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise BackendNotRun(f"the embedded PostgreSQL's initdb failed: {last}", "")
+        _initdb([*initdb, "-E", "UTF8", "--no-sync", "--no-instructions"], account)
         server = [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder)]
         server += ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
         with log.open("wb") as output:
@@ -139,6 +135,43 @@ def start() -> Target:
     url = URL.create("postgresql", username="postgres", host="127.0.0.1", port=port)
     url = url.set(database="postgres")
     return Target(url, found_by=f"embedded ({DISTRIBUTION} {version})", stop=stop)
+
+
+def _initdb(command: list[str], account: dict[str, Any]) -> None:
+    """Run initdb; interrupted, it is killed with the servers it started (its own
+    process group), so that none of them writes into the folder being removed."""
+    initdb = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_die_with_parent if os.name == "posix" else None,
+        **account,
+    )
+    try:
+        _, errors = initdb.communicate()
+    except BaseException:
+        if hasattr(os, "killpg"):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(initdb.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows has no process groups to kill
+            initdb.kill()
+        initdb.wait()
+        raise
+    if initdb.returncode != 0:
+        last = (errors.strip().splitlines() or ["(no output)"])[-1]
+        raise BackendNotRun(f"the embedded PostgreSQL's initdb failed: {last}", "")
+
+
+def _remove(folder: Path) -> None:
+    """Remove ``folder``; a process killed a moment ago may still finish a write."""
+    for _ in range(20):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.05)
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
