@@ -88,6 +88,9 @@ if _requested:
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 #: Where the report goes (results.json, report.md, report.html, per-cell files).
 REPORT_DIR = Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
+#: Seconds a cell may take to tear down after Ctrl-C (drop its namespace, stop its
+#: container, write its results) before nox sends SIGTERM; nox's own default is 0.3.
+TEARDOWN_SECONDS = 30.0
 #: One id per nox invocation, inherited by the processes of --parallel.
 INVOCATION = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
 
@@ -205,7 +208,15 @@ def _scenarios(
     ]
     # Only this plugin: no third-party pytest plugin is needed (and each costs start-up time).
     env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    session.run("python", "-m", "pytest", *pytest_args, *session.posargs, env=env)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        *pytest_args,
+        *session.posargs,
+        env=env,
+        interrupt_timeout=TEARDOWN_SECONDS,
+    )
 
 
 def _then_report(session: nox.Session) -> None:

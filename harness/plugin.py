@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
+import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         required = backends.parse_names(os.environ.get("MATRIX_REQUIRE", ""), "MATRIX_REQUIRE")
     except MatrixError as error:
         raise pytest.UsageError(str(error)) from None
+    _stop_on_sigterm()
     config.stash[RUN] = BackendRun(
         backend,
         required=f"{name}{server or ''}" in required,
@@ -66,6 +69,20 @@ def pytest_configure(config: pytest.Config) -> None:
         column=config.getoption("column"),
         not_run=config.getoption("not_run"),
     )
+
+
+def _stop_on_sigterm() -> None:
+    """Treat the first SIGTERM as Ctrl-C, so that the column is still torn down and
+    recorded: nox sends it to a cell it interrupts, CI runners to a job they cancel.
+    Python's default for SIGTERM is to die at once, leaving the namespace behind."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the run
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -11,6 +11,7 @@ import importlib
 import json
 import os
 import pkgutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -62,6 +63,14 @@ def matrix_command(
         *args,
     ]
     return command, environ
+
+
+def default_signals() -> None:  # runs in a child process, before exec
+    """SIGINT and SIGTERM at their default actions in a child a test will signal: a
+    shell's background job (a CI runner's, say) hands SIGINT down ignored, and Python
+    then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def run_matrix(

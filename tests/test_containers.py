@@ -7,13 +7,15 @@ These need a Docker engine; they are skipped without one, and need the images
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from harness.backends.containers import docker_unavailable
-from tests.conftest import run_matrix
+from tests.conftest import ROOT, default_signals, finished_run, matrix_command, run_matrix
 
 DOCKER = {"DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")}
 pytestmark = pytest.mark.skipif(
@@ -76,3 +78,54 @@ def test_a_column_at_a_server_version_starts_the_image_built_for_that_version(
         "testcontainers (sqla-matrix/postgresql:17)",
         "testcontainers (postgres:17)",
     )
+
+
+def _matrix_databases(container: str) -> list[str]:
+    """The matrix's databases on the MariaDB server in ``container`` (none until it answers)."""
+    query = """mariadb -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SHOW DATABASES LIKE 'matrix_%'" """
+    out = subprocess.run(
+        ["docker", "exec", container, "sh", "-c", query], capture_output=True, text=True
+    )
+    return out.stdout.split() if out.returncode == 0 else []
+
+
+@pytest.mark.parametrize("when", ["while the server comes up", "during the scenarios"])
+def test_ctrl_c_removes_the_container(tmp_path: Path, when: str) -> None:
+    image = os.environ.get("MATRIX_MARIADB_IMAGE", "sqla-matrix/mariadb:10.11")
+    before = _running()
+    results = tmp_path / "results.json"
+    command, environ = matrix_command("mariadb", results, {**DOCKER, "MATRIX_MARIADB_IMAGE": image})
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=default_signals,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not _running() - before:
+        time.sleep(0.05)
+    if when == "during the scenarios":  # once the run has made its database
+        (container,) = _running() - before
+        while (
+            time.monotonic() < deadline and proc.poll() is None and not _matrix_databases(container)
+        ):
+            time.sleep(0.1)
+        time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    run = finished_run(proc.returncode, output, results)
+    if run.results and run.results["columns"]["mariadb"]["reason"] == (
+        f"image '{image}' is not present locally and could not be pulled"
+    ):
+        pytest.skip("the image was never built here")
+    assert proc.returncode != 0, output
+    assert _running() == before, output
+    assert run.results is not None, output
+    column = run.results["columns"]["mariadb"]
+    if when == "while the server comes up":
+        assert (column["status"], column["reason"]) == ("not run", "interrupted while setting up")
+    else:
+        assert column["status"] == "ran", output

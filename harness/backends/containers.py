@@ -92,6 +92,9 @@ def start(backend: ServerBackend, images: list[str], server: str | None) -> Targ
     container = backend.container(image)
     try:
         container.start()
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) while the server comes up
+        _stop_quietly(container)
+        raise
     except Exception as error:
         tail = _log_tail(container)
         _stop_quietly(container)
@@ -103,7 +106,7 @@ def start(backend: ServerBackend, images: list[str], server: str | None) -> Targ
         ) from None
     try:
         url = backend.container_url(container)
-    except Exception:
+    except BaseException:
         _stop_quietly(container)
         raise
     redact.register_url(url)
