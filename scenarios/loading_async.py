@@ -153,38 +153,35 @@ class _Base(AsyncAttrs, DeclarativeBase):
     pass
 
 
-class _Author(_Base):
-    __tablename__ = "async_authors"
+class _AuthorColumns:
+    """A plain column, one the server fills on INSERT, one SQLAlchemy sets on UPDATE."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=func.now())
+
+
+class _Author(_AuthorColumns, _Base):
+    __tablename__ = "async_authors"
     books_selectin: Mapped[list[_Book]] = relationship(lazy="selectin", viewonly=True)
     books_joined: Mapped[list[_Book]] = relationship(lazy="joined", viewonly=True)
     books_raise: Mapped[list[_Book]] = relationship(lazy="raise", viewonly=True)
     books_lazy: Mapped[list[_Book]] = relationship(viewonly=True)
 
 
-class _EagerAuthor(_Base):
+class _EagerAuthor(_AuthorColumns, _Base):
     """The same columns, fetched after every flush: eager_defaults=True."""
 
     __tablename__ = "async_authors_eager"
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (declarative reads it)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=func.now())
 
 
-class _LazyAuthor(_Base):
+class _LazyAuthor(_AuthorColumns, _Base):
     """The same columns, never fetched by the flush: eager_defaults=False."""
 
     __tablename__ = "async_authors_lazy"
     __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 (declarative reads it)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=func.now())
 
 
 class _Book(_Base):

@@ -73,6 +73,22 @@ def default_signals() -> None:  # runs in a child process, before exec
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def start_matrix(
+    backend: str, results_path: Path, env: dict[str, str] | None = None, *args: str
+) -> subprocess.Popen[str]:
+    """Start one cell of the matrix (see ``matrix_command``) for a test to signal."""
+    command, environ = matrix_command(backend, results_path, env, *args)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=default_signals,
+    )
+
+
 def run_matrix(
     backend: str, tmp_path: Path, env: dict[str, str] | None = None, *args: str
 ) -> MatrixRun:

