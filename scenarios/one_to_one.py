@@ -176,18 +176,17 @@ USELIST = (
 #: How users declare the scalar side, each on a registry of its own: the annotation
 #: alone (Optional or not), the classic uselist=False without an annotation, and a
 #: list annotation contradicted by uselist=False.
-DECLARATIONS: dict[str, Callable[[], Any]] = {
-    'Mapped["Badge | None"] = relationship()': lambda: relationship(),
-    'Mapped["Badge"] = relationship()': lambda: relationship(),
-    'relationship("Badge", uselist=False), no annotation': lambda: relationship(
-        "Badge", uselist=False
+DECLARATIONS: dict[str, tuple[str | None, Callable[[], Any]]] = {  # -> (annotation, relationship)
+    'Mapped["Badge | None"] = relationship()': ('Mapped["Badge | None"]', lambda: relationship()),
+    'Mapped["Badge"] = relationship()': ('Mapped["Badge"]', lambda: relationship()),
+    'relationship("Badge", uselist=False), no annotation': (
+        None,
+        lambda: relationship("Badge", uselist=False),
     ),
-    'Mapped[list["Badge"]] = relationship(uselist=False)': lambda: relationship(uselist=False),
-}
-ANNOTATIONS = {
-    'Mapped["Badge | None"] = relationship()': 'Mapped["Badge | None"]',
-    'Mapped["Badge"] = relationship()': 'Mapped["Badge"]',
-    'Mapped[list["Badge"]] = relationship(uselist=False)': 'Mapped[list["Badge"]]',
+    'Mapped[list["Badge"]] = relationship(uselist=False)': (
+        'Mapped[list["Badge"]]',
+        lambda: relationship(uselist=False),
+    ),
 }
 
 
@@ -197,14 +196,15 @@ def _declare_owner(number: int, declaration: str) -> tuple[Any, Any]:
     class Base(DeclarativeBase):
         pass
 
+    annotation, badge = DECLARATIONS[declaration]
     namespace: dict[str, Any] = {
         "__module__": __name__,
         "__tablename__": f"owners{number}",
         "id": mapped_column(Integer, primary_key=True, autoincrement=False),
-        "badge": DECLARATIONS[declaration](),
+        "badge": badge(),
     }
-    if declaration in ANNOTATIONS:
-        namespace["__annotations__"] = {"badge": ANNOTATIONS[declaration]}
+    if annotation is not None:
+        namespace["__annotations__"] = {"badge": annotation}
     owner = type("Owner", (Base,), namespace)
 
     class Badge(Base):

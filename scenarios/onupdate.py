@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +64,11 @@ SQLITE_TRIGGERS = "https://www.sqlite.org/lang_createtrigger.html"
 
 ColumnFactory = Callable[[], MappedColumn[Any]]
 Triggers = Callable[[str], tuple[list[str], list[str]]]  # table -> (after create, after drop)
+
+
+def onupdate_now() -> MappedColumn[Any]:
+    """SQLAlchemy puts ``SET updated_at=now()`` into the UPDATEs it builds."""
+    return mapped_column(DateTime, onupdate=func.now())
 
 
 def on_update_current_timestamp() -> MappedColumn[Any]:
@@ -285,7 +291,7 @@ def _expect(source: str, **values: Any) -> dict[str, Doc]:
 def onupdate_sql_function(ctx: Context) -> Observed:
     """The server computes the time, but only because SQLAlchemy wrote
     ``SET updated_at=now()`` into the UPDATE; a raw UPDATE leaves it alone."""
-    return observe(ctx, "onupdate_now", lambda: mapped_column(DateTime, onupdate=func.now()))
+    return observe(ctx, "onupdate_now", onupdate_now)
 
 
 @scenario(
@@ -329,18 +335,15 @@ def server_onupdate_sql_function(ctx: Context) -> Observed:
     tags=("timestamps", keys.VARIANT),
     backends=("mysql", "mariadb"),
     expect={
-        **{
-            key: doc
-            for key, doc in _expect(
-                MYSQL_AUTO_UPDATE,
-                orm=True,
-                core=True,
-                bulk=True,
-                raw=True,
-                core_no_change=False,
-                raw_no_change=False,
-            ).items()
-        },
+        **_expect(
+            MYSQL_AUTO_UPDATE,
+            orm=True,
+            core=True,
+            bulk=True,
+            raw=True,
+            core_no_change=False,
+            raw_no_change=False,
+        ),
         "DDL of updated_at": Doc(
             "updated_at DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP",
             SA_MYSQL_ON_UPDATE,
@@ -473,20 +476,38 @@ def explicit_value_and_update_paths(ctx: Context) -> Observed:
     """Six rows, each updated by one API (named as users call it); once changing only
     the name (does onupdate move updated_at?) and once setting updated_at to
     2010-06-01 12:00 as well (does onupdate override an explicit value?)."""
-    return _paths_observed(ctx, "paths", lambda: mapped_column(DateTime, onupdate=func.now()), None)
+    return _paths_observed(ctx, "paths", onupdate_now, None)
 
 
-#: What keeps updated_at on the server, per backend: MySQL/MariaDB's ON UPDATE clause,
-#: a row trigger on PostgreSQL and SQLite (which have no such clause).
-SERVER_KEEPERS: dict[str, tuple[str, ColumnFactory, Triggers | None]] = {
-    "mysql": ("ON UPDATE CURRENT_TIMESTAMP", on_update_current_timestamp, None),
-    "mariadb": ("ON UPDATE CURRENT_TIMESTAMP", on_update_current_timestamp, None),
-    "postgresql": (
+@dataclass(frozen=True)
+class ServerKeeper:
+    """What keeps updated_at on one backend's server."""
+
+    kind: str  # "ON UPDATE CURRENT_TIMESTAMP" or "a trigger"
+    description: str
+    column: ColumnFactory
+    triggers: Triggers | None
+
+
+_ON_UPDATE = ServerKeeper(
+    "ON UPDATE CURRENT_TIMESTAMP",
+    "ON UPDATE CURRENT_TIMESTAMP",
+    on_update_current_timestamp,
+    None,
+)
+#: Per backend: MySQL/MariaDB's ON UPDATE clause, a row trigger on PostgreSQL and
+#: SQLite (which have no such clause).
+SERVER_KEEPERS = {
+    "mysql": _ON_UPDATE,
+    "mariadb": _ON_UPDATE,
+    "postgresql": ServerKeeper(
+        "a trigger",
         "BEFORE UPDATE trigger: NEW.updated_at := now()",
         fetched_value,
         _postgresql_trigger,
     ),
-    "sqlite": (
+    "sqlite": ServerKeeper(
+        "a trigger",
         "AFTER UPDATE trigger: UPDATE ... SET updated_at = CURRENT_TIMESTAMP",
         fetched_value,
         _sqlite_trigger,
@@ -508,8 +529,9 @@ def server_keeper_and_update_paths(ctx: Context) -> Observed:
     """The same six update paths with the server keeping updated_at. MySQL's manual:
     the column is not auto-updated when it is "explicitly assigned a value"; a
     trigger does what its body says, and these two overwrite whatever was sent."""
-    name, column, triggers = SERVER_KEEPERS[ctx.dialect]
-    return {"kept by": name, **_paths_observed(ctx, "server_paths", column, triggers)}
+    keeper = SERVER_KEEPERS[ctx.dialect]
+    observed = _paths_observed(ctx, "server_paths", keeper.column, keeper.triggers)
+    return {"kept by": keeper.description, **observed}
 
 
 # -- upserts ------------------------------------------------------------------------------
@@ -534,13 +556,6 @@ def _upsert(ctx: Context, table: Any, set_updated_at: bool) -> Any:
     on_sqlite = sqlite.insert(table).values(id=1, name="b")
     set_ = {"name": on_sqlite.excluded.name, **extra}
     return on_sqlite.on_conflict_do_update(index_elements=[table.c.id], set_=set_)
-
-
-UPSERT_VARIANTS: dict[str, tuple[ColumnFactory, dict[str, Triggers]]] = {
-    "onupdate=func.now()": (lambda: mapped_column(DateTime, onupdate=func.now()), {}),
-    "ON UPDATE CURRENT_TIMESTAMP": (on_update_current_timestamp, {}),
-    "a trigger": (fetched_value, {"postgresql": _postgresql_trigger, "sqlite": _sqlite_trigger}),
-}
 
 
 @scenario(
@@ -569,13 +584,13 @@ def upserts(ctx: Context) -> Observed:
     statement's update part move it? SQLAlchemy's docs: onupdate is not applied to
     these statements; it must be given in set_ / on_duplicate_key_update."""
     observed: Observed = {}
-    for number, (name, (column, triggers)) in enumerate(UPSERT_VARIANTS.items()):
-        server_clause = name == "ON UPDATE CURRENT_TIMESTAMP"
-        if server_clause and ctx.dialect not in ("mysql", "mariadb"):
-            continue
-        if triggers and ctx.dialect not in triggers:
-            continue
-        model = declare(f"upsert{number}", column, triggers.get(ctx.dialect), eager=False)
+    keeper = SERVER_KEEPERS[ctx.dialect]
+    variants = {
+        "onupdate=func.now()": (onupdate_now, None),
+        keeper.kind: (keeper.column, keeper.triggers),
+    }
+    for number, (name, (column, triggers)) in enumerate(variants.items()):
+        model = declare(f"upsert{number}", column, triggers, eager=False)
         ctx.create_tables(model.metadata)
         table = model.__table__
         for set_updated_at in (False, True):
