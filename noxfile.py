@@ -61,6 +61,23 @@ DATABASES = ["sqlite", "postgresql", "mysql", "mariadb"]
 SQLALCHEMY = {"sqla20": "~=2.0.0", "sqla21": "~=2.1.0"}
 DEFAULT_SQLALCHEMY = "sqla21"
 
+#: The SQLAlchemy release timeline (nox -t timeline): the first release of each series, and
+#: the releases whose changelog touches the seed's topics, each with why it is here. The
+#: newest release of each series (sqla20, sqla21 above) ends it. Cells sqla2.0.36-*.
+TIMELINE = {
+    "2.0.0": "the first 2.0 release",
+    "2.0.4": "Session.refresh() loads the relationships it names (#9298)",
+    "2.0.10": "insertmanyvalues sorts RETURNING rows back to the parameters (#9618)",
+    "2.0.13": "AsyncAttrs.awaitable_attrs (#9731)",
+    "2.0.36": "onupdate columns refreshed after an ORM UPDATE with WHERE (#11917)",
+    "2.0.40": "server_default DDL parenthesised when it holds spaces or operators (#12425)",
+    "2.0.42": "a MySQL CURRENT_TIMESTAMP(n) text default left unparenthesised (#12648)",
+    "2.1.0": "the first 2.1 release",
+}
+#: The backends the timeline runs on: SQLite, and PostgreSQL from its URL or the embedded server.
+TIMELINE_DATABASES = ["sqlite", "postgresql"]
+SQLALCHEMY.update({f"sqla{release}": f"=={release}" for release in TIMELINE})
+
 #: Sync drivers per backend, the default first, as SQLAlchemy names them. Each
 #: is a dependency group (with the asyncio driver harness/drivers.py pairs it with).
 DRIVERS = {
@@ -122,6 +139,8 @@ def _cells() -> list[nox.param]:
     ``default`` (all defaults) and ``axes`` (at most one axis off the defaults)."""
     cells = []
     for sqla, backend in itertools.product(SQLALCHEMY, DATABASES):
+        if sqla.removeprefix("sqla") in TIMELINE:
+            continue  # the timeline's cells follow
         for server, driver in itertools.product([None, *SERVERS[backend]], DRIVERS[backend]):
             off_default = [sqla != DEFAULT_SQLALCHEMY, server is not None]
             off_default.append(driver != DRIVERS[backend][0])
@@ -130,9 +149,16 @@ def _cells() -> list[nox.param]:
             tags += ["default"] if not any(off_default) else []
             tags += [f"{sqla}-default"] if not any(off_default[1:]) else []
             tags += ["axes"] if sum(off_default) <= 1 else []
+            on_timeline = backend in TIMELINE_DATABASES and not any(off_default[1:])
+            tags += ["timeline", f"timeline-{backend}"] if on_timeline else []
             cell = cell_id(sqla, backend, server, driver)
             tags.append(cell)  # nox -t CELL: that cell, then the report
             cells.append(nox.param(sqla, backend, server, driver, id=cell, tags=tags))
+    for release, backend in itertools.product(TIMELINE, TIMELINE_DATABASES):
+        sqla, driver = f"sqla{release}", DRIVERS[backend][0]
+        cell = cell_id(sqla, backend, None, driver)
+        tags = ["timeline", f"timeline-{backend}", sqla, cell]
+        cells.append(nox.param(sqla, backend, None, driver, id=cell, tags=tags))
     return cells
 
 
@@ -256,6 +282,21 @@ def curves(session: nox.Session, backend: str) -> None:
     cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
     _scenarios(session, cell, backend, None, driver, "cost", not_run=not_run, part="-curves")
     _then_report(session)
+
+
+# After the timeline's cells, before the report (sessions run in the order defined); alone,
+# since each step installs a release into this one environment.
+@nox.session(
+    tags=["timeline", *(f"timeline-{b}" for b in TIMELINE_DATABASES)], allow_parallel=False
+)
+def timeline(session: nox.Session) -> None:
+    """Pin each change between neighbouring timeline releases to its first release by
+    bisect (nox -t timeline runs it after the cells): nox -s timeline."""
+    drivers = [DRIVERS[backend][0] for backend in TIMELINE_DATABASES]
+    groups = nox.project.dependency_groups(PYPROJECT, "matrix", *TIMELINE_DATABASES, *drivers)
+    session.install(*groups, silent=True)
+    results_dir = REPORT_DIR / "results"
+    session.run("python", "-m", "harness.timeline", f"--results-dir={results_dir}")
 
 
 @nox.session

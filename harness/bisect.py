@@ -114,44 +114,77 @@ def _installer() -> list[str]:
     return [sys.executable, "-m", "pip", "install", "--quiet"]
 
 
-def observer(
-    scenario: str, key: str | None, backend: str, driver: str | None, log: Callable[[str], None]
-) -> Callable[[str], Any]:
-    """A function that installs a release and returns what the scenario observed on it."""
+def run_on_release(
+    version: str,
+    node_ids: list[str],
+    backend: str,
+    driver: str | None,
+    folder: Path,
+    server: str | None = None,
+) -> dict[str, Any]:
+    """Install SQLAlchemy ``version`` here and run the scenarios ``node_ids``
+    (``scenarios/onupdate.py::onupdate_sql_function``) in one pytest subprocess,
+    as a matrix cell does: their cells, by scenario id."""
+    install = [*_installer(), f"sqlalchemy[asyncio]=={version}"]
+    if subprocess.run(install, capture_output=True, text=True).returncode != 0:
+        raise BisectError(f"SQLAlchemy {version} could not be installed here")
+    results = folder / f"{version}.json"
+    results.unlink(missing_ok=True)
+    command = [
+        *(sys.executable, "-m", "pytest", "-p", "harness.plugin", *node_ids),
+        *(f"--backend={backend}", f"--column={backend}", f"--results={results}"),
+        *([f"--driver={driver}"] if driver else []),
+        *([f"--server={server}"] if server else []),
+        *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
+    ]
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    subprocess.run(command, capture_output=True, text=True, env=env)
+    if not results.exists():
+        raise BisectError(f"the scenarios did not run on SQLAlchemy {version}")
+    document = json.loads(results.read_text())
+    return {
+        scenario_id: entry["cells"][backend]
+        for scenario_id, entry in document["scenarios"].items()
+        if backend in entry["cells"]
+    }
+
+
+def node_id(scenario: str) -> str:
+    """The pytest node of a scenario id (``onupdate.x`` -> ``scenarios/onupdate.py::x``),
+    or a one-line error when there is no such scenario module."""
     topic, _, name = scenario.partition(".")
     if not name or not (Path("scenarios") / f"{topic}.py").is_file():
         raise BisectError(
             f"unknown scenario {scenario!r}: give its id as in results.json, "
             "e.g. onupdate.onupdate_sql_function"
         )
+    return f"scenarios/{topic}.py::{name}"
+
+
+def value_of(cell: dict[str, Any], key: str | None) -> Any:
+    """What bisection compares: one observed key (or why there is none), or with no
+    key the cell's status and every observed value."""
+    if key is None:
+        return {"status": cell["status"], "observed": cell["observed"]}
+    if cell["status"] in ("error", "not run"):
+        return f"{cell['status']}: {cell['error'] or cell['reason']}"
+    if key in cell.get("unavailable", {}):
+        return "not in this release"
+    return cell["observed"].get(key, "(not observed)")
+
+
+def observer(
+    scenario: str, key: str | None, backend: str, driver: str | None, log: Callable[[str], None]
+) -> Callable[[str], Any]:
+    """A function that installs a release and returns what the scenario observed on it."""
+    node = node_id(scenario)
     folder = Path(tempfile.mkdtemp(prefix="matrix-bisect-"))
 
     def observe(version: str) -> Any:
-        install = [*_installer(), f"sqlalchemy[asyncio]=={version}"]
-        if subprocess.run(install, capture_output=True, text=True).returncode != 0:
-            raise BisectError(f"SQLAlchemy {version} could not be installed here")
-        results = folder / f"{version}.json"
-        command = [
-            *(sys.executable, "-m", "pytest", "-p", "harness.plugin"),
-            f"scenarios/{topic}.py::{name}",
-            *(f"--backend={backend}", f"--column={backend}", f"--results={results}"),
-            *([f"--driver={driver}"] if driver else []),
-            *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
-        ]
-        subprocess.run(command, capture_output=True, text=True)
-        if not results.exists():
-            raise BisectError(f"the scenario did not run on SQLAlchemy {version}")
-        document = json.loads(results.read_text())
-        cells = document["scenarios"].get(scenario, {}).get("cells", {})
-        if backend not in cells:
+        cells = run_on_release(version, [node], backend, driver, folder)
+        if scenario not in cells:
             raise BisectError(f"no scenario {scenario!r} on SQLAlchemy {version}")
-        cell = cells[backend]
-        if key is None:
-            value: Any = {"status": cell["status"], "observed": cell["observed"]}
-        elif cell["status"] in ("error", "not run"):
-            value = f"{cell['status']}: {cell['error'] or cell['reason']}"
-        else:
-            value = cell["observed"].get(key, "(not observed)")
+        value = value_of(cells[scenario], key)
         log(f"bisect: SQLAlchemy {version}: {json.dumps(value, ensure_ascii=False)}")
         return value
 

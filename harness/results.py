@@ -16,11 +16,19 @@ Layout (``schema_version`` 2)::
                                          "observed": {KEY: value},
                                          "expected": {KEY: {"value", "source"}},
                                          "mismatches": [KEY], "error", "reason",
+                                         "unavailable": {KEY: why} (not in this
+                                                       SQLAlchemy release),
                                          "warnings": ["Category: message"],
                                          "statements": [{"sql", "params", "many"}],
                                          "statements_omitted" (past the first 200),
                                          "measurements": {CHART: {SERIES: {X: Y}}},
-                                         "duration_s"}}}}}
+                                         "duration_s"}}}},
+     "releases" (optional): [{"backend", "server", "driver", "scenario", "key",
+                              "before", "before_value", "first", "first_value",
+                              "observed_between": {RELEASE: value}}]}
+
+``releases`` holds what the timeline's bisection found (harness/timeline.py): the
+first SQLAlchemy release of each value that changed between two timeline columns.
 
 The same layout as a JSON Schema: harness/results.schema.json (every results
 file the tests produce is validated against it).
@@ -66,6 +74,7 @@ EMPTY_CELL: dict[str, Any] = {
     "observed": {},
     "expected": {},
     "mismatches": [],
+    "unavailable": {},
     "error": None,
     "reason": None,
     "warnings": [],
@@ -136,9 +145,12 @@ def _from_schema_1(data: Results) -> Results:
 
 
 def merge(parts: Iterable[Results]) -> Results:
-    """One results document from several (one per column): later parts win."""
+    """One results document from several (one per column): later parts win; the
+    timeline's findings (``releases``) are gathered from every part."""
     merged = empty()
     for part in parts:
+        if part.get("releases"):
+            merged.setdefault("releases", []).extend(part["releases"])
         merged["columns"].update(part["columns"])
         for scenario_id, entry in part["scenarios"].items():
             target = merged["scenarios"].setdefault(scenario_id, {**entry, "cells": {}})

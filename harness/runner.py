@@ -23,6 +23,7 @@ from harness.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
 from harness.drivers import DriverPair
 from harness.errors import BackendNotRun, MatrixError, one_line
 from harness.recording import Recorder
+from harness.releases import NotInRelease
 from harness.scenario import Context, Scenario, expectation_for
 
 
@@ -191,6 +192,8 @@ class BackendRun:
             cell = _not_run(f"{self.column} {self.status}: {self.reason}")
         elif not scenario.applies_to(self.backend.name, self.driver):
             cell = _not_run(f"applies to {', '.join(scenario.backends or ())} only")
+        elif scenario.since is not None and not scenario.since.available():
+            cell = _not_run(scenario.since.reason())
         else:
             cell = self._observe(scenario, self.namespace, self.recorder)
         self.cells[scenario.id] = cell
@@ -267,6 +270,9 @@ class BackendRun:
                         self._empty_shared_tables(namespace)
                     except Exception as exc:  # the server went away during the scenario
                         error = error or redact.redact(one_line(exc))
+        # Keys whose feature this release lacks are neither values nor mismatches.
+        unavailable = {k: str(v) for k, v in observed.items() if isinstance(v, NotInRelease)}
+        observed = {k: v for k, v in observed.items() if k not in unavailable}
         expected = {}
         for key, expectation in scenario.expect.items():
             doc = expectation_for(expectation, self.backend.name)
@@ -275,13 +281,14 @@ class BackendRun:
         mismatches = [
             key
             for key, doc in expected.items()
-            if error is None and observed.get(key) != doc["value"]
+            if error is None and key not in unavailable and observed.get(key) != doc["value"]
         ]
         return _cell(
             "error" if error else "mismatch" if mismatches else "pass",
             observed=observed if error is None else {},
             expected=expected,
             mismatches=mismatches,
+            unavailable=unavailable,
             error=error,
             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
             statements=[statement.as_json() for statement in statements],

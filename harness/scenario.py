@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from harness.recording import Recorder, Statement
+from harness.releases import Since
 
 #: A plain JSON value (checked with json.dumps when a scenario returns it).
 _T = TypeVar("_T")
@@ -160,6 +161,8 @@ class Scenario:
     expect: Mapping[str, Expectation]
     backends: tuple[str, ...] | None
     doc: str = ""
+    #: What it needs of SQLAlchemy: on an older release it reads "not in this release".
+    since: Since | None = None
 
     def applies_to(self, backend: str, driver: str | None = None) -> bool:
         """Whether a column of ``backend`` through ``driver`` runs this scenario.
@@ -186,12 +189,15 @@ def scenario(
     tags: Sequence[str] = (),
     expect: Mapping[str, Expectation] | None = None,
     backends: Sequence[str] | None = None,
+    since: Since | None = None,
 ) -> Callable[[ScenarioFunction], ScenarioFunction]:
     """Register the decorated function as a scenario of its module's topic.
 
     ``expect`` maps an observed key to its documented value; keys without an
     expectation are still observed and reported. ``backends`` restricts the
     scenario to the named backends; elsewhere it is reported as not run.
+    ``since`` names what it needs of SQLAlchemy: a column on an older release
+    reports it as not in this release (a key alone says so with ``Since.absent()``).
     """
 
     def register(func: ScenarioFunction) -> ScenarioFunction:
@@ -205,6 +211,7 @@ def scenario(
             expect=dict(expect or {}),
             backends=tuple(backends) if backends is not None else None,
             doc=" ".join((func.__doc__ or "").split()),
+            since=since,
         )
         _REGISTRY.setdefault(func.__module__, []).append(entry)
         return func

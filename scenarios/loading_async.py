@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, ForeignKey, String, exc, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncAttrs, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -29,6 +29,7 @@ from sqlalchemy.orm import (
     subqueryload,
 )
 
+from harness.releases import CHANGELOG_20, Since
 from harness.scenario import Context, Doc, Observed, scenario
 from models.user import User
 from scenarios.loading import (
@@ -147,6 +148,14 @@ EAGER_DEFAULTS = (
     "https://docs.sqlalchemy.org/en/20/orm/mapping_api.html"
     "#sqlalchemy.orm.Mapper.params.eager_defaults"
 )
+AWAITABLE = Since("2.0.13", "AsyncAttrs.awaitable_attrs", f"{CHANGELOG_20}#change-2.0.13")
+
+if TYPE_CHECKING or AWAITABLE.available():
+    from sqlalchemy.ext.asyncio import AsyncAttrs
+else:  # before 2.0.13: the models work without it, its key reads "not in this release"
+
+    class AsyncAttrs:
+        pass
 
 
 class _Base(AsyncAttrs, DeclarativeBase):
@@ -253,8 +262,11 @@ async def _attributes(engine: AsyncEngine) -> Observed:
         author = (await session.scalars(select(_Author).where(_Author.id == 1))).unique().one()
         for loader in ("selectin", "joined", "raise", "lazy"):
             observed[f"model-level lazy={loader!r}: books"] = await _read(author, f"books_{loader}")
-        books = await author.awaitable_attrs.books_lazy
-        observed["await obj.awaitable_attrs.books (lazy='select')"] = f"{len(books)} loaded"
+        key = "await obj.awaitable_attrs.books (lazy='select')"
+        if AWAITABLE.available():
+            observed[key] = f"{len(await author.awaitable_attrs.books_lazy)} loaded"
+        else:
+            observed[key] = AWAITABLE.absent()
     return observed
 
 

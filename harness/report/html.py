@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from harness.report import chart
 from harness.report.diff import Diff
+from harness.report.releases import along
 from harness.report.render import render as render_template
 from harness.report.view import (
     ScenarioView,
@@ -79,6 +80,7 @@ def render(results: Results, changes: Diff | None = None) -> str:
         groups=groups,
         topics=all_topics,
         differences=differences(all_topics, order),
+        timelines=along(results, all_topics),
         agreeing=agreeing,
         differs=differs,
         changes=changes,

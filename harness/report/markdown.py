@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.report.chart import table_rows
 from harness.report.diff import Diff
+from harness.report.releases import along
 from harness.report.render import render as render_template
 from harness.report.view import (
     Cell,
@@ -67,6 +68,7 @@ def render(results: Results, changes: Diff | None = None) -> str:
         columns=[(name, results["columns"][name]) for name in order],
         topics=all_topics,
         differences=found,
+        timelines=along(results, all_topics),
         differing_topics=sorted({d.topic for d in found}),
         agreeing=agreeing,
         changes=changes,

@@ -135,6 +135,8 @@ def _row(key: str, cells: dict[str, Any], order: list[str]) -> Row:
         status = cell["status"]
         if status in ("error", "not run"):
             row_cells[name] = Cell(status, status)
+        elif key in cell.get("unavailable", {}):
+            row_cells[name] = Cell("not in this release", "not run")
         elif key not in cell["observed"]:
             row_cells[name] = Cell("—", "")
         elif key in cell["mismatches"]:
@@ -155,6 +157,7 @@ def _notes(cell: dict[str, Any]) -> list[str]:
         notes.append(f"error: {cell['error']}")
     if cell.get("reason"):
         notes.append(f"not run: {cell['reason']}")
+    notes.extend(f"{key}: {why}" for key, why in cell.get("unavailable", {}).items())
     notes.extend(f"warning: {w}" for w in cell.get("warnings", []))
     return notes
 
