@@ -16,6 +16,7 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
     nox -s fanout -- -t axes                   # each cell in its own process, as CI fans out
     nox -s bench                               # where the time goes; serial against parallel
     nox -s report                              # rebuild the report from the last run's cells
+    nox -s compare -- psycopg2 psycopg         # what changes when one axis moves
     nox -s clean -- postgresql                 # remove what runs left on a server that died
     nox -s images                              # build the server images from Debian packages
     nox -s tests                               # the project's own tests
@@ -306,6 +307,15 @@ def fanout(session: nox.Session) -> None:
     groups = nox.project.dependency_groups(PYPROJECT, "matrix", "report")
     session.install("nox", *groups, silent=True)
     session.run("python", "-m", "harness.fanout", "run", *session.posargs)
+
+
+@nox.session
+def compare(session: nox.Session) -> None:
+    """What changes when one axis moves, on the last run's results (report/compare.md):
+    nox -s compare -- FROM TO [--results PATH], e.g. psycopg2 psycopg, sqla20 sqla21."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "report"), silent=True)
+    results = REPORT_DIR / "results.json"
+    session.run("python", "-m", "harness.compare", f"--results={results}", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -1,6 +1,7 @@
 """report.html: the matrix as one self-contained page (no network, no external files).
 
-It opens with where the columns differ, then one table of every behaviour:
+It opens with what changes within a backend (each difference named by
+the axis that splits it), then how the backends differ, then one table of every behaviour:
 column groups per backend with each column's configuration in its header (a
 sticky header), and filters that need no reload: topic, backend, column,
 "only rows that differ", "only values that differ from the documentation",
@@ -20,6 +21,7 @@ from typing import Any
 from markupsafe import Markup
 
 from harness.report import chart
+from harness.report.axes import configs, explain
 from harness.report.diff import Diff
 from harness.report.releases import along
 from harness.report.render import render as render_template
@@ -28,6 +30,7 @@ from harness.report.view import (
     agreeing,
     anchor,
     backend_order,
+    backends_of,
     differences,
     differs,
     labels,
@@ -59,6 +62,11 @@ def render(results: Results, changes: Diff | None = None) -> str:
         for backend, members in itertools.groupby(columns, key=lambda c: c.backend)
     ]
     all_topics = topics(results)
+    on_axes = configs(results)
+    explained = [
+        (d, explain(d.row, order, on_axes))
+        for d in differences(all_topics, order, backends_of(results))
+    ]
     sql: dict[str, str] = {}
     cells_sql = {
         scenario.id: {name: _sql_key(scenario, name, sql) for name in order}
@@ -79,7 +87,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
         columns=columns,
         groups=groups,
         topics=all_topics,
-        differences=differences(all_topics, order),
+        within=[(d, e) for d, e in explained if e.within],
+        between=[(d, e) for d, e in explained if not e.within],
         timelines=along(results, all_topics),
         agreeing=agreeing,
         differs=differs,

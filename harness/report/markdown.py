@@ -1,7 +1,8 @@
 """report.md: the matrix as GitHub renders it, small enough for a CI job summary.
 
-It opens with where the columns differ (values as ranges of neighbouring
-columns), then the columns, the updated_at recommendation, and every
+It opens with what changes within a backend (each difference named by the
+axis that splits it: SQLAlchemy release, driver, server version), then how
+the backends differ, then the columns, the updated_at recommendation, and every
 behaviour per topic: a grid when there are few columns, the values as
 ranges when there are many. No SQL: the statements are in report.html and
 results.json, and each scenario links to them. Rendered from
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.report.axes import configs, explain
 from harness.report.chart import table_rows
 from harness.report.diff import Diff
 from harness.report.releases import along
@@ -21,6 +23,7 @@ from harness.report.view import (
     agreeing,
     anchor,
     backend_order,
+    backends_of,
     differences,
     drivers_of,
     labels,
@@ -60,7 +63,10 @@ def cell(value: Cell) -> str:
 def render(results: Results, changes: Diff | None = None) -> str:
     order = backend_order(results)
     all_topics = topics(results)
-    found = differences(all_topics, order)
+    backend_of = backends_of(results)
+    found = differences(all_topics, order, backend_of)
+    on_axes = configs(results)
+    explained = [(d, explain(d.row, order, on_axes)) for d in found]
     return render_template(
         "report.md.j2",
         results=results,
@@ -68,6 +74,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
         columns=[(name, results["columns"][name]) for name in order],
         topics=all_topics,
         differences=found,
+        within=[(d, e) for d, e in explained if e.within],
+        between=[(d, e) for d, e in explained if not e.within],
         timelines=along(results, all_topics),
         differing_topics=sorted({d.topic for d in found}),
         agreeing=agreeing,
@@ -75,7 +83,7 @@ def render(results: Results, changes: Diff | None = None) -> str:
         advice=recommend.updated_at(results),
         grid=len(order) <= GRID_COLUMNS,
         short=labels(order),
-        runs=runs,
+        runs=lambda row, order, short: runs(row, order, short, backend_of),
         anchor=anchor,
         versions=versions,
         drivers_of=drivers_of,

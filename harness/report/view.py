@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from harness.results import Results
 
 
@@ -61,10 +63,25 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def backends_of(results: Results) -> dict[str, str]:
+    """Each column's backend."""
+    return {name: str(column.get("backend")) for name, column in results["columns"].items()}
+
+
 def backend_order(results: Results) -> list[str]:
-    """The columns in the matrix's own order (each backend records its position)."""
+    """The columns in the matrix's own order (each backend records its position), and
+    columns at one position (a timeline) by SQLAlchemy release."""
     backends = results["columns"]
-    return sorted(backends, key=lambda name: (backends[name].get("column", 99), name))
+
+    def release(name: str) -> Version:
+        try:
+            return Version(str(backends[name].get("sqlalchemy")))
+        except InvalidVersion:
+            return Version("0")
+
+    return sorted(
+        backends, key=lambda name: (backends[name].get("column", 99), release(name), name)
+    )
 
 
 def versions(results: Results, name: str) -> str:
@@ -206,18 +223,23 @@ def observed(cell: Cell) -> bool:
     return cell.mark not in ("error", "not run") and cell.text != "—"
 
 
-def runs(row: Row, order: list[str], short: dict[str, str]) -> list[tuple[str, str]]:
+def runs(
+    row: Row, order: list[str], short: dict[str, str], backend_of: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
     """The row's observed values, neighbouring columns with the same value merged into a
     range (first to last, joined by an en dash), modern-sql.com style: postgresql15 to
     postgresql17 give "x", postgresql18 gives "y". Columns that observed nothing (not
-    run, an error) are left out, and a range does not reach across them."""
+    run, an error) are left out, and a range does not reach across them, nor across
+    two backends (``backend_of``: column -> backend)."""
     merged: list[tuple[list[str], str]] = []
     last = -2  # the index in ``order`` of the last column merged
+    backend = (backend_of or {}).get
     for index, name in enumerate(order):
         cell = row.cells[name]
         if not observed(cell):
             continue
-        if merged and merged[-1][1] == cell.text and last == index - 1:
+        same_backend = not merged or backend(merged[-1][0][-1]) == backend(name)
+        if merged and merged[-1][1] == cell.text and last == index - 1 and same_backend:
             merged[-1][0].append(name)
         else:
             merged.append(([name], cell.text))
@@ -235,11 +257,13 @@ def differs(row: Row) -> bool:
     return len({c.text for c in row.cells.values() if observed(c)}) > 1
 
 
-def differences(all_topics: list[TopicView], order: list[str]) -> list[Difference]:
+def differences(
+    all_topics: list[TopicView], order: list[str], backend_of: dict[str, str] | None = None
+) -> list[Difference]:
     """Every row whose value differs between columns, in topic order."""
     short = labels(order)
     return [
-        Difference(topic.name, scenario, row, runs(row, order, short))
+        Difference(topic.name, scenario, row, runs(row, order, short, backend_of))
         for topic in all_topics
         for scenario in topic.scenarios
         for row in scenario.rows

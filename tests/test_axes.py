@@ -1,0 +1,148 @@
+"""What changes when one axis moves: each difference named by its axis, and the
+comparison of two configurations (nox -s compare -- FROM TO)."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import results
+from harness.compare import compare, pairs
+from harness.errors import MatrixError
+from harness.report import markdown
+from harness.report.axes import Config, explain
+from harness.report.view import Cell, Row
+from tests.conftest import ROOT, run_matrix
+
+COLUMNS = {
+    "sqla21-sqlite-pysqlite": Config("sqlite", "", "pysqlite + aiosqlite", "sqla21"),
+    "sqla21-postgresql-psycopg": Config("postgresql", "", "psycopg + psycopg_async", "sqla21"),
+    "sqla21-postgresql-psycopg2": Config("postgresql", "", "psycopg2 + asyncpg", "sqla21"),
+    "sqla21-postgresql-pg8000": Config("postgresql", "", "pg8000 + asyncpg", "sqla21"),
+    "sqla21-postgresql15-psycopg": Config("postgresql", "15", "psycopg + psycopg_async", "sqla21"),
+    "sqla20-postgresql-psycopg": Config("postgresql", "", "psycopg + psycopg_async", "sqla20"),
+}
+
+
+def _row(**values: str) -> Row:
+    cells = {name.replace("_", "-"): Cell(value, "") for name, value in values.items()}
+    return Row("a behaviour", [], cells)
+
+
+def test_a_value_that_follows_the_driver_is_explained_within_its_backend() -> None:
+    row = _row(
+        sqla21_sqlite_pysqlite="12:00",
+        sqla21_postgresql_psycopg="17:30",
+        sqla21_postgresql_psycopg2="12:00",
+        sqla21_postgresql_pg8000="12:00",
+        sqla21_postgresql15_psycopg="17:30",
+        sqla20_postgresql_psycopg="17:30",
+    )
+    explained = explain(row, list(COLUMNS), COLUMNS)
+    assert explained.within == ["postgresql"]
+    assert explained.split == "within postgresql by driver"  # SQLite agrees with asyncpg
+    assert explained.within_groups == [
+        ("postgresql · psycopg + psycopg_async", "17:30"),
+        ("postgresql · pg8000 + asyncpg, psycopg2 + asyncpg", "12:00"),
+    ]
+
+
+def test_a_value_that_only_the_backends_split_is_named_by_backend() -> None:
+    row = _row(
+        sqla21_sqlite_pysqlite="DATETIME",
+        **{n.replace("-", "_"): "TIMESTAMP" for n in COLUMNS if "postgresql" in n},
+    )
+    explained = explain(row, list(COLUMNS), COLUMNS)
+    assert (explained.within, explained.split) == ([], "by backend")
+    assert explained.groups == [("sqlite", "DATETIME"), ("postgresql", "TIMESTAMP")]
+
+
+def test_a_server_version_and_a_release_are_named_on_their_axis() -> None:
+    values = {n: "a" for n in COLUMNS}
+    values["sqla21-postgresql15-psycopg"] = "b"
+    row = Row("k", [], {n: Cell(v, "") for n, v in values.items()})
+    assert explain(row, list(COLUMNS), COLUMNS).within_groups[1] == ("postgresql 15", "b")
+    values["sqla21-postgresql15-psycopg"], values["sqla20-postgresql-psycopg"] = "a", "b"
+    row = Row("k", [], {n: Cell(v, "") for n, v in values.items()})
+    explained = explain(row, list(COLUMNS), COLUMNS)
+    assert explained.split == "within postgresql by SQLAlchemy release"
+    assert explained.within_groups[1] == ("postgresql · sqla20", "b")
+
+
+@pytest.fixture(scope="module")
+def two_drivers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A real SQLite run as two columns of one backend, 'pysqlite' and 'other', with one
+    behaviour changed and one scenario not run on the second (built from the same run:
+    SQLite has one driver)."""
+    folder = tmp_path_factory.mktemp("results")
+    run = run_matrix("sqlite", folder, None, "--column=sqla21-sqlite-pysqlite", "-k", "onupdate")
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    first = run.results
+    second = copy.deepcopy(first)
+    column = second["columns"].pop("sqla21-sqlite-pysqlite")
+    second["columns"]["sqla21-sqlite-other"] = {**column, "driver": "other", "column": 2}
+    for entry in second["scenarios"].values():
+        entry["cells"] = {"sqla21-sqlite-other": entry["cells"]["sqla21-sqlite-pysqlite"]}
+    changed = second["scenarios"]["onupdate.onupdate_sql_function"]["cells"]
+    changed["sqla21-sqlite-other"]["observed"]["DDL of updated_at"] = "changed"
+    skipped = second["scenarios"]["onupdate.onupdate_python_callable"]["cells"]
+    skipped["sqla21-sqlite-other"] = {**skipped["sqla21-sqlite-other"], "status": "not run"}
+    return results.merge([first, second])
+
+
+def test_compare_pairs_the_columns_that_differ_in_one_axis_and_lists_what_changed(
+    two_drivers: dict[str, Any],
+) -> None:
+    from harness.report.axes import configs
+
+    axis, found = pairs(configs(two_drivers), "pysqlite", "other")
+    assert (axis, found) == ("driver", [("sqla21-sqlite-pysqlite", "sqla21-sqlite-other")])
+    diff = compare(two_drivers, *found[0])
+    assert [(s, k, new) for s, k, _, new in diff.changed] == [
+        ("onupdate.onupdate_sql_function", "DDL of updated_at", "changed")
+    ]
+    skipped = two_drivers["scenarios"]["onupdate.onupdate_python_callable"]["cells"]
+    assert diff.one_side == len(skipped["sqla21-sqlite-pysqlite"]["observed"])  # not a change
+
+
+def test_compare_from_the_command_line_prints_and_writes_compare_md(
+    two_drivers: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "results.json"
+    results.save(two_drivers, path)
+    command = [sys.executable, "-m", "harness.compare", "pysqlite", "other", f"--results={path}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "1 of " in done.stdout and "observed on one side only (not counted)" in done.stdout
+    assert "| onupdate.onupdate_sql_function · DDL of updated_at |" in done.stdout
+    assert (tmp_path / "compare.md").read_text() in done.stdout
+
+
+def test_a_value_that_is_no_axis_value_is_one_line_naming_the_valid_ones(
+    two_drivers: dict[str, Any], tmp_path: Path
+) -> None:
+    from harness.report.axes import configs
+
+    with pytest.raises(
+        MatrixError, match=r"'psycopg3' is not a column id.*driver: other, pysqlite"
+    ):
+        pairs(configs(two_drivers), "psycopg3", "pysqlite")
+    path = tmp_path / "results.json"
+    results.save(two_drivers, path)
+    command = [sys.executable, "-m", "harness.compare", "psycopg3", "x", f"--results={path}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_the_report_opens_with_what_changes_within_a_backend(two_drivers: dict[str, Any]) -> None:
+    report = markdown.render(two_drivers)
+    within = report.split("## What changes within a backend", 1)[1].split("## How the", 1)[0]
+    assert "DDL of updated_at | within sqlite by driver | sqlite · pysqlite" in within
+    assert "sqlite · other + aiosqlite: `changed`" in within
