@@ -94,7 +94,7 @@ SERVERS = {
     "sqlite": [],
     "postgresql": ["13", "14", "15", "16", "17", "18"],
     "mysql": ["8.0", "8.4", "9.7"],
-    "mariadb": ["10.6", "10.11", "11.4", "11.8"],
+    "mariadb": ["10.5", "10.6", "10.11", "11.4", "11.8"],
 }
 
 #: Any release or specifier on request: MATRIX_SQLALCHEMY="==2.0.30" (a bare

@@ -2,8 +2,8 @@
 # Build the server images the matrix starts through testcontainers, from Debian
 # packages, one per server version, tagged as the harness looks for them
 # (sqla-matrix/<backend>:<version>):
-#   postgresql:15 (bookworm)  postgresql:17 (trixie)  postgresql:18 (sid)
-#   mariadb:10.11 (bookworm)  mariadb:11.8 (trixie)   mysql:9.7 (sid, Oracle MySQL)
+#   postgresql:13 (bullseye)  postgresql:15 (bookworm)  postgresql:17 (trixie)  postgresql:18 (sid)
+#   mariadb:10.5 (bullseye)   mariadb:10.11 (bookworm)  mariadb:11.8 (trixie)   mysql:9.7 (sid)
 # The base is the official debian image where a registry answers; otherwise one
 # made here with debootstrap.
 #   bash docker/build-images.sh [NAME[:VERSION]...]     (none: every image)
@@ -13,10 +13,11 @@ cd "$(dirname "$0")"
 
 #: NAME:VERSION -> the Debian suite that packages that version
 declare -A SUITE=(
-  [postgresql:15]=bookworm [postgresql:17]=trixie [postgresql:18]=sid
-  [mariadb:10.11]=bookworm [mariadb:11.8]=trixie [mysql:9.7]=sid
+  [postgresql:13]=bullseye [postgresql:15]=bookworm [postgresql:17]=trixie [postgresql:18]=sid
+  [mariadb:10.5]=bullseye [mariadb:10.11]=bookworm [mariadb:11.8]=trixie [mysql:9.7]=sid
 )
-ALL=(postgresql:15 postgresql:17 postgresql:18 mariadb:10.11 mariadb:11.8 mysql:9.7)
+ALL=(postgresql:13 postgresql:15 postgresql:17 postgresql:18 mariadb:10.5 mariadb:10.11 mariadb:11.8
+     mysql:9.7)
 
 wanted=()
 for arg in "${@:-${ALL[@]}}"; do

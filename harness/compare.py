@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,10 +115,17 @@ def _observed(cell: dict[str, Any] | None) -> dict[str, Any] | None:
     return values
 
 
+#: A run's namespace name (harness/runner.py): each column has its own, so it is no difference.
+NAMESPACE = re.compile(r"matrix_[0-9a-f]{12}")
+
+
 def _sql(cell: dict[str, Any]) -> list[str]:
-    """A cell's statements as lines of SQL, each statement ending with a semicolon."""
+    """A cell's statements as lines of SQL, each ending with a semicolon, the column's
+    namespace name written as ``matrix_*``."""
     return [
-        line for s in cell.get("statements", []) for line in f"{s['sql'].rstrip()};".splitlines()
+        NAMESPACE.sub("matrix_*", line)
+        for s in cell.get("statements", [])
+        for line in f"{s['sql'].rstrip()};".splitlines()
     ]
 
 

@@ -1,10 +1,22 @@
-"""Reading the DDL a scenario caused."""
+"""Reading the DDL a scenario caused, and the server's verdict on it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import exc
+
+from harness.dberrors import code
 from harness.recording import Statement
+
+
+def refused(error: exc.DBAPIError) -> str:
+    """A refusal as the server coded it: ``refused: SQLSTATE 42601``, ``refused: 1064``
+    (an error without a server code, a lost server, is raised again)."""
+    server_code = code(error)
+    if server_code is None:
+        raise error
+    return f"refused: {server_code}"
 
 
 def column_ddl(statements: Iterable[Statement], column: str) -> str:

@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, MetaData, exc, func, literal_column, text
 from sqlalchemy.schema import Column, Table
 
-from harness.dberrors import code
 from harness.scenario import ByBackend, Context, Doc, Observed, scenario
-from scenarios._ddl import column_ddl
+from scenarios._ddl import column_ddl, refused
 
 SERVER_DEFAULT = (
     "https://docs.sqlalchemy.org/en/20/core/defaults.html"
@@ -37,14 +36,6 @@ SPELLINGS: dict[str, Any] = {
         "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"
     ),
 }
-
-
-def _outcome(error: exc.DBAPIError) -> str:
-    """A refusal as the server coded it (a lost server is raised again)."""
-    server_code = code(error)
-    if server_code is None:
-        raise error
-    return f"refused: {server_code}"
 
 
 @scenario(
@@ -80,7 +71,7 @@ def server_default_spellings(ctx: Context) -> Observed:
                 ctx.create_tables(metadata)
                 outcome = "accepted"
             except exc.DBAPIError as error:
-                outcome = _outcome(error)
+                outcome = refused(error)
         observed[f"{name}: DDL"] = column_ddl(ddl, "stamp")
         observed[f"{name}: outcome"] = outcome
     return observed

@@ -15,7 +15,7 @@ class MariaDB(MySQL):
     # A mysql:// URL is accepted and run with the mariadb dialect, which
     # itself refuses a server that is not MariaDB.
     dialects: ClassVar[tuple[str, ...]] = ("mariadb", "mysql")
-    versions: ClassVar[tuple[str, ...]] = ("10.6", "10.11", "11.4", "11.8")
+    versions: ClassVar[tuple[str, ...]] = ("10.5", "10.6", "10.11", "11.4", "11.8")
     official_image = "mariadb"
     default_version = "11.4"
 
