@@ -14,7 +14,7 @@ cut into statements (insertmanyvalues).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -25,17 +25,21 @@ from sqlalchemy import (
     String,
     Time,
     bindparam,
+    exc,
     insert,
     select,
     update,
 )
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import joinedload, lazyload, selectinload, subqueryload
 from sqlalchemy.schema import Column, Table
 from sqlalchemy.types import TypeEngine
 
 from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+from models.user import User
 from scenarios._ddl import column_ddl
+from scenarios.loading import seed
 
 PG_PRECISION = "https://www.postgresql.org/docs/current/datatype-datetime.html"
 MYSQL_FRACTIONAL = "https://dev.mysql.com/doc/refman/8.4/en/fractional-seconds.html"
@@ -294,6 +298,12 @@ SESSION_ZONE = {
     "mysql": "SET time_zone = '+05:30'",
     "mariadb": "SET time_zone = '+05:30'",
 }
+#: A session at UTC, whatever the server's configured zone.
+UTC_ZONE = {
+    "postgresql": "SET TIME ZONE 'UTC'",
+    "mysql": "SET time_zone = '+00:00'",
+    "mariadb": "SET time_zone = '+00:00'",
+}
 ZONED = "the zone-aware column (DateTime(timezone=True); MySQL/MariaDB: TIMESTAMP)"
 PLAIN = "the plain column (DateTime())"
 
@@ -339,7 +349,7 @@ def session_time_zone(ctx: Context) -> Observed:
         Column("plain", DateTime()),
     )
     ctx.create_tables(metadata)
-    utc = "SET TIME ZONE 'UTC'" if ctx.dialect == "postgresql" else "SET time_zone = '+00:00'"
+    utc = UTC_ZONE[ctx.dialect]
     noon = NOON_UTC if ctx.dialect == "postgresql" else NOON_UTC.replace(tzinfo=None)
     with ctx.engine.begin() as conn:
         conn.exec_driver_sql(utc)
@@ -375,4 +385,165 @@ def session_time_zone(ctx: Context) -> Observed:
             }
 
     observed.update(ctx.run_async(read))
+    return observed
+
+
+PLUS_FIVE = datetime(2024, 5, 6, 12, 0, 0, tzinfo=timezone(timedelta(hours=5)))
+
+
+WRITE_ERRORS = (exc.DBAPIError, exc.StatementError)
+
+
+def outcome(error: BaseException | None) -> str:
+    """A write's outcome: "accepted", or the exception that stopped it (in the driver
+    or on the server) as its class and the first line of its message."""
+    if error is None:
+        return "accepted"
+    orig = getattr(error, "orig", None) or error
+    text = str(orig).strip()
+    return f"raises {type(orig).__name__}: {text.splitlines()[0][:80] if text else ''}"
+
+
+@scenario(
+    "An aware value into DateTime(), a naive one into DateTime(timezone=True), per driver",
+    tags=("timestamps", "drivers", "time_zones"),
+    expect={
+        # "If no time zone is stated in the input string, then it is assumed to be in the
+        # time zone indicated by the system's TimeZone parameter": here, UTC.
+        "naive 12:00 into timezone=True, by the sync driver: stored, read back at UTC": ByBackend(
+            postgresql=Doc("12:00 +00:00", PG_TIMEZONE),
+        ),
+        "naive 12:00 into timezone=True, by the async driver: stored, read back at UTC": ByBackend(
+            postgresql=Doc("12:00 +00:00", PG_TIMEZONE),
+        ),
+    },
+)
+def aware_and_naive_writes(ctx: Context) -> Observed:
+    """The same two writes through the sync driver and through the asyncio one, in a
+    session at UTC: 12:00+05:00 into a plain DateTime() column and a naive 12:00
+    into a DateTime(timezone=True) one. Some drivers convert, some drop the offset,
+    some refuse to mix aware and naive values; what was stored is read back by the
+    sync driver, at UTC, as wall time and offset."""
+    metadata = MetaData()
+    table = Table(
+        "mixed",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("plain", DateTime()),
+        Column("zoned", DateTime(timezone=True)),
+    )
+    ctx.create_tables(metadata)
+    utc = UTC_ZONE.get(ctx.dialect)
+    naive = PLUS_FIVE.replace(tzinfo=None)
+    rows = {"sync": (1, 2), "async": (3, 4)}
+    observed: Observed = {}
+    with ctx.engine.connect() as conn:
+        if utc:
+            conn.exec_driver_sql(utc)
+        for column, value, row_id in (("plain", PLUS_FIVE, 1), ("zoned", naive, 2)):
+            error: BaseException | None = None
+            try:
+                conn.execute(insert(table).values({"id": row_id, column: value}))
+            except WRITE_ERRORS as caught:
+                error = caught
+            observed[_mixed_key(column, "sync")] = outcome(error)
+            conn.commit()
+
+    async def write(engine: AsyncEngine) -> Observed:
+        found: Observed = {}
+        async with engine.connect() as conn:
+            if utc:
+                await conn.exec_driver_sql(utc)
+            for column, value, row_id in (("plain", PLUS_FIVE, 3), ("zoned", naive, 4)):
+                error: BaseException | None = None
+                try:
+                    await conn.execute(insert(table).values({"id": row_id, column: value}))
+                except WRITE_ERRORS as caught:
+                    error = caught
+                found[_mixed_key(column, "async")] = outcome(error)
+                await conn.commit()
+        return found
+
+    observed.update(ctx.run_async(write))
+    with ctx.engine.connect() as conn:
+        if utc:
+            conn.exec_driver_sql(utc)
+        stored = {row.id: row for row in conn.execute(select(table))}
+        conn.invalidate()  # its session zone never goes back to the pool
+    for kind, (plain_id, zoned_id) in rows.items():
+        for column, row_id in (("plain", plain_id), ("zoned", zoned_id)):
+            row = stored.get(row_id)
+            key = f"{_mixed_key(column, kind).removesuffix(': write')}: stored, read back at UTC"
+            observed[key] = wall(getattr(row, column)) if row else "no row"
+    return observed
+
+
+def _mixed_key(column: str, kind: str) -> str:
+    what = "12:00+05:00 into DateTime()" if column == "plain" else "naive 12:00 into timezone=True"
+    return f"{what}, by the {kind} driver: write"
+
+
+YIELD_PER = "https://docs.sqlalchemy.org/en/20/orm/queryguide/api.html#orm-queryguide-yield-per"
+STREAM_RESULTS = "https://docs.sqlalchemy.org/en/20/core/connections.html#engine-stream-results"
+STREAMED_USERS = 30
+
+
+@scenario(
+    "yield_per and stream_results: server-side cursors, per driver and loading strategy",
+    tags=("loading", "drivers"),
+    expect={
+        "yield_per(10) with joinedload(User.posts): outcome": Doc(
+            "raises InvalidRequestError", YIELD_PER
+        ),
+        "yield_per(10) with subqueryload(User.posts): outcome": Doc(
+            "raises InvalidRequestError", YIELD_PER
+        ),
+        "yield_per(10) with selectinload(User.posts): outcome": Doc("30 users", YIELD_PER),
+    },
+)
+def streaming(ctx: Context) -> Observed:
+    """30 users with 2 posts each, read 10 at a time: Core with
+    execution_options(stream_results=True) (the cursor the driver hands back: a
+    server-side one where the dialect has them), the ORM with yield_per(10) under
+    each loading strategy (joined and subquery eager loading of a collection
+    cannot be combined with it), and AsyncConnection.stream() through the asyncio
+    driver."""
+    seed(ctx, STREAMED_USERS)
+    observed: Observed = {
+        "dialect.supports_server_side_cursors": ctx.engine.dialect.supports_server_side_cursors
+    }
+    with ctx.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(select(User.__table__))
+        cursor = result.cursor
+        observed["stream_results=True: the DBAPI cursor"] = type(cursor).__name__
+        observed["stream_results=True: rows"] = len(result.all())
+    loaders = {
+        "lazyload": lazyload,
+        "selectinload": selectinload,
+        "joinedload": joinedload,
+        "subqueryload": subqueryload,
+    }
+    for name, loader in loaders.items():
+        key = f"yield_per(10) with {name}(User.posts): outcome"
+        session = ctx.session()
+        query = select(User).options(loader(User.posts)).execution_options(yield_per=10)
+        try:
+            with ctx.counting() as seen:
+                users = [(user, len(user.posts)) for user in session.scalars(query)]
+            observed[key] = f"{len(users)} users"
+            observed[f"yield_per(10) with {name}(User.posts): statements"] = len(seen)
+        except exc.InvalidRequestError as error:
+            observed[key] = f"raises {type(error).__name__}"
+        session.close()
+
+    async def stream(engine: AsyncEngine) -> Observed:
+        async with engine.connect() as conn:
+            try:
+                streamed = await conn.stream(select(User.__table__))
+                rows = [row async for row in streamed]
+            except (*WRITE_ERRORS, exc.InvalidRequestError) as error:
+                return {"async conn.stream(): rows": outcome(error)}
+            return {"async conn.stream(): rows": len(rows)}
+
+    observed.update(ctx.run_async(stream))
     return observed
