@@ -146,3 +146,18 @@ def test_the_report_opens_with_what_changes_within_a_backend(two_drivers: dict[s
     within = report.split("## What changes within a backend", 1)[1].split("## How the", 1)[0]
     assert "DDL of updated_at | within sqlite by driver | sqlite · pysqlite" in within
     assert "sqlite · other + aiosqlite: `changed`" in within
+
+
+def test_a_value_in_a_listing_carries_the_mark_its_legend_promises() -> None:
+    row = Row(
+        "k",
+        [],
+        {
+            "a": Cell("1", "pass"),
+            "b": Cell("1", "pass"),
+            "c": Cell("2", "mismatch", "1"),
+            "d": Cell("3", ""),
+        },
+    )
+    assert [markdown.mark(row, value) for value in ("1", "2", "3")] == [" ✅", " ❌", ""]
+    assert "✅ matches the documented expectation" in markdown.render(results.empty())

@@ -31,6 +31,7 @@ from harness.report.view import (
     anchor,
     backend_order,
     backends_of,
+    behaviours,
     differences,
     differs,
     labels,
@@ -98,6 +99,7 @@ def render(results: Results, changes: Diff | None = None) -> str:
         sql=sql,
         charts=[c for c in charts if c[2]],
         anchor=anchor,
+        behaviours=behaviours(all_topics),
         tally=tally,
         title=lambda topic: topic.replace("_", " ").capitalize(),
     )

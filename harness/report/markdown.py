@@ -20,10 +20,12 @@ from harness.report.releases import along
 from harness.report.render import render as render_template
 from harness.report.view import (
     Cell,
+    Row,
     agreeing,
     anchor,
     backend_order,
     backends_of,
+    behaviours,
     differences,
     drivers_of,
     labels,
@@ -50,6 +52,15 @@ def code(text: Any) -> str:
     text = escape(text)
     fence = "``" if "`" in text else "`"
     return f"{fence}{text}{fence}"
+
+
+def mark(row: Row, value: str) -> str:
+    """The mark of a value in a listing of values: ❌ when a column showing it differs
+    from its documentation, ✅ when every documented column showing it matches."""
+    marks = {c.mark for c in row.cells.values() if c.text == value}
+    if "mismatch" in marks:
+        return MARKS["mismatch"]
+    return MARKS["pass"] if "pass" in marks else ""
 
 
 def cell(value: Cell) -> str:
@@ -85,12 +96,14 @@ def render(results: Results, changes: Diff | None = None) -> str:
         short=labels(order),
         runs=lambda row, order, short: runs(row, order, short, backend_of),
         anchor=anchor,
+        behaviours=behaviours(all_topics),
         versions=versions,
         drivers_of=drivers_of,
         tally=tally,
         escape=escape,
         code=code,
         cell=cell,
+        mark=mark,
         title=_title,
         table_rows=table_rows,
     )

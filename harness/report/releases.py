@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from harness.report.view import RANGE, ScenarioView, TopicView
+from harness.report.view import RANGE, Row, ScenarioView, TopicView
 from harness.results import Results
 from harness.timeline import Line, timelines
 
@@ -28,6 +28,7 @@ from harness.timeline import Line, timelines
 @dataclass
 class ReleaseRow:
     scenario: ScenarioView
+    row: Row
     key: str
     spans: list[tuple[str, str]]  # (the releases, as a range; the value there)
 
@@ -54,7 +55,7 @@ def along(results: Results, all_topics: list[TopicView]) -> list[Timeline]:
                     if len({v for v in values if v is not None}) > 1:
                         ups = _pins(pinned, line, scenario.id, row.key)
                         spans = spans_of(releases, values, ups)
-                        rows.append(ReleaseRow(scenario, row.key, spans))
+                        rows.append(ReleaseRow(scenario, row, row.key, spans))
                     elif any(v is not None for v in values):
                         agreeing += 1
         backend, server, driver = line

@@ -179,6 +179,11 @@ def _notes(cell: dict[str, Any]) -> list[str]:
     return notes
 
 
+def behaviours(all_topics: list[TopicView]) -> int:
+    """How many behaviours (rows) the report holds."""
+    return sum(len(scenario.rows) for topic in all_topics for scenario in topic.scenarios)
+
+
 def tally(results: Results, backend: str) -> dict[str, int]:
     """How many scenarios ended in each status on ``backend``."""
     counts: dict[str, int] = {}
