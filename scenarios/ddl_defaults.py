@@ -26,15 +26,14 @@ MARIADB_DATETIME = "https://mariadb.com/kb/en/datetime/"
 PG_DEFAULTS = "https://www.postgresql.org/docs/current/ddl-default.html"
 SQLITE_DEFAULT = "https://www.sqlite.org/lang_createtable.html#the_default_clause"
 
+ON_UPDATE = 'text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")'
 #: name -> the server_default as a model would spell it
 SPELLINGS: dict[str, Any] = {
     "func.current_date()": func.current_date(),
     "func.now()": func.now(),
     'text("CURRENT_TIMESTAMP(3)")': text("CURRENT_TIMESTAMP(3)"),
     "func.current_timestamp(6)": func.current_timestamp(literal_column("6")),
-    'text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")': text(
-        "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"
-    ),
+    ON_UPDATE: text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
 }
 
 
@@ -43,12 +42,12 @@ SPELLINGS: dict[str, Any] = {
     tags=("timestamps", "ddl"),
     expect={
         # ON UPDATE is MySQL's and MariaDB's own clause; PostgreSQL's grammar has none.
-        'text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"): outcome': ByBackend(
+        f"{ON_UPDATE} on DateTime(), no fractional digits: outcome": ByBackend(
             mysql=Doc("accepted", MYSQL_INITIALIZATION),
             mariadb=Doc("accepted", MARIADB_DATETIME),
             postgresql=Doc("refused: SQLSTATE 42601", PG_DEFAULTS),
         ),
-        "func.now(): outcome": ByBackend(
+        "func.now() on DateTime(), no fractional digits: outcome": ByBackend(
             postgresql=Doc("accepted", PG_DEFAULTS),
             sqlite=Doc("accepted", SQLITE_DEFAULT),
         ),
@@ -72,6 +71,8 @@ def server_default_spellings(ctx: Context) -> Observed:
                 outcome = "accepted"
             except exc.DBAPIError as error:
                 outcome = refused(error)
-        observed[f"{name}: DDL"] = column_ddl(ddl, "stamp")
-        observed[f"{name}: outcome"] = outcome
+        # What was set: a DateTime() column has no fractional digits, which is why
+        # MySQL refuses CURRENT_TIMESTAMP(3) on it (the precisions must agree).
+        observed[f"{name} on DateTime(), no fractional digits: DDL"] = column_ddl(ddl, "stamp")
+        observed[f"{name} on DateTime(), no fractional digits: outcome"] = outcome
     return observed

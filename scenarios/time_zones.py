@@ -49,7 +49,7 @@ def classify(read: Any, sent: datetime) -> str:
     if read == sent.replace(tzinfo=None):
         return "naive, wall time kept, offset dropped"
     if read == sent.astimezone(timezone.utc).replace(tzinfo=None):
-        return "naive, converted to UTC, offset dropped"
+        return "naive, converted to the session's zone (UTC), offset dropped"
     return f"naive {read.isoformat()}"
 
 
