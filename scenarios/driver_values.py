@@ -509,6 +509,9 @@ def streaming(ctx: Context) -> Observed:
     cannot be combined with it), and AsyncConnection.stream() through the asyncio
     driver."""
     seed(ctx, STREAMED_USERS)
+    # Fresh connections: MariaDB Connector/Python can hand back a pooled connection on
+    # which a server-side cursor fails ("Invalid connection or not connected").
+    ctx.engine.dispose()
     observed: Observed = {
         "dialect.supports_server_side_cursors": ctx.engine.dialect.supports_server_side_cursors
     }
@@ -532,9 +535,13 @@ def streaming(ctx: Context) -> Observed:
                 users = [(user, len(user.posts)) for user in session.scalars(query)]
             observed[key] = f"{len(users)} users"
             observed[f"yield_per(10) with {name}(User.posts): statements"] = len(seen)
-        except exc.InvalidRequestError as error:
+            session.close()
+        except exc.InvalidRequestError as error:  # refused before any SQL
             observed[key] = f"raises {type(error).__name__}"
-        session.close()
+            session.close()
+        except WRITE_ERRORS as error:  # a second query while the cursor streams
+            observed[key] = outcome(error)
+            session.invalidate()  # the connection is out of sync: never back to the pool
 
     async def stream(engine: AsyncEngine) -> Observed:
         async with engine.connect() as conn:

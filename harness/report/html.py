@@ -68,9 +68,9 @@ def render(results: Results, changes: Diff | None = None) -> str:
         (d, explain(d.row, order, on_axes))
         for d in differences(all_topics, order, backends_of(results))
     ]
-    sql: dict[str, str] = {}
+    sql = SqlStore()
     cells_sql = {
-        scenario.id: {name: _sql_key(scenario, name, sql) for name in order}
+        scenario.id: {name: sql.key(scenario, name) for name in order}
         for topic in all_topics
         for scenario in topic.scenarios
     }
@@ -96,7 +96,7 @@ def render(results: Results, changes: Diff | None = None) -> str:
         changes=changes,
         advice=recommend.updated_at(results),
         cells_sql=cells_sql,
-        sql=sql,
+        sql=sql.as_json(),
         charts=[c for c in charts if c[2]],
         anchor=anchor,
         behaviours=behaviours(all_topics),
@@ -113,14 +113,30 @@ def _column(results: Results, name: str, index: int, label: str) -> Column:
     return Column(name, index, label, info["backend"], info["status"], configuration, info)
 
 
-def _sql_key(scenario: ScenarioView, name: str, sql: dict[str, str]) -> str:
-    """The key of this cell's SQL (and notes) in ``sql``, each distinct text kept once."""
-    lines = [f"-- {note}" for note in scenario.notes[name]]
-    for statement in scenario.statements[name]:
-        lines.append(statement["sql"].rstrip() + ";")
-        if statement.get("params"):
-            lines.append(f"-- parameters: {statement['params']}")
-    text = "\n".join(lines) or "-- no SQL"
-    key = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
-    sql[key] = text
-    return key
+class SqlStore:
+    """The SQL behind every cell, each distinct statement kept once: many columns of
+    one backend send the same statements, and a cell is a list of their numbers."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self._numbers: dict[str, int] = {}
+        self.cells: dict[str, dict[str, Any]] = {}
+
+    def key(self, scenario: ScenarioView, name: str) -> str:
+        """The key of this cell's SQL (and notes), each distinct cell kept once too."""
+        numbers = []
+        for statement in scenario.statements[name]:
+            text = statement["sql"].rstrip() + ";"
+            if statement.get("params"):
+                text += f"\n-- parameters: {statement['params']}"
+            if text not in self._numbers:
+                self._numbers[text] = len(self.statements)
+                self.statements.append(text)
+            numbers.append(self._numbers[text])
+        cell = {"n": scenario.notes[name], "s": numbers}
+        digest = hashlib.sha1(repr(cell).encode(), usedforsecurity=False).hexdigest()[:10]
+        self.cells[digest] = cell
+        return digest
+
+    def as_json(self) -> dict[str, Any]:
+        return {"statements": self.statements, "cells": self.cells}
