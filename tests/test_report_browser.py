@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 
 from harness import results
+from harness.compare import compare
 from harness.report import html
 from harness.report.view import anchor, backend_order, differences, topics
 from tests.conftest import ROOT, run_matrix, server_url
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-SCENARIOS = "one_to_many or server_time"
+SCENARIOS = "one_to_many or server_time or driver_values"
 
 
 def _browser() -> str:
@@ -39,12 +40,25 @@ def _browser() -> str:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, results.Results]:
-    """A report of SQLite and PostgreSQL, each running a few topics for real."""
+    """A report of SQLite and PostgreSQL (through psycopg and through psycopg2), each
+    running a few topics for real."""
     tmp = tmp_path_factory.mktemp("browser")
     server_url("postgresql")
     parts = [
-        run_matrix(backend, tmp, None, f"--column=sqla21-{backend}-{driver}", "-k", SCENARIOS)
-        for backend, driver in (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
+        run_matrix(
+            backend,
+            tmp / driver,
+            None,
+            f"--column=sqla21-{backend}-{driver}",
+            f"--driver={driver}",
+            "-k",
+            SCENARIOS,
+        )
+        for backend, driver in (
+            ("sqlite", "pysqlite"),
+            ("postgresql", "psycopg"),
+            ("postgresql", "psycopg2"),
+        )
     ]
     merged = results.merge(part.results for part in parts if part.results)
     page = tmp / "report.html"
@@ -99,9 +113,51 @@ def test_the_search_box_keeps_rows_whose_behaviour_or_scenario_matches(page: Any
     assert shown and all("orphan" in row for row in shown)
 
 
-def test_clicking_a_value_shows_the_sql_of_its_cell(page: Any) -> None:
+def _column(report: tuple[Path, results.Results], name: str) -> str:
+    """The cell selector of a column of the matrix (its position in the report)."""
+    return f"td.col-{backend_order(report[1]).index(name)}"
+
+
+def test_clicking_a_value_shows_the_sql_of_its_cell(
+    page: Any, report: tuple[Path, results.Results]
+) -> None:
     page.fill("#f-search", "orphan post, default settings")
-    page.locator("#matrix tr.row:not([hidden]) td[data-column=sqla21-postgresql-psycopg]").click()
+    cell = _column(report, "sqla21-postgresql-psycopg")
+    page.locator(f"#matrix tr.row:not([hidden]) {cell}").click()
     panel = page.locator("#matrix tr.sql:not([hidden])")
     assert "on sqla21-postgresql-psycopg" in panel.locator(".sql-title").text_content()
     assert "INSERT INTO posts" in panel.locator("pre").text_content()
+
+
+def test_neighbouring_columns_of_one_backend_with_one_value_are_one_cell(
+    page: Any, report: tuple[Path, results.Results]
+) -> None:
+    page.fill("#f-search", "orphan post, default settings")
+    row = page.locator("#matrix tr.row:not([hidden])").first
+    psycopg = row.locator(_column(report, "sqla21-postgresql-psycopg"))
+    psycopg2 = row.locator(_column(report, "sqla21-postgresql-psycopg2"))
+    first, second = sorted([psycopg, psycopg2], key=lambda c: c.get_attribute("class"))
+    spans = [psycopg.evaluate("td => td.colSpan"), psycopg2.evaluate("td => td.colSpan")]
+    assert sorted(spans) == [1, 2]  # one of them spans both, the other is merged into it
+    assert psycopg.is_visible() != psycopg2.is_visible()
+    assert "sqla21-postgresql-psycopg2" in (first if first.is_visible() else second).evaluate(
+        "td => { td.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})); return td.title; }"
+    )
+    sqlite = row.locator(_column(report, "sqla21-sqlite-pysqlite"))
+    assert sqlite.evaluate("td => td.colSpan") == 1  # never across two backends
+
+
+def test_the_compare_view_lists_what_the_driver_changes(
+    page: Any, report: tuple[Path, results.Results]
+) -> None:
+    page.select_option("#c-from", "psycopg2")
+    page.select_option("#c-to", "psycopg")
+    heading = page.locator("#c-result h3").first.text_content()
+    assert heading.startswith("sqla21-postgresql-psycopg2 → sqla21-postgresql-psycopg: ")
+    listed = page.locator("#c-result table.compared tr").count() - 1
+    # The same pairs and the same behaviours as nox -s compare prints.
+    expected = compare(report[1], "sqla21-postgresql-psycopg2", "sqla21-postgresql-psycopg")
+    assert listed == len(expected.changed) > 0  # the drivers' tzinfo differ, at least
+    assert f": {listed} of {listed + expected.same} behaviours differ" in heading
+    page.locator("#compare").scroll_into_view_if_needed()
+    page.screenshot(path=str(ROOT / "report" / "report-compare.png"))

@@ -13,15 +13,16 @@ script reads. Rendered from templates/report.html.j2 with autoescaping.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from harness import drivers
+from harness.compare import NAMESPACE, axis_values
 from harness.report import chart
-from harness.report.axes import configs, explain
+from harness.report.axes import AXIS_NAMES, Config, configs, explain
 from harness.report.diff import Diff
 from harness.report.releases import along
 from harness.report.render import render as render_template
@@ -84,6 +85,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
     ]
     return render_template(
         "report.html.j2",
+        axes=_axes(on_axes, order),
+        compare_options=_compare_options(on_axes, order),
         results=results,
         columns=columns,
         groups=groups,
@@ -113,30 +116,73 @@ def _column(results: Results, name: str, index: int, label: str) -> Column:
     return Column(name, index, label, info["backend"], info["status"], configuration, info)
 
 
+def _axes(found: dict[str, Config], order: list[str]) -> dict[str, Any]:
+    """What the page's compare view needs: each column on the axes, each backend's
+    default driver (backends compare their default columns)."""
+    columns = [
+        {
+            "name": name,
+            "backend": c.backend,
+            "server": c.server,
+            "driver": c.sync_driver,
+            "sqlalchemy": c.sqlalchemy,
+        }
+        for name, c in found.items()
+    ]
+    return {"columns": columns, "defaults": dict(drivers.DEFAULT), "order": order}
+
+
+def _compare_options(found: dict[str, Config], order: list[str]) -> Markup:
+    """The compare view's choices: each axis's values, then the columns."""
+    groups = {
+        axis: sorted(values) for axis, values in axis_values(found).items() if len(values) > 1
+    }
+    groups["column"] = order
+    options = ['<option value="">—</option>']
+    for axis, values in groups.items():
+        label = AXIS_NAMES.get(axis, axis)
+        inner = "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
+        options.append(f'<optgroup label="{escape(label)}">{inner}</optgroup>')
+    return Markup("".join(options))
+
+
+#: A statement longer than this is shown abridged (a multi-row INSERT of 1,000 rows).
+LONGEST_SQL = 2000
+
+
+def _abridged(text: str) -> str:
+    """``text``, or its start and end with how much was left out."""
+    if len(text) <= LONGEST_SQL:
+        return text
+    gap = f"\n-- ... {len(text) - 1500:,} characters left out (results.json has them) ...\n"
+    return f"{text[:1200]}{gap}{text[-300:]}"
+
+
 class SqlStore:
     """The SQL behind every cell, each distinct statement kept once: many columns of
-    one backend send the same statements, and a cell is a list of their numbers."""
+    one backend send the same statements, and a cell is a list of their numbers.
+    Parameters stay in results.json; each column's namespace name reads matrix_*."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []
         self._numbers: dict[str, int] = {}
-        self.cells: dict[str, dict[str, Any]] = {}
+        self.cells: list[dict[str, Any]] = []
+        self._cells: dict[str, int] = {}
 
-    def key(self, scenario: ScenarioView, name: str) -> str:
-        """The key of this cell's SQL (and notes), each distinct cell kept once too."""
+    def key(self, scenario: ScenarioView, name: str) -> int:
+        """The number of this cell's SQL (and notes), each distinct cell kept once too."""
         numbers = []
         for statement in scenario.statements[name]:
-            text = statement["sql"].rstrip() + ";"
-            if statement.get("params"):
-                text += f"\n-- parameters: {statement['params']}"
+            text = _abridged(NAMESPACE.sub("matrix_*", statement["sql"].rstrip()) + ";")
             if text not in self._numbers:
                 self._numbers[text] = len(self.statements)
                 self.statements.append(text)
             numbers.append(self._numbers[text])
         cell = {"n": scenario.notes[name], "s": numbers}
-        digest = hashlib.sha1(repr(cell).encode(), usedforsecurity=False).hexdigest()[:10]
-        self.cells[digest] = cell
-        return digest
+        found = self._cells.setdefault(repr(cell), len(self.cells))
+        if found == len(self.cells):
+            self.cells.append(cell)
+        return found
 
     def as_json(self) -> dict[str, Any]:
         return {"statements": self.statements, "cells": self.cells}

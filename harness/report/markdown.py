@@ -29,7 +29,6 @@ from harness.report.view import (
     differences,
     drivers_of,
     labels,
-    runs,
     tally,
     topics,
     versions,
@@ -47,8 +46,15 @@ def escape(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", "<br>")
 
 
+#: Longer values are cut in report.md (report.html and results.json have them whole).
+LONGEST_VALUE = 160
+
+
 def code(text: Any) -> str:
-    """Inline code that survives backticks in the text."""
+    """Inline code that survives backticks in the text, cut after LONGEST_VALUE characters."""
+    text = str(text)
+    if len(text) > LONGEST_VALUE:
+        text = text[: LONGEST_VALUE - 10] + " …(cut)"
     text = escape(text)
     fence = "``" if "`" in text else "`"
     return f"{fence}{text}{fence}"
@@ -94,7 +100,7 @@ def render(results: Results, changes: Diff | None = None) -> str:
         advice=recommend.updated_at(results),
         grid=len(order) <= GRID_COLUMNS,
         short=labels(order),
-        runs=lambda row, order, short: runs(row, order, short, backend_of),
+        explain=lambda row: explain(row, order, on_axes),
         anchor=anchor,
         behaviours=behaviours(all_topics),
         versions=versions,

@@ -106,6 +106,7 @@ def drivers_of(column: dict[str, Any]) -> str:
 def topics(results: Results) -> list[TopicView]:
     """Group the scenarios by topic, each with one row per observed or documented key."""
     order = backend_order(results)
+    backend_of = backends_of(results)
     grouped: dict[str, TopicView] = {}
     for scenario_id, entry in results["scenarios"].items():
         cells = entry["cells"]
@@ -115,9 +116,9 @@ def topics(results: Results) -> list[TopicView]:
             for key in [*cell.get("expected", {}), *cell.get("observed", {})]:
                 if key not in keys:
                     keys.append(key)
-        rows = [_row(key, cells, order) for key in keys]
+        rows = [_row(key, cells, order, backend_of) for key in keys]
         if not rows:  # nothing observed anywhere (not run, or an error everywhere)
-            rows = [_row("(no observation)", cells, order)]
+            rows = [_row("(no observation)", cells, order, backend_of)]
         view = ScenarioView(
             id=scenario_id,
             title=entry.get("title", scenario_id),
@@ -138,7 +139,7 @@ def topics(results: Results) -> list[TopicView]:
     return sorted(grouped.values(), key=lambda t: t.name)
 
 
-def _row(key: str, cells: dict[str, Any], order: list[str]) -> Row:
+def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str, str]) -> Row:
     documented: dict[tuple[str, str], list[str]] = {}
     row_cells: dict[str, Cell] = {}
     for name in order:
@@ -148,7 +149,9 @@ def _row(key: str, cells: dict[str, Any], order: list[str]) -> Row:
             continue
         doc = cell.get("expected", {}).get(key)
         if doc is not None:
-            documented.setdefault((show(doc["value"]), doc["source"]), []).append(name)
+            backends = documented.setdefault((show(doc["value"]), doc["source"]), [])
+            if backend_of.get(name, name) not in backends:  # documented per backend
+                backends.append(backend_of.get(name, name))
         status = cell["status"]
         if status in ("error", "not run"):
             row_cells[name] = Cell(status, status)
