@@ -19,6 +19,7 @@ registers its scenarios; the pytest plugin collects them from there.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,7 +112,13 @@ class Context:
             finally:
                 await engine.dispose()
 
-        return asyncio.run(in_one_loop())
+        try:
+            return asyncio.run(in_one_loop())
+        finally:
+            # The loop's greenlets and connections are collected here, in the thread
+            # that made them: collected later in another scenario's thread, they once
+            # took the interpreter down (SIGSEGV while "Garbage-collecting").
+            gc.collect()
 
     def session(self, **kwargs: Any) -> Session:
         """A new ORM session on the backend (closed by the harness afterwards)."""

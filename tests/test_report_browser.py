@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -161,3 +163,23 @@ def test_the_compare_view_lists_what_the_driver_changes(
     assert f": {listed} of {listed + expected.same} behaviours differ" in heading
     page.locator("#compare").scroll_into_view_if_needed()
     page.screenshot(path=str(ROOT / "report" / "report-compare.png"))
+
+
+def test_the_screenshot_command_pictures_a_report_first_screen(
+    report: tuple[Path, results.Results], tmp_path: Path
+) -> None:
+    picture = tmp_path / "first-screen.png"
+    environ = {**os.environ, "MATRIX_BROWSER": _browser()}
+    command = [sys.executable, "-m", "harness.report.screenshot", str(report[0]), str(picture)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=environ)
+    assert done.returncode == 0, done.stderr
+    assert picture.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_screenshot_of_no_report_is_one_line(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "harness.report.screenshot", str(tmp_path / "x.html"), "o.png"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip() == f"screenshot: {tmp_path / 'x.html'}: no such report; build it first"
+    )
