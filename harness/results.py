@@ -1,6 +1,6 @@
 """The results file: what each backend did, per scenario, in a versioned JSON schema.
 
-Layout (``schema_version`` 2)::
+Layout (``schema_version`` 3)::
 
     {"schema": "sqla-matrix/results", "schema_version": 2, "generated_at": ISO-8601,
      "columns": {COLUMN: {"backend", "server_requested" (a version, or null),
@@ -14,8 +14,16 @@ Layout (``schema_version`` 2)::
      "scenarios": {ID: {"title", "topic", "tags", "doc",
                         "cells": {COLUMN: {"status": "pass" | "mismatch" | "error" | "not run",
                                          "observed": {KEY: value},
-                                         "expected": {KEY: {"value", "source"}},
+                                         "expected": {KEY: {"value", "source", "kind":
+                                                  "documented" | "known bug" | "not supported",
+                                                  (known bug) "issue", "fixed_in", "workaround",
+                                                  (not supported) "reason"}},
                                          "mismatches": [KEY], "error", "reason",
+                                         "marks": {KEY: "pass" | "mismatch" | "known bug" |
+                                                  "known bug no longer seen" |
+                                                  "not supported" | "started to work"},
+                                         "kind" (not run: "not observed here" |
+                                                 "not supported" | "not in this release"),
                                          "unavailable": {KEY: why} (not in this
                                                        SQLAlchemy release),
                                          "warnings": ["Category: message"],
@@ -31,7 +39,8 @@ Layout (``schema_version`` 2)::
 first SQLAlchemy release of each value that changed between two timeline columns.
 
 The same layout as a JSON Schema: harness/results.schema.json (every results
-file the tests produce is validated against it).
+file the tests produce is validated against it). Schema 1 and 2 files are read
+as schema 3: their expectations were all documented, their cells carry no marks.
 
 A COLUMN is one configuration, named like its nox cell:
 ``sqla21-postgresql15-psycopg`` (SQLAlchemy series, backend and the server
@@ -54,7 +63,7 @@ from harness.redact import redact_tree
 SCHEMA = "sqla-matrix/results"
 #: The JSON Schema of a results file.
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 BACKEND_STATUSES = ("ran", "not run", "failed")
 CELL_STATUSES = ("pass", "mismatch", "error", "not run")
@@ -74,6 +83,8 @@ EMPTY_CELL: dict[str, Any] = {
     "observed": {},
     "expected": {},
     "mismatches": [],
+    "marks": {},
+    "kind": None,
     "unavailable": {},
     "error": None,
     "reason": None,
@@ -117,13 +128,15 @@ def load(path: Path) -> Results:
         raise MatrixError(f'{path}: not a matrix results file (no "schema": "{SCHEMA}")')
     if data.get("schema_version") == 1 and isinstance(data.get("backends"), dict):
         data = _from_schema_1(data)
-    if data.get("schema_version") != SCHEMA_VERSION:
+    if data.get("schema_version") not in (2, SCHEMA_VERSION):
         raise MatrixError(
             f"{path}: results schema version {data.get('schema_version')!r}; "
-            f"this version reads 1 and {SCHEMA_VERSION}: rerun the matrix to regenerate it"
+            f"this version reads 1 to {SCHEMA_VERSION}: rerun the matrix to regenerate it"
         )
     if not isinstance(data.get("columns"), dict) or not isinstance(data.get("scenarios"), dict):
         raise MatrixError(f'{path}: malformed results file ("columns" or "scenarios" missing)')
+    if data["schema_version"] == 2:
+        data = _from_schema_2(data)
     document: Results = data
     return document
 
@@ -141,7 +154,27 @@ def _from_schema_1(data: Results) -> Results:
         for name, column in data["backends"].items()
     }
     rest = {key: value for key, value in data.items() if key != "backends"}
-    return {**rest, "schema_version": SCHEMA_VERSION, "columns": columns}
+    return {**rest, "schema_version": 2, "columns": columns}
+
+
+def _from_schema_2(data: Results) -> Results:
+    """A schema 2 document as schema 3: every expectation was documented, and each
+    documented key observed gets the mark its mismatches imply."""
+    for entry in data["scenarios"].values():
+        for cell in entry.get("cells", {}).values():
+            for doc in cell.get("expected", {}).values():
+                doc.setdefault("kind", "documented")
+            mismatched = set(cell.get("mismatches", []))
+            cell.setdefault(
+                "marks",
+                {
+                    key: "mismatch" if key in mismatched else "pass"
+                    for key in cell.get("expected", {})
+                    if key in cell.get("observed", {})
+                },
+            )
+            cell.setdefault("kind", None)
+    return {**data, "schema_version": SCHEMA_VERSION}
 
 
 def merge(parts: Iterable[Results]) -> Results:

@@ -16,14 +16,14 @@ import sqlalchemy
 from sqlalchemy.pool import NullPool
 
 import models
-from harness import drivers, namespaces, redact, results
+from harness import drivers, expect, namespaces, redact, results
 from harness.backends import BACKENDS
 from harness.backends.base import Backend, Namespace, Target
 from harness.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
 from harness.drivers import DriverPair
 from harness.errors import BackendNotRun, MatrixError, one_line
 from harness.recording import Recorder
-from harness.releases import NotInRelease
+from harness.releases import INSTALLED, NotInRelease
 from harness.scenario import Context, Scenario, expectation_for
 
 
@@ -191,9 +191,15 @@ class BackendRun:
         elif self.status != "ran" or self.namespace is None or self.recorder is None:
             cell = _not_run(f"{self.column} {self.status}: {self.reason}")
         elif not scenario.applies_to(self.backend.name, self.driver):
-            cell = _not_run(f"applies to {', '.join(scenario.backends or ())} only")
+            lacking = (scenario.elsewhere or {}).get(self.backend.name)
+            if lacking is not None:
+                reason = f"not supported: {lacking.reason} ({lacking.source})"
+                cell = _not_run(reason, kind="not supported")
+            else:
+                written = ", ".join(scenario.backends or ())
+                cell = _not_run(f"applies to {written} only", kind="not observed here")
         elif scenario.since is not None and not scenario.since.available():
-            cell = _not_run(scenario.since.reason())
+            cell = _not_run(scenario.since.reason(), kind="not in this release")
         else:
             cell = self._observe(scenario, self.namespace, self.recorder)
         self.cells[scenario.id] = cell
@@ -273,21 +279,22 @@ class BackendRun:
         # Keys whose feature this release lacks are neither values nor mismatches.
         unavailable = {k: str(v) for k, v in observed.items() if isinstance(v, NotInRelease)}
         observed = {k: v for k, v in observed.items() if k not in unavailable}
-        expected = {}
+        expected, marks = {}, {}
+        facts = self.facts_for_specs()
         for key, expectation in scenario.expect.items():
-            doc = expectation_for(expectation, self.backend.name)
-            if doc is not None:
-                expected[key] = {"value": doc.value, "source": doc.source}
-        mismatches = [
-            key
-            for key, doc in expected.items()
-            if error is None and key not in unavailable and observed.get(key) != doc["value"]
-        ]
+            found = expectation_for(expectation, self.backend.name, facts)
+            if found is None:
+                continue
+            expected[key] = expect.as_json(found)
+            if error is None and key not in unavailable and key in observed:
+                marks[key] = expect.judge(found, observed[key])
+        mismatches = [key for key, mark in marks.items() if mark == "mismatch"]
         return _cell(
             "error" if error else "mismatch" if mismatches else "pass",
             observed=observed if error is None else {},
             expected=expected,
             mismatches=mismatches,
+            marks=marks,
             unavailable=unavailable,
             error=error,
             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
@@ -295,6 +302,17 @@ class BackendRun:
             statements_omitted=recorder.omitted,
             measurements=ctx.measurements,
             duration_s=round(duration, 6),
+        )
+
+    def facts_for_specs(self) -> expect.Facts:
+        """This column as expectation specs see it: backend, server version, drivers,
+        SQLAlchemy release."""
+        pair = self.pair
+        return expect.Facts(
+            backend=self.backend.name,
+            server=expect.version(self.facts.get("server_version")),
+            drivers=(pair.sync.name, pair.asyncio.name) if pair else (),
+            sqlalchemy=INSTALLED,
         )
 
     def _empty_shared_tables(self, namespace: Namespace) -> None:
@@ -361,5 +379,7 @@ def _cell(status: str, **fields: Any) -> dict[str, Any]:
     return {**results.EMPTY_CELL, "status": status, **fields}
 
 
-def _not_run(reason: str) -> dict[str, Any]:
-    return _cell("not run", reason=reason)
+def _not_run(reason: str, kind: str | None = None) -> dict[str, Any]:
+    """A cell not run, for ``reason``; ``kind`` says which kind of "no" it is (not
+    observed here, not supported, not in this release), None for a run that stopped."""
+    return _cell("not run", reason=reason, kind=kind)

@@ -29,8 +29,19 @@ from sqlalchemy import Engine, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from harness.expect import (
+    BACKEND_NAMES,
+    Doc,
+    Expected,
+    Facts,
+    KnownBug,
+    Unsupported,
+    When,
+)
 from harness.recording import Recorder, Statement
-from harness.releases import Since
+from harness.releases import INSTALLED, Since
+
+__all__ = ["ByBackend", "Context", "Doc", "KnownBug", "Observed", "Unsupported", "When", "scenario"]
 
 #: A plain JSON value (checked with json.dumps when a scenario returns it).
 _T = TypeVar("_T")
@@ -41,31 +52,35 @@ Observed: TypeAlias = dict[str, JSON]
 
 
 @dataclass(frozen=True)
-class Doc:
-    """An expected value, and the page of a manual that documents it."""
-
-    value: JSON
-    source: str
-
-
-@dataclass(frozen=True)
 class ByBackend:
-    """An expectation that differs by backend; a backend not named has none."""
+    """An expectation that differs by backend; a backend not named has none. Each may
+    itself depend on the column: ``ByBackend(postgresql=When({...}))``."""
 
-    docs: Mapping[str, Doc]
+    docs: Mapping[str, Expected | When]
 
-    def __init__(self, **docs: Doc) -> None:
+    def __init__(self, **docs: Expected | When) -> None:
+        unknown = sorted(set(docs) - set(BACKEND_NAMES))
+        if unknown:
+            raise ValueError(
+                f"ByBackend({', '.join(unknown)}=...): no such backend; "
+                f"known: {', '.join(BACKEND_NAMES)}"
+            )
         object.__setattr__(self, "docs", docs)
 
 
-Expectation: TypeAlias = "Doc | ByBackend"
+Expectation: TypeAlias = "Doc | KnownBug | Unsupported | When | ByBackend"
 
 
-def expectation_for(expectation: Expectation, backend: str) -> Doc | None:
-    """The documented value ``backend`` is expected to show, if any."""
-    if isinstance(expectation, ByBackend):
-        return expectation.docs.get(backend)
-    return expectation
+def expectation_for(
+    expectation: Expectation, backend: str, facts: Facts | None = None
+) -> Expected | None:
+    """What ``backend`` (a column with ``facts``, where given) is expected to show, if any."""
+    found: Expected | When | None = (
+        expectation.docs.get(backend) if isinstance(expectation, ByBackend) else expectation
+    )
+    if isinstance(found, When):
+        return found.for_(facts or Facts(backend, None, (), INSTALLED))
+    return found
 
 
 class Context:
@@ -170,6 +185,8 @@ class Scenario:
     doc: str = ""
     #: What it needs of SQLAlchemy: on an older release it reads "not in this release".
     since: Since | None = None
+    #: Backends left out of ``backends`` because they lack it (else: not observed here).
+    elsewhere: Mapping[str, Unsupported] | None = None
 
     def applies_to(self, backend: str, driver: str | None = None) -> bool:
         """Whether a column of ``backend`` through ``driver`` runs this scenario.
@@ -197,6 +214,7 @@ def scenario(
     expect: Mapping[str, Expectation] | None = None,
     backends: Sequence[str] | None = None,
     since: Since | None = None,
+    elsewhere: Mapping[str, Unsupported] | None = None,
 ) -> Callable[[ScenarioFunction], ScenarioFunction]:
     """Register the decorated function as a scenario of its module's topic.
 
@@ -205,7 +223,14 @@ def scenario(
     scenario to the named backends; elsewhere it is reported as not run.
     ``since`` names what it needs of SQLAlchemy: a column on an older release
     reports it as not in this release (a key alone says so with ``Since.absent()``).
+    ``elsewhere`` says why a backend left out of ``backends`` lacks the behaviour
+    (``Unsupported``); a backend left out without one is *not observed here*.
     """
+    for name in [*(elsewhere or {}), *(b.partition("+")[0] for b in backends or ())]:
+        if name and name not in BACKEND_NAMES:
+            raise ValueError(
+                f"scenario {title!r}: no backend {name!r}; known: {', '.join(BACKEND_NAMES)}"
+            )
 
     def register(func: ScenarioFunction) -> ScenarioFunction:
         topic = func.__module__.rsplit(".", 1)[-1]
@@ -219,6 +244,7 @@ def scenario(
             backends=tuple(backends) if backends is not None else None,
             doc=" ".join((func.__doc__ or "").split()),
             since=since,
+            elsewhere=dict(elsewhere) if elsewhere else None,
         )
         _REGISTRY.setdefault(func.__module__, []).append(entry)
         return func

@@ -36,7 +36,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload, subqueryload
 from sqlalchemy.schema import Column, Table
 from sqlalchemy.types import TypeEngine
 
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+from harness.scenario import ByBackend, Context, Doc, Observed, Unsupported, When, scenario
 from models.user import User
 from scenarios._ddl import column_ddl
 from scenarios.loading import seed
@@ -50,6 +50,8 @@ SA_SQLITE_DATETIME = (
 PG_UPDATE = "https://www.postgresql.org/docs/current/sql-update.html#id-1.9.3.183.7"
 SQLITE_CHANGES = "https://www.sqlite.org/c3ref/changes.html"
 SA_MYSQL_ROWCOUNT = "https://docs.sqlalchemy.org/en/20/dialects/mysql.html#rowcount-support"
+SA_ASYNCPG = "https://docs.sqlalchemy.org/en/20/dialects/postgresql.html#module-sqlalchemy.dialects.postgresql.asyncpg"
+ASYNCPG_TYPES = "https://magicstack.github.io/asyncpg/current/usage.html#type-conversion"
 INSERTMANYVALUES = "https://docs.sqlalchemy.org/en/20/core/connections.html#engine-insertmanyvalues"
 
 #: 09.987654 s: rounding to 0 digits gives :10, truncating :09; to 3 digits .988 or .987.
@@ -181,6 +183,16 @@ MATCHED = ByBackend(
     expect={
         "UPDATE matching 1 row, value unchanged: rowcount (sync)": MATCHED,
         "UPDATE matching 1 row, value unchanged: rowcount (async)": MATCHED,
+        "executemany UPDATE of 2 rows (1 unchanged): rowcount (async)": ByBackend(
+            postgresql=When(
+                {
+                    "+asyncpg": Unsupported(
+                        -1, "asyncpg's executemany reports no row count", SA_ASYNCPG
+                    ),
+                    "postgresql": Doc(2, PG_UPDATE),
+                }
+            ),
+        ),
     },
 )
 def rowcount(ctx: Context) -> Observed:
@@ -287,6 +299,7 @@ def insertmanyvalues(ctx: Context) -> Observed:
     return observed
 
 
+SQLITE_TIME = "https://www.sqlite.org/lang_datefunc.html"
 PG_TIMEZONE = "https://www.postgresql.org/docs/current/datatype-datetime.html#DATATYPE-TIMEZONES"
 MYSQL_TIMESTAMP = "https://dev.mysql.com/doc/refman/8.4/en/datetime.html"
 MARIADB_TIMESTAMP = "https://mariadb.com/kb/en/timestamp/"
@@ -320,6 +333,11 @@ def wall(value: Any) -> str:
     "A session time zone of +05:30: what it changes in what each driver reads",
     tags=("timestamps", "drivers", "time_zones"),
     backends=("postgresql", "mysql", "mariadb"),
+    elsewhere={
+        "sqlite": Unsupported(
+            None, "SQLite has no session time zone (its times are UTC)", SQLITE_TIME
+        )
+    },
     expect={
         f"{ZONED}, written at 12:00 UTC, read in the +05:30 session (sync)": ByBackend(
             postgresql=Doc("17:30 +05:30", PG_TIMEZONE),
@@ -395,13 +413,12 @@ WRITE_ERRORS = (exc.DBAPIError, exc.StatementError)
 
 
 def outcome(error: BaseException | None) -> str:
-    """A write's outcome: "accepted", or the exception that stopped it (in the driver
-    or on the server) as its class and the first line of its message."""
+    """A write's outcome: "accepted", or the class of the exception that stopped it (in
+    the driver or on the server; its message is in the cell's SQL notes)."""
     if error is None:
         return "accepted"
     orig = getattr(error, "orig", None) or error
-    text = str(orig).strip()
-    return f"raises {type(orig).__name__}: {text.splitlines()[0][:80] if text else ''}"
+    return f"raises {type(orig).__name__}"
 
 
 @scenario(
@@ -415,6 +432,17 @@ def outcome(error: BaseException | None) -> str:
         ),
         "naive 12:00 into timezone=True, by the async driver: stored, read back at UTC": ByBackend(
             postgresql=Doc("12:00 +00:00", PG_TIMEZONE),
+        ),
+        "12:00+05:00 into DateTime(), by the async driver: write": ByBackend(
+            postgresql=When(
+                {
+                    "+asyncpg": Unsupported(
+                        "raises Error",
+                        "asyncpg takes only a naive datetime for timestamp without time zone",
+                        ASYNCPG_TYPES,
+                    ),
+                }
+            ),
         ),
     },
 )
@@ -486,6 +514,27 @@ def _mixed_key(column: str, kind: str) -> str:
 YIELD_PER = "https://docs.sqlalchemy.org/en/20/orm/queryguide/api.html#orm-queryguide-yield-per"
 STREAM_RESULTS = "https://docs.sqlalchemy.org/en/20/core/connections.html#engine-stream-results"
 STREAMED_USERS = 30
+PYMYSQL_UNBUFFERED = "https://github.com/PyMySQL/PyMySQL/pull/292"
+OUT_OF_SYNC = "https://dev.mysql.com/doc/c-api/8.4/en/commands-out-of-sync.html"
+#: A MySQL connection streams one unbuffered result at a time: the selectin load's query
+#: beside the open server-side cursor ends it (PyMySQL, with a warning) or is refused.
+UNBUFFERED = When(
+    {
+        "+pymysql": Unsupported(
+            "10 users",
+            "PyMySQL discards the rest of an unbuffered result when the connection runs "
+            "another query, and warns",
+            PYMYSQL_UNBUFFERED,
+        ),
+        "+mysqldb": Unsupported(
+            "raises ProgrammingError", "Commands out of sync: one result at a time", OUT_OF_SYNC
+        ),
+        "+mariadbconnector": Unsupported(
+            "raises InterfaceError", "Commands out of sync: one result at a time", OUT_OF_SYNC
+        ),
+        "+mysqlconnector": Doc("30 users", YIELD_PER),  # no server-side cursor: buffered
+    }
+)
 
 
 @scenario(
@@ -498,7 +547,12 @@ STREAMED_USERS = 30
         "yield_per(10) with subqueryload(User.posts): outcome": Doc(
             "raises InvalidRequestError", YIELD_PER
         ),
-        "yield_per(10) with selectinload(User.posts): outcome": Doc("30 users", YIELD_PER),
+        "yield_per(10) with selectinload(User.posts): outcome": ByBackend(
+            sqlite=Doc("30 users", YIELD_PER),
+            postgresql=Doc("30 users", YIELD_PER),
+            mysql=UNBUFFERED,
+            mariadb=UNBUFFERED,
+        ),
     },
 )
 def streaming(ctx: Context) -> Observed:

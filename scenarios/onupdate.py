@@ -39,7 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+from harness.releases import CHANGELOG_20
+from harness.scenario import ByBackend, Context, Doc, KnownBug, Observed, When, scenario
 from scenarios import _updated_at as keys
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
@@ -240,7 +241,7 @@ def observe(
         keys.ORM_FLUSH: _moved(ctx, model, 1),
         keys.CORE_UPDATE: _moved(ctx, model, 2),
         keys.ORM_BULK: _moved(ctx, model, 3),
-        "object in the session after ORM update(Model).where()": object_after_bulk,
+        AFTER_BULK: object_after_bulk,
         keys.RAW_UPDATE: _moved(ctx, model, 4),
         keys.CORE_NO_CHANGE: _moved(ctx, model, 5),
         keys.RAW_NO_CHANGE: _moved(ctx, model, 6),
@@ -279,6 +280,18 @@ def _expect(source: str, **values: Any) -> dict[str, Doc]:
     return {names[k]: Doc(v, source) for k, v in values.items()}
 
 
+AFTER_BULK = "object in the session after ORM update(Model).where()"
+CHANGELOG_11917 = f"{CHANGELOG_20}#change-2.0.36"
+#: Before 2.0.36 an ORM-enabled UPDATE with WHERE left an onupdate column of the objects
+#: it matched in the session as it was (sqlalchemy#11917, fixed in 2.0.36).
+STALE_AFTER_BULK = KnownBug(
+    "stale (the value before the UPDATE)",
+    "https://github.com/sqlalchemy/sqlalchemy/issues/11917",
+    fixed_in="2.0.36",
+    workaround="session.refresh(obj), or execution_options(populate_existing=True)",
+)
+
+
 @scenario(
     "updated_at with onupdate=func.now(): SQLAlchemy adds now() to its UPDATEs",
     tags=("timestamps", keys.VARIANT),
@@ -286,6 +299,12 @@ def _expect(source: str, **values: Any) -> dict[str, Doc]:
         **_expect(CLIENT_SQL_EXPRESSION, orm=True, core=True, bulk=True, core_no_change=True),
         **_expect(DEFAULTS, raw=False, raw_no_change=False),
         keys.OBJECT: Doc("expired, re-selected on access", ORM_FETCH),
+        AFTER_BULK: When(
+            {
+                "sqlalchemy<2.0.36": STALE_AFTER_BULK,
+                "sqlalchemy>=2.0.36": Doc("expired (reloaded on access)", CHANGELOG_11917),
+            }
+        ),
     },
 )
 def onupdate_sql_function(ctx: Context) -> Observed:

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import Column, Table
 
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+from harness.scenario import ByBackend, Context, Doc, Observed, Unsupported, scenario
 from scenarios._ddl import column_ddl, refused
 
 PG_RETURNING = "https://www.postgresql.org/docs/current/dml-returning.html"
@@ -45,6 +45,7 @@ MARIADB_DELETE_RETURNING = "https://mariadb.com/kb/en/delete/"
 #: MySQL's INSERT, UPDATE and DELETE grammar has no RETURNING clause.
 MYSQL_INSERT = "https://dev.mysql.com/doc/refman/8.4/en/insert.html"
 MYSQL_UPDATE = "https://dev.mysql.com/doc/refman/8.4/en/update.html"
+MARIADB_UPDATE = "https://mariadb.com/kb/en/update/"
 MYSQL_ROW_ALIAS = "https://dev.mysql.com/doc/refman/8.4/en/insert-on-duplicate.html"
 MARIADB_ON_DUPLICATE = "https://mariadb.com/kb/en/insert-on-duplicate-key-update/"
 PG_GENERATED = "https://www.postgresql.org/docs/current/ddl-generated-columns.html"
@@ -92,7 +93,7 @@ def _raw(conn: Connection, sql: str) -> str:
             postgresql=Doc("1 row(s) returned", PG_RETURNING),
             sqlite=Doc("1 row(s) returned", SQLITE_RETURNING),
             mariadb=Doc("1 row(s) returned", MARIADB_INSERT_RETURNING),
-            mysql=Doc("refused: MySQL 1064", MYSQL_INSERT),
+            mysql=Unsupported("refused: MySQL 1064", "MySQL has no RETURNING", MYSQL_INSERT),
         ),
         "delete().returning(): outcome": ByBackend(
             postgresql=Doc("1 row(s) returned", PG_RETURNING),
@@ -102,7 +103,11 @@ def _raw(conn: Connection, sql: str) -> str:
         "update().returning(): outcome": ByBackend(
             postgresql=Doc("1 row(s) returned", PG_RETURNING),
             sqlite=Doc("1 row(s) returned", SQLITE_RETURNING),
-            mysql=Doc("refused: MySQL 1064", MYSQL_UPDATE),
+            mysql=Unsupported("refused: MySQL 1064", "MySQL has no RETURNING", MYSQL_UPDATE),
+            # SQLAlchemy renders it although the dialect's update_returning is False.
+            mariadb=Unsupported(
+                "refused: MySQL 1064", "MariaDB has UPDATE without RETURNING", MARIADB_UPDATE
+            ),
         ),
     },
 )
@@ -151,7 +156,9 @@ def returning(ctx: Context) -> Observed:
     expect={
         "INSERT ... AS new ON DUPLICATE KEY UPDATE name = new.name: outcome": ByBackend(
             mysql=Doc("accepted", MYSQL_ROW_ALIAS),
-            mariadb=Doc("refused: MySQL 1064", MARIADB_ON_DUPLICATE),
+            mariadb=Unsupported(
+                "refused: MySQL 1064", "MariaDB has no row alias", MARIADB_ON_DUPLICATE
+            ),
         ),
     },
 )

@@ -160,4 +160,6 @@ def test_a_value_in_a_listing_carries_the_mark_its_legend_promises() -> None:
         },
     )
     assert [markdown.mark(row, value) for value in ("1", "2", "3")] == [" ✅", " ❌", ""]
-    assert "✅ matches the documented expectation" in markdown.render(results.empty())
+    assert "✅ matches the documentation, ❌ differs from it, 🐛" in markdown.render(
+        results.empty()
+    )

@@ -20,7 +20,7 @@ import pytest
 import scenarios
 from harness import drivers
 from harness.backends import BACKENDS
-from harness.scenario import ByBackend, expectation_for, scenarios_of
+from harness.scenario import ByBackend, When, expectation_for, scenarios_of
 from tests.conftest import ROOT, all_scenarios
 
 
@@ -79,11 +79,12 @@ def test_every_scenario_has_a_unique_id_and_every_expectation_a_source() -> None
             assert entry.title and entry.doc, entry.id
             for key, expectation in entry.expect.items():
                 docs = (
-                    expectation.docs.values()
+                    list(expectation.docs.values())
                     if isinstance(expectation, ByBackend)
                     else [expectation]
                 )
-                for doc in docs:
+                cases = [e for d in docs for e in (d.cases if isinstance(d, When) else [(0, d)])]
+                for _, doc in cases:
                     assert doc.source.startswith("https://"), (entry.id, key)
     assert len(ids) == len(set(ids))
     assert ids

@@ -33,7 +33,7 @@ def test_results_hold_every_scenario_with_observations_sql_and_versions(
     sqlite_run: dict[str, Any],
 ) -> None:
     assert sqlite_run["schema"] == "sqla-matrix/results"
-    assert sqlite_run["schema_version"] == 2
+    assert sqlite_run["schema_version"] == 3
     backend = sqlite_run["columns"]["sqlite"]
     assert backend["status"] == "ran"
     assert {
@@ -47,7 +47,7 @@ def test_results_hold_every_scenario_with_observations_sql_and_versions(
     for scenario_id, entry in sqlite_run["scenarios"].items():
         cell = entry["cells"]["sqlite"]
         if cell["status"] == "not run":  # a scenario for other backends only
-            assert cell["reason"].startswith("applies to "), scenario_id
+            assert cell["kind"] in ("not observed here", "not supported"), scenario_id
             continue
         assert cell["status"] in ("pass", "mismatch"), (scenario_id, cell["error"])
         assert cell["observed"], scenario_id
@@ -94,7 +94,7 @@ def test_a_value_that_differs_from_its_documentation_is_a_marked_mismatch() -> N
     assert cell["statements"][0]["sql"] == "SELECT 1"
     document = run.as_results()
     assert (
-        "| one | `2` [docs](https://example.org/says-two) | `1` ❌ (documented: `2`) |"
+        "| one | `2` [docs](https://example.org/says-two) | `1` ❌ (expected: `2`) |"
         in markdown.render(document)
     )
     assert '<td class="col-0 mismatch"' in html.render(document)
@@ -231,7 +231,7 @@ def test_a_schema_1_baseline_is_read_as_one_column_per_backend(
             del column[key]
     (tmp_path / "v1.json").write_text(json.dumps(old))
     loaded = results.load(tmp_path / "v1.json")
-    assert loaded["schema_version"] == 2
+    assert loaded["schema_version"] == 3
     assert loaded["columns"]["sqlite"]["backend"] == "sqlite"
     assert loaded["columns"]["sqlite"]["server_requested"] is None
     results.save(sqlite_run, tmp_path / "results" / "sqlite.json")

@@ -162,7 +162,8 @@ def test_the_report_shows_each_change_along_the_timeline_as_release_ranges(
     section = report.split("## Along the SQLAlchemy timeline", 1)[1].split("## Where", 1)[0]
     assert "sqlite · pysqlite: 1 change(s) along 2.0.13, 2.0.40, 2.1.9" in section
     new = sqlite_run["scenarios"]["onupdate.onupdate_sql_function"]["cells"]["sqlite"]
-    assert f"2.0.13–2.0.35: `stale` · since 2.0.36: `{new['observed'][KEY]}`" in section
+    assert "2.0.13–2.0.35: `stale`" in section  # then the mark of its expectation
+    assert f"since 2.0.36: `{new['observed'][KEY]}`" in section
 
 
 def test_the_installed_release_is_the_one_sqlalchemy_reports() -> None:

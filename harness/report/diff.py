@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.report.view import show
+from harness.report.view import FLAGS, show
 from harness.results import Results
 
 VERSIONS = (
@@ -29,6 +29,8 @@ VERSIONS = (
 
 @dataclass
 class Diff:
+    #: "known bug no longer seen: scenario · column · key (issue)": problems that went away
+    flags: list[str] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)  # "scenario · backend · key: old → new"
     scenarios: list[str] = field(default_factory=list)  # "added X" / "removed X"
     backends: list[str] = field(default_factory=list)  # status and version changes
@@ -39,7 +41,7 @@ class Diff:
         return bool(self.cells or self.scenarios or any("status" in b for b in self.backends))
 
     def lines(self) -> list[str]:
-        return [*self.backends, *self.scenarios, *self.cells]
+        return [*self.flags, *self.backends, *self.scenarios, *self.cells]
 
 
 def compare(baseline: Results, current: Results, match_without: str | None = None) -> Diff:
@@ -65,7 +67,9 @@ def compare(baseline: Results, current: Results, match_without: str | None = Non
         old_cells = baseline["scenarios"][scenario_id]["cells"]
         new_cells = current["scenarios"][scenario_id]["cells"]
         for name in sorted(set(old_cells) & set(new_cells)):
-            diff.cells += _cell_changes(f"{scenario_id} · {name}", old_cells[name], new_cells[name])
+            where = f"{scenario_id} · {name}"
+            diff.cells += _cell_changes(where, old_cells[name], new_cells[name])
+            diff.flags += _flags(where, old_cells[name], new_cells[name])
     return diff
 
 
@@ -82,6 +86,17 @@ def _renamed(baseline: Results, current: Results, key: Callable[[str], str]) -> 
     }
     columns = {rename[name]: column for name, column in baseline["columns"].items()}
     return {**baseline, "columns": columns, "scenarios": scenarios}
+
+
+def _flags(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """A known bug or an unsupported behaviour that the baseline showed and this run
+    no longer does, with its source."""
+    lines = []
+    for key, mark in new.get("marks", {}).items():
+        if mark in FLAGS and old.get("marks", {}).get(key) not in FLAGS:
+            source = new["expected"].get(key, {}).get("source", "")
+            lines.append(f"{mark}: {where} · {key} ({source})")
+    return lines
 
 
 def _cell_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -35,6 +35,8 @@ from harness.report.view import (
     behaviours,
     differences,
     differs,
+    flagged,
+    kinds,
     labels,
     tally,
     topics,
@@ -104,6 +106,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
         anchor=anchor,
         behaviours=behaviours(all_topics),
         tally=tally,
+        kinds=kinds,
+        flagged=flagged(results),
         title=lambda topic: topic.replace("_", " ").capitalize(),
     )
 

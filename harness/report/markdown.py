@@ -28,6 +28,8 @@ from harness.report.view import (
     behaviours,
     differences,
     drivers_of,
+    flagged,
+    kinds,
     labels,
     tally,
     topics,
@@ -38,7 +40,18 @@ from scenarios import _updated_at as recommend
 
 #: Up to this many columns a topic is a grid; beyond, each row lists its values as ranges.
 GRID_COLUMNS = 8
-MARKS = {"pass": " ✅", "mismatch": " ❌", "error": " ⚠️", "not run": ""}
+MARKS = {
+    "pass": " ✅",
+    "mismatch": " ❌",
+    "known bug": " 🐛",
+    "known bug no longer seen": " ✨",
+    "not supported": " ⛔",
+    "started to work": " ✨",
+    "error": " ⚠️",
+    "not run": "",
+}
+#: Which mark a listed value carries when its columns disagree: the most urgent.
+URGENCY = ("mismatch", "known bug no longer seen", "started to work", "known bug", "not supported")
 
 
 def escape(text: Any) -> str:
@@ -64,16 +77,17 @@ def mark(row: Row, value: str) -> str:
     """The mark of a value in a listing of values: ❌ when a column showing it differs
     from its documentation, ✅ when every documented column showing it matches."""
     marks = {c.mark for c in row.cells.values() if c.text == value}
-    if "mismatch" in marks:
-        return MARKS["mismatch"]
+    for urgent in URGENCY:
+        if urgent in marks:
+            return MARKS[urgent]
     return MARKS["pass"] if "pass" in marks else ""
 
 
 def cell(value: Cell) -> str:
     if value.text == "—":
         return "—"
-    text = code(value.text) if value.mark in ("pass", "mismatch", "") else f"_{value.text}_"
-    documented = f" (documented: {code(value.documented)})" if value.documented else ""
+    text = f"_{value.text}_" if value.mark in ("error", "not run") else code(value.text)
+    documented = f" (expected: {code(value.documented)})" if value.documented else ""
     return text + MARKS.get(value.mark, "") + documented
 
 
@@ -106,6 +120,8 @@ def render(results: Results, changes: Diff | None = None) -> str:
         versions=versions,
         drivers_of=drivers_of,
         tally=tally,
+        kinds=kinds,
+        flagged=flagged(results),
         escape=escape,
         code=code,
         cell=cell,

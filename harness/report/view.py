@@ -14,12 +14,17 @@ from packaging.version import InvalidVersion, Version
 
 from harness.results import Results
 
+#: Marks that say a known problem stopped reproducing (the expected value is shown beside).
+FLAGS = ("known bug no longer seen", "started to work")
+
 
 @dataclass
 class Cell:
-    text: str  # the observed value, formatted
-    mark: str  # "pass" (matches its documentation), "mismatch", "error", "not run" or ""
-    documented: str | None = None  # the documented value, where it differs
+    text: str  # the observed value, formatted; for a cell not run, which kind of "no"
+    #: "pass" (matches its documentation), "mismatch", "known bug", "known bug no longer
+    #: seen", "not supported", "started to work", "error", "not run" or "" (no expectation)
+    mark: str
+    documented: str | None = None  # the expected value, where the observation differs
 
 
 @dataclass
@@ -154,17 +159,17 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
                 backends.append(backend_of.get(name, name))
         status = cell["status"]
         if status in ("error", "not run"):
-            row_cells[name] = Cell(status, status)
+            row_cells[name] = Cell(cell.get("kind") or status, status)
         elif key in cell.get("unavailable", {}):
             row_cells[name] = Cell("not in this release", "not run")
         elif key not in cell["observed"]:
             row_cells[name] = Cell("—", "")
-        elif key in cell["mismatches"]:
-            row_cells[name] = Cell(
-                show(cell["observed"][key]), "mismatch", show(doc and doc["value"])
-            )
         else:
-            row_cells[name] = Cell(show(cell["observed"][key]), "pass" if doc else "")
+            mark = cell.get("marks", {}).get(key)
+            if mark is None:  # a schema 2 cell, or a key with no expectation
+                mark = "mismatch" if key in cell["mismatches"] else "pass" if doc else ""
+            shown_beside = show(doc["value"]) if doc and mark in ("mismatch", *FLAGS) else None
+            row_cells[name] = Cell(show(cell["observed"][key]), mark, shown_beside)
     expected = [(", ".join(names), value, source) for (value, source), names in documented.items()]
     return Row(key, expected, row_cells)
 
@@ -185,6 +190,49 @@ def _notes(cell: dict[str, Any]) -> list[str]:
 def behaviours(all_topics: list[TopicView]) -> int:
     """How many behaviours (rows) the report holds."""
     return sum(len(scenario.rows) for topic in all_topics for scenario in topic.scenarios)
+
+
+#: The kinds of expectation a column's behaviours fall into, in the order the report counts.
+KINDS = (
+    "pass",
+    "mismatch",
+    "known bug",
+    "known bug no longer seen",
+    "not supported",
+    "started to work",
+    "not observed here",
+    "not in this release",
+)
+
+
+def kinds(results: Results, column: str) -> dict[str, int]:
+    """How many of a column's behaviours fall into each kind: each documented key by its
+    mark, each scenario not run there by why (not observed here, not supported, not in
+    this release), each key a release lacks."""
+    counts = dict.fromkeys(KINDS, 0)
+    for entry in results["scenarios"].values():
+        cell = entry["cells"].get(column)
+        if cell is None:
+            continue
+        if cell["status"] == "not run" and cell.get("kind") in counts:
+            counts[cell["kind"]] += 1
+        for mark in cell.get("marks", {}).values():
+            counts[mark] = counts.get(mark, 0) + 1
+        counts["not in this release"] += len(cell.get("unavailable", {}))
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def flagged(results: Results) -> list[tuple[str, str, str, str, str]]:
+    """Every known problem that stopped reproducing in this run: (mark, scenario, key,
+    column, the expectation's source)."""
+    found = []
+    for scenario_id, entry in results["scenarios"].items():
+        for name, cell in entry["cells"].items():
+            for key, mark in cell.get("marks", {}).items():
+                if mark in FLAGS:
+                    source = cell["expected"].get(key, {}).get("source", "")
+                    found.append((mark, scenario_id, key, name, source))
+    return found
 
 
 def tally(results: Results, backend: str) -> dict[str, int]:

@@ -1,0 +1,158 @@
+"""Three kinds of "no" beside "documented", expectations that hold for some columns only,
+and the flag a known problem raises when it stops reproducing."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from packaging.version import Version
+
+from harness import results
+from harness.expect import Facts, KnownBug, Spec, Unsupported, When, judge
+from harness.releases import INSTALLED
+from harness.report import markdown
+from harness.report.diff import compare
+from harness.scenario import ByBackend, Context, Doc, scenario
+from tests.conftest import adhoc_scenario, run_alone
+
+ISSUE = "https://github.com/sqlalchemy/sqlalchemy/issues/11917"
+MARIADB_10_11 = Facts("mariadb", Version("10.11.19"), ("pymysql", "aiomysql"), Version("2.0.35"))
+
+
+@pytest.mark.parametrize(
+    ("spec", "matches"),
+    [
+        ("mariadb", True),
+        ("mariadb>=10.5", True),
+        ("mariadb>=10.12", False),
+        ("mariadb<11", True),
+        ("mysql", False),
+        ("+aiomysql", True),
+        ("mariadb+asyncpg", False),
+        ("sqlalchemy<2.0.36", True),
+        ("mariadb>=10.5 sqlalchemy>=2.0.36", False),
+    ],
+)
+def test_a_spec_names_backends_server_versions_drivers_and_releases(
+    spec: str, matches: bool
+) -> None:
+    assert Spec.parse(spec, ("pymysql", "aiomysql", "asyncpg")).matches(MARIADB_10_11) is matches
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: When({"postgress": Doc(1, "https://x")}), "unknown backend 'postgress'; known:"),
+        (lambda: When({"+psycopg3": Doc(1, "https://x")}), "unknown driver 'psycopg3'; known:"),
+        (lambda: ByBackend(postgres=Doc(1, "https://x")), r"ByBackend\(postgres=...\): no such"),
+        (lambda: scenario("t", backends=("postgress",)), "no backend 'postgress'; known:"),
+    ],
+)
+def test_a_name_that_no_backend_or_driver_has_is_refused_when_written(
+    make: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_each_kind_marks_what_it_sees_and_flags_what_went_away() -> None:
+    bug = KnownBug("stale", ISSUE, fixed_in="2.0.36")
+    lacking = Unsupported("refused: MySQL 1064", "no RETURNING", "https://dev.mysql.com/")
+    assert [judge(bug, "stale"), judge(bug, "expired")] == ["known bug", "known bug no longer seen"]
+    assert [judge(lacking, "refused: MySQL 1064"), judge(lacking, "1 row(s) returned")] == [
+        "not supported",
+        "started to work",
+    ]
+
+
+def _observes(**values: Any) -> Any:
+    def observe(ctx: Context) -> dict[str, Any]:
+        return dict(values)
+
+    return observe
+
+
+def test_on_a_real_column_the_expectation_of_its_release_applies() -> None:
+    """Both sides of a change are documented: the column passes on whichever release it has."""
+    expect: dict[str, Any] = {
+        "value": When(
+            {
+                f"sqlalchemy<{INSTALLED}": KnownBug("old", ISSUE, fixed_in=str(INSTALLED)),
+                f"sqlalchemy>={INSTALLED}": Doc("new", "https://docs.sqlalchemy.org/"),
+            }
+        )
+    }
+    cell, _ = run_alone("sqlite", adhoc_scenario(_observes(value="new"), expect))
+    assert cell["status"] == "pass"
+    assert cell["marks"] == {"value": "pass"}
+    assert cell["expected"]["value"]["kind"] == "documented"
+
+
+@pytest.fixture(scope="module")
+def known_bug_runs() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same scenario on SQLite twice: once showing its known bug, once not."""
+    expect: dict[str, Any] = {"value": KnownBug("stale", ISSUE, fixed_in="2.0.36")}
+    documents = []
+    for seen in ("stale", "expired"):
+        _, run = run_alone("sqlite", adhoc_scenario(_observes(value=seen), expect))
+        documents.append(run.as_results())
+    return documents[0], documents[1]
+
+
+def test_a_known_bug_seen_is_its_own_kind_not_a_mismatch(
+    known_bug_runs: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    before, _ = known_bug_runs
+    cell = next(iter(before["scenarios"]["tests.observe"]["cells"].values()))
+    assert (cell["status"], cell["marks"], cell["mismatches"]) == (
+        "pass",
+        {"value": "known bug"},
+        [],
+    )
+    assert cell["expected"]["value"] == {
+        "value": "stale",
+        "source": ISSUE,
+        "kind": "known bug",
+        "issue": ISSUE,
+        "fixed_in": "2.0.36",
+        "workaround": "",
+    }
+    assert "| value | `stale` [docs](" in markdown.render(before)
+    assert "`stale` 🐛" in markdown.render(before)
+
+
+def test_a_known_bug_no_longer_seen_is_flagged_in_the_report_and_the_baseline_diff(
+    known_bug_runs: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    before, after = known_bug_runs
+    report = markdown.render(after)
+    assert "## No longer reproducing" in report
+    assert "known bug no longer seen: [tests.observe](#r-tests-observe) · value on " in report
+    changes = compare(before, after)
+    column = next(iter(after["columns"]))
+    assert changes.flags == [
+        f"known bug no longer seen: tests.observe · {column} · value ({ISSUE})"
+    ]
+    assert changes.lines()[0] == changes.flags[0]
+
+
+def test_a_schema_2_file_reads_as_schema_3(
+    known_bug_runs: tuple[dict[str, Any], dict[str, Any]], tmp_path: Any
+) -> None:
+    old = copy.deepcopy(known_bug_runs[0])
+    old["schema_version"] = 2
+    for entry in old["scenarios"].values():
+        for cell in entry["cells"].values():
+            cell.pop("marks"), cell.pop("kind")
+            for doc in cell["expected"].values():
+                for field in ("kind", "issue", "fixed_in", "workaround"):
+                    doc.pop(field)
+    path = tmp_path / "old.json"
+    results.save(old, path)
+    loaded = results.load(path)
+    cell = next(iter(loaded["scenarios"]["tests.observe"]["cells"].values()))
+    assert loaded["schema_version"] == 3
+    assert cell["expected"]["value"]["kind"] == "documented"
+    assert cell["marks"] == {"value": "pass"}  # schema 2 knew only documented values
