@@ -54,7 +54,7 @@ nox.options.parallel = "auto"  # type: ignore[assignment]  # nox converts it
 
 # -- the axes ---------------------------------------------------------------
 
-#: Backends, in report order. Each is a module in harness/backends/ and a
+#: Backends, in report order. Each is a module in sqla_matrix/backends/ and a
 #: dependency group in pyproject.toml (what all its columns need).
 DATABASES = ["sqlite", "postgresql", "mysql", "mariadb"]
 
@@ -80,7 +80,7 @@ TIMELINE_DATABASES = ["sqlite", "postgresql"]
 SQLALCHEMY.update({f"sqla{release}": f"=={release}" for release in TIMELINE})
 
 #: Sync drivers per backend, the default first, as SQLAlchemy names them. Each
-#: is a dependency group (with the asyncio driver harness/drivers.py pairs it with).
+#: is a dependency group (with the asyncio driver sqla_matrix/drivers.py pairs it with).
 DRIVERS = {
     "sqlite": ["pysqlite"],
     "postgresql": ["psycopg", "psycopg2", "pg8000"],
@@ -225,12 +225,13 @@ def _scenarios(
     """Run the scenarios selected by ``marks`` in one cell (report/results/<cell><part>.json)."""
     out = REPORT_DIR
     pytest_args = [
-        *("-p", "harness.plugin", "scenarios", f"--backend={backend}", f"--driver={driver}"),
-        *([f"--server={server}"] if server else []),
-        f"--column={cell}",
-        f"--results={out / 'results' / f'{cell}{part}.json'}",
+        *("-p", "sqla_matrix.plugin", "scenarios"),
+        *(f"--matrix-backend={backend}", f"--matrix-driver={driver}"),
+        *([f"--matrix-server={server}"] if server else []),
+        f"--matrix-column={cell}",
+        f"--matrix-results={out / 'results' / f'{cell}{part}.json'}",
         f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
-        *([f"--not-run={not_run}"] if not_run else []),
+        *([f"--matrix-not-run={not_run}"] if not_run else []),
         *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
     ]
     # Only this plugin: no third-party pytest plugin is needed (and each costs start-up time).
@@ -297,7 +298,7 @@ def timeline(session: nox.Session) -> None:
     groups = nox.project.dependency_groups(PYPROJECT, "matrix", *TIMELINE_DATABASES, *drivers)
     session.install(*groups, silent=True)
     results_dir = REPORT_DIR / "results"
-    session.run("python", "-m", "harness.timeline", f"--results-dir={results_dir}")
+    session.run("python", "-m", "sqla_matrix.timeline", f"--results-dir={results_dir}")
 
 
 @nox.session
@@ -306,7 +307,7 @@ def fanout(session: nox.Session) -> None:
     runs them, then one combined report: nox -s fanout -- [-t axes] [--jobs 2] [--out DIR]."""
     groups = nox.project.dependency_groups(PYPROJECT, "matrix", "report")
     session.install("nox", *groups, silent=True)
-    session.run("python", "-m", "harness.fanout", "run", *session.posargs)
+    session.run("python", "-m", "sqla_matrix.fanout", "run", *session.posargs)
 
 
 @nox.session
@@ -315,7 +316,7 @@ def compare(session: nox.Session) -> None:
     nox -s compare -- FROM TO [--results PATH], e.g. psycopg2 psycopg, sqla20 sqla21."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "report"), silent=True)
     results = REPORT_DIR / "results.json"
-    session.run("python", "-m", "harness.compare", f"--results={results}", *session.posargs)
+    session.run("python", "-m", "sqla_matrix.compare", f"--results={results}", *session.posargs)
 
 
 @nox.session(venv_backend="none")
@@ -336,7 +337,7 @@ def bisect(session: nox.Session) -> None:
         session.error(f"unknown backend {backend!r}: choose one of {', '.join(DATABASES)}")
     drivers = [d for d in DRIVERS[backend] if d in session.posargs] or DRIVERS[backend][:1]
     session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", backend, drivers[0]))
-    session.run("python", "-m", "harness.bisect", *session.posargs)
+    session.run("python", "-m", "sqla_matrix.bisect", *session.posargs)
 
 
 @nox.session(venv_backend="none")
@@ -355,7 +356,7 @@ def clean(session: nox.Session) -> None:
         session.error(f"name a backend: nox -s clean -- {{{','.join(DATABASES)}}} [--server V]")
     driver = DRIVERS[backend][0]
     session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", driver), silent=True)
-    session.run("python", "-m", "harness.namespaces", *session.posargs)
+    session.run("python", "-m", "sqla_matrix.namespaces", *session.posargs)
 
 
 #: The report goes with every selection of cells (so ``nox -t TAG`` ends with it) and
@@ -370,7 +371,7 @@ def report(session: nox.Session) -> None:
     results_dir, out = REPORT_DIR / "results", REPORT_DIR
     # Arguments after -- come last and win.
     report_args = [f"--results-dir={results_dir}", f"--out={out}", *session.posargs]
-    session.run("python", "-m", "harness.report", *report_args)
+    session.run("python", "-m", "sqla_matrix.report", *report_args)
 
 
 @nox.session

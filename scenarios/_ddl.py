@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import exc
 
-from harness.dberrors import code
-from harness.recording import Statement
+from sqla_matrix.dberrors import code
+from sqla_matrix.recording import Statement
 
 
 def refused(error: exc.DBAPIError) -> str:

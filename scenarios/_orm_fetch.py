@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from harness.scenario import Context
+from sqla_matrix.scenario import Context
 
 
 def after_flush(

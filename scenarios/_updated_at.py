@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.report.view import backend_order
-from harness.results import Results
+from sqla_matrix.report.view import backend_order
+from sqla_matrix.results import Results
 
 # -- the observed keys -------------------------------------------------------
 ORM_FLUSH = "ORM flush changing another column"

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, MetaData, exc, func, literal_column, text
 from sqlalchemy.schema import Column, Table
 
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
 from scenarios._ddl import column_ddl, refused
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 SERVER_DEFAULT = (
     "https://docs.sqlalchemy.org/en/20/core/defaults.html"

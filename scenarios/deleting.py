@@ -23,8 +23,8 @@ from sqlalchemy.orm import (
     relationship,
 )
 
-from harness.dberrors import refusal
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+from sqla_matrix.dberrors import refusal
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 CASCADES = "https://docs.sqlalchemy.org/en/20/orm/cascades.html"
 DELETE_ORPHAN = f"{CASCADES}#delete-orphan"

@@ -36,10 +36,10 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload, subqueryload
 from sqlalchemy.schema import Column, Table
 from sqlalchemy.types import TypeEngine
 
-from harness.scenario import ByBackend, Context, Doc, Observed, Unsupported, When, scenario
 from models.user import User
 from scenarios._ddl import column_ddl
 from scenarios.loading import seed
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, When, scenario
 
 PG_PRECISION = "https://www.postgresql.org/docs/current/datatype-datetime.html"
 MYSQL_FRACTIONAL = "https://dev.mysql.com/doc/refman/8.4/en/fractional-seconds.html"

@@ -20,8 +20,8 @@ from sqlalchemy import DateTime, Integer, MetaData, String, func, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped
 from sqlalchemy.schema import Column, Table
 
-from harness.scenario import Context, Doc, Observed, scenario
 from scenarios._ddl import column_ddl
+from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
 DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"
 CLIENT_SQL = f"{DEFAULTS}#client-invoked-sql-expressions"

@@ -29,10 +29,10 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
-from harness.scenario import Context, Doc, Observed, scenario
 from models.post import Post
 from models.profile import Profile
 from models.user import User
+from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
 LOADING = "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html"
 LAZY = f"{LOADING}#lazy-loading"

@@ -29,8 +29,6 @@ from sqlalchemy.orm import (
     subqueryload,
 )
 
-from harness.releases import CHANGELOG_20, Since
-from harness.scenario import Context, Doc, KnownBug, Observed, When, scenario
 from models.user import User
 from scenarios.loading import (
     IMMEDIATE,
@@ -42,6 +40,8 @@ from scenarios.loading import (
     WriteOnlyUser,
     seed,
 )
+from sqla_matrix.releases import CHANGELOG_20, Since
+from sqla_matrix.scenario import Context, Doc, KnownBug, Observed, When, scenario
 
 ASYNCIO = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 IMPLICIT_IO = f"{ASYNCIO}#preventing-implicit-io-when-using-asyncsession"

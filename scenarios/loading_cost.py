@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, immediateload, joinedload, lazyload, selectinload, subqueryload
 
-from harness.scenario import Context, Doc, Observed, scenario
 from models.user import User
 from scenarios.loading import IMMEDIATE, JOINED, LAZY, SELECTIN, SUBQUERY, seed
+from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
 STEPS = (10, 100, 1_000, 10_000)
 REPEATS = 3

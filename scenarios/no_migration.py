@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_co
 from sqlalchemy.schema import Column, CreateTable, Table
 
 import models
-from harness.scenario import Context, Doc, Observed, scenario
+from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
 RELATIONSHIP_READS_TABLES = "https://docs.sqlalchemy.org/en/20/tutorial/orm_related_objects.html"
 AUTOGENERATE = (

@@ -13,11 +13,11 @@ from pathlib import Path
 from sqlalchemy import exc, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from harness.dberrors import refusal
-from harness.namespaces import MARKER_TABLE
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
 from models.post import Post
 from models.user import User
+from sqla_matrix.dberrors import refusal
+from sqla_matrix.namespaces import MARKER_TABLE
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 TUTORIAL_BACK_POPULATES = (
     "https://docs.sqlalchemy.org/en/20/tutorial/orm_related_objects.html"

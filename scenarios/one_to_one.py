@@ -25,10 +25,10 @@ from sqlalchemy.orm import (
     selectinload,
 )
 
-from harness.dberrors import refusal
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
 from models.profile import Profile
 from models.user import User
+from sqla_matrix.dberrors import refusal
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 CASCADES = "https://docs.sqlalchemy.org/en/20/orm/cascades.html"
 DEFAULT_CASCADE_NULLS_FK = f"{CASCADES}#delete"

@@ -39,11 +39,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
-from harness.releases import CHANGELOG_20
-from harness.scenario import ByBackend, Context, Doc, KnownBug, Observed, When, scenario
 from scenarios import _updated_at as keys
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
+from sqla_matrix.releases import CHANGELOG_20
+from sqla_matrix.scenario import ByBackend, Context, Doc, KnownBug, Observed, When, scenario
 
 OLD = datetime(2000, 1, 1)
 DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"

@@ -35,8 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import Column, Table
 
-from harness.scenario import ByBackend, Context, Doc, Observed, Unsupported, scenario
 from scenarios._ddl import column_ddl, refused
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, scenario
 
 PG_RETURNING = "https://www.postgresql.org/docs/current/dml-returning.html"
 SQLITE_RETURNING = "https://www.sqlite.org/lang_returning.html"

@@ -19,9 +19,9 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.schema import Column, Table
 
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 SA_NOW = "https://docs.sqlalchemy.org/en/20/core/functions.html#sqlalchemy.sql.functions.now"
 DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"

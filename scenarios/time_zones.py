@@ -19,7 +19,7 @@ from sqlalchemy import DateTime, Integer, MetaData, String, cast, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped
 from sqlalchemy.schema import Column, Table
 
-from harness.scenario import ByBackend, Context, Doc, Observed, scenario
+from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 PG_TIMESTAMPTZ = "https://www.postgresql.org/docs/current/datatype-datetime.html#DATATYPE-TIMEZONES"
 SA_SQLITE_DATETIME = (

@@ -25,12 +25,13 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
+import models
 import scenarios
-from harness import backends
-from harness import results as results_module
-from harness.backends import BACKENDS
-from harness.runner import BackendRun
-from harness.scenario import Context, Doc, Scenario, scenarios_of
+from sqla_matrix import backends
+from sqla_matrix import results as results_module
+from sqla_matrix.backends import BACKENDS
+from sqla_matrix.runner import BackendRun
+from sqla_matrix.scenario import Context, Doc, Scenario, scenarios_of
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Docker made unreachable, so that "no URL" means "not run" whatever the machine has.
@@ -48,17 +49,21 @@ class MatrixRun:
 def matrix_command(
     backend: str, results_path: Path, env: dict[str, str] | None = None, *args: str
 ) -> tuple[list[str], dict[str, str]]:
-    """The command and environment of ``pytest -p harness.plugin scenarios --backend
+    """The command and environment of ``pytest -p sqla_matrix.plugin scenarios --backend
     BACKEND``, as a ``nox -s matrix`` cell runs it (the cost curves left out). The
-    column is named after the backend unless ``args`` name it (``--column=...``)."""
+    column is named after the backend unless ``args`` name it (``--matrix-column=...``)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     environ.update(NO_DOCKER)
     environ.update(env or {})
     command = [
-        *(sys.executable, "-m", "pytest", "-p", "harness.plugin", "scenarios"),
-        f"--backend={backend}",
-        *([] if any(a.startswith("--column") for a in args) else [f"--column={backend}"]),
-        f"--results={results_path}",
+        *(sys.executable, "-m", "pytest", "-p", "sqla_matrix.plugin", "scenarios"),
+        f"--matrix-backend={backend}",
+        *(
+            []
+            if any(a.startswith("--matrix-column") for a in args)
+            else [f"--matrix-column={backend}"]
+        ),
+        f"--matrix-results={results_path}",
         *("-m", "not cost", "-p", "no:cacheprovider", "-q", "-o", "addopts="),
         *args,
     ]
@@ -118,7 +123,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def valid(document: dict[str, Any]) -> dict[str, Any]:
-    """``document``, after checking it against harness/results.schema.json."""
+    """``document``, after checking it against sqla_matrix/results.schema.json."""
     _validator().validate(document)
     return document
 
@@ -164,7 +169,7 @@ def adhoc_scenario(
 
 def run_alone(backend: str, scenario: Scenario) -> tuple[dict[str, Any], BackendRun]:
     """Run one scenario on ``backend``, start to finish: its cell, and the finished run."""
-    run = BackendRun(BACKENDS[backend])
+    run = BackendRun(BACKENDS[backend], metadata=models.Base.metadata)
     run.start()
     try:
         return run.run(scenario), run

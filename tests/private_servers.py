@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from harness.backends.embedded import free_port
+from sqla_matrix.backends.embedded import free_port
 
 
 def _children(pid: int) -> list[int]:

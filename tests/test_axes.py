@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from harness import results
-from harness.compare import compare, pairs
-from harness.errors import MatrixError
-from harness.report import markdown
-from harness.report.axes import Config, explain
-from harness.report.view import Cell, Row
+from sqla_matrix import results
+from sqla_matrix.compare import compare, pairs
+from sqla_matrix.errors import MatrixError
+from sqla_matrix.report import markdown
+from sqla_matrix.report.axes import Config, explain
+from sqla_matrix.report.view import Cell, Row
 from tests.conftest import ROOT, run_matrix
 
 COLUMNS = {
@@ -80,7 +80,9 @@ def two_drivers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     behaviour changed and one scenario not run on the second (built from the same run:
     SQLite has one driver)."""
     folder = tmp_path_factory.mktemp("results")
-    run = run_matrix("sqlite", folder, None, "--column=sqla21-sqlite-pysqlite", "-k", "onupdate")
+    run = run_matrix(
+        "sqlite", folder, None, "--matrix-column=sqla21-sqlite-pysqlite", "-k", "onupdate"
+    )
     assert run.returncode == 0, run.output
     assert run.results is not None
     first = run.results
@@ -99,7 +101,7 @@ def two_drivers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_compare_pairs_the_columns_that_differ_in_one_axis_and_lists_what_changed(
     two_drivers: dict[str, Any],
 ) -> None:
-    from harness.report.axes import configs
+    from sqla_matrix.report.axes import configs
 
     axis, found = pairs(configs(two_drivers), "pysqlite", "other")
     assert (axis, found) == ("driver", [("sqla21-sqlite-pysqlite", "sqla21-sqlite-other")])
@@ -116,7 +118,8 @@ def test_compare_from_the_command_line_prints_and_writes_compare_md(
 ) -> None:
     path = tmp_path / "results.json"
     results.save(two_drivers, path)
-    command = [sys.executable, "-m", "harness.compare", "pysqlite", "other", f"--results={path}"]
+    command = [sys.executable, "-m", "sqla_matrix.compare", "pysqlite", "other"]
+    command.append(f"--results={path}")
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "1 of " in done.stdout and "observed on one side only (not counted)" in done.stdout
@@ -127,7 +130,7 @@ def test_compare_from_the_command_line_prints_and_writes_compare_md(
 def test_a_value_that_is_no_axis_value_is_one_line_naming_the_valid_ones(
     two_drivers: dict[str, Any], tmp_path: Path
 ) -> None:
-    from harness.report.axes import configs
+    from sqla_matrix.report.axes import configs
 
     with pytest.raises(
         MatrixError, match=r"'psycopg3' is not a column id.*driver: other, pysqlite"
@@ -135,7 +138,7 @@ def test_a_value_that_is_no_axis_value_is_one_line_naming_the_valid_ones(
         pairs(configs(two_drivers), "psycopg3", "pysqlite")
     path = tmp_path / "results.json"
     results.save(two_drivers, path)
-    command = [sys.executable, "-m", "harness.compare", "psycopg3", "x", f"--results={path}"]
+    command = [sys.executable, "-m", "sqla_matrix.compare", "psycopg3", "x", f"--results={path}"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr

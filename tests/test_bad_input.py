@@ -111,11 +111,14 @@ def test_a_driver_that_is_not_installed_fails_its_column_with_one_line(tmp_path:
     ("args", "line"),
     [
         (
-            ("--driver=mysqlclient",),
+            ("--matrix-driver=mysqlclient",),
             "unknown driver 'mysqlclient' for mysql: "
             "choose one of pymysql, mysqldb, mysqlconnector",
         ),
-        (("--server=5.7",), "unknown mysql server version '5.7': choose one of 8.0, 8.4, 9.7"),
+        (
+            ("--matrix-server=5.7",),
+            "unknown mysql server version '5.7': choose one of 8.0, 8.4, 9.7",
+        ),
     ],
     ids=["driver", "server-version"],
 )
@@ -132,7 +135,9 @@ def test_a_column_that_asks_for_a_server_version_refuses_another_one(tmp_path: P
     # The server behind the URL is PostgreSQL 15 (or whatever the machine has):
     # a column for PostgreSQL 13 must not quietly report it as 13.
     url = server_url("postgresql")
-    run = run_matrix("postgresql", tmp_path, {"MATRIX_POSTGRESQL_13_URL": url}, "--server=13")
+    run = run_matrix(
+        "postgresql", tmp_path, {"MATRIX_POSTGRESQL_13_URL": url}, "--matrix-server=13"
+    )
     assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.output
     assert run.results is not None
     reason = run.results["columns"]["postgresql"]["reason"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.bisect import BisectError, first_change, releases
+from sqla_matrix.bisect import BisectError, first_change, releases
 
 VERSIONS = [f"2.0.{n}" for n in range(30, 50)]
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import fanout, results
-from harness.backends import BACKENDS
+from sqla_matrix import fanout, results
+from sqla_matrix.backends import BACKENDS
 from tests.conftest import ROOT, run_matrix
 
 WORKFLOW = ".github/workflows/matrix.yml"
@@ -39,7 +39,7 @@ def _nox_cells(*selection: str) -> list[str]:
 
 def _planned(*selection: str) -> list[dict[str, str]]:
     planned = subprocess.run(
-        [sys.executable, "-m", "harness.fanout", "plan", *selection],
+        [sys.executable, "-m", "sqla_matrix.fanout", "plan", *selection],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -57,7 +57,7 @@ def test_the_workflow_plans_one_job_per_cell_that_nox_lists(selection: tuple[str
 def test_each_cell_job_runs_its_nox_session_against_its_own_service_container() -> None:
     jobs = _load(WORKFLOW)["jobs"]
     plan_step = next(step for step in jobs["plan"]["steps"] if step.get("id") == "plan")
-    assert "python -m harness.fanout plan $SELECTION" in plan_step["run"]
+    assert "python -m sqla_matrix.fanout plan $SELECTION" in plan_step["run"]
     assert "'-s matrix'" in plan_step["env"]["SELECTION"]  # the schedule: every cell
     assert "'-t axes'" in plan_step["env"]["SELECTION"]  # a push: each axis once
     cell = jobs["cell"]
@@ -68,7 +68,7 @@ def test_each_cell_job_runs_its_nox_session_against_its_own_service_container() 
     assert 'nox -s "${{ matrix.session }}"' in runs
     assert 'echo "${{ matrix.url_variable }}=${{ matrix.url }}" >> "$GITHUB_ENV"' in runs
     report_runs = " ".join(step.get("run", "") for step in jobs["report"]["steps"])
-    assert "python -m harness.fanout combine --plan plan.json --cells cells" in report_runs
+    assert "python -m sqla_matrix.fanout combine --plan plan.json --cells cells" in report_runs
     assert set(jobs["report"]["needs"]) == {"plan", "cell"}
 
 
@@ -91,7 +91,7 @@ def test_combine_reports_a_cell_whose_job_left_no_results_as_a_failed_column(
     tmp_path: Path,
 ) -> None:
     ran = run_matrix(
-        "sqlite", tmp_path, None, "--column=sqla21-sqlite-pysqlite", "-k", "one_to_one"
+        "sqlite", tmp_path, None, "--matrix-column=sqla21-sqlite-pysqlite", "-k", "one_to_one"
     )
     cells_dir = tmp_path / "cells" / "cell-sqla21-sqlite-pysqlite" / "results"
     cells_dir.mkdir(parents=True)

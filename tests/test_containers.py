@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.containers import docker_unavailable
+from sqla_matrix.backends.containers import docker_unavailable
 from tests.conftest import finished_run, run_matrix, start_matrix
 
 DOCKER = {"DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")}
@@ -67,7 +67,7 @@ def test_a_backend_started_from_its_image_runs_every_scenario_and_is_removed(
 def test_a_column_at_a_server_version_starts_the_image_built_for_that_version(
     tmp_path: Path,
 ) -> None:
-    run = run_matrix("postgresql", tmp_path, DOCKER, "--server=17", "-k", "one_to_many")
+    run = run_matrix("postgresql", tmp_path, DOCKER, "--matrix-server=17", "-k", "one_to_many")
     assert run.returncode == 0, run.output
     assert run.results is not None
     column = run.results["columns"]["postgresql"]

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import exc
 
-from harness import dberrors
-from harness.backends import BACKENDS
-from harness.runner import BackendRun
 from scenarios.one_to_many import orphan_post
+from sqla_matrix import dberrors
+from sqla_matrix.backends import BACKENDS
+from sqla_matrix.runner import BackendRun
 from tests.conftest import adhoc_scenario, run_matrix, server_url
 
 #: The drivers of the tests' environment that are not their backend's default
@@ -28,7 +28,7 @@ def test_a_column_through_another_driver_runs_every_scenario_without_an_error(
 ) -> None:
     url = server_url(backend)
     run = run_matrix(
-        backend, tmp_path, {f"MATRIX_{backend.upper()}_URL": url}, f"--driver={driver}"
+        backend, tmp_path, {f"MATRIX_{backend.upper()}_URL": url}, f"--matrix-driver={driver}"
     )
     assert run.returncode == 0, run.output
     assert run.results is not None

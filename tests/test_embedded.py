@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends import embedded
+from sqla_matrix.backends import embedded
 from tests.conftest import finished_run, run_matrix, start_matrix
 
 pytestmark = pytest.mark.skipif(
@@ -61,7 +61,7 @@ def test_without_url_or_docker_postgresql_runs_on_the_embedded_server(
 
 
 def test_a_column_at_another_version_does_not_take_the_embedded_server(tmp_path: Path) -> None:
-    run = run_matrix("postgresql", tmp_path, None, "--server=15", "-k", "one_to_many")
+    run = run_matrix("postgresql", tmp_path, None, "--matrix-server=15", "-k", "one_to_many")
     assert run.results is not None
     column = run.results["columns"]["postgresql"]
     assert column["status"] == "not run"

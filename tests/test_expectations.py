@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from harness import results
-from harness.expect import Facts, KnownBug, Spec, Unsupported, When, judge
-from harness.releases import INSTALLED
-from harness.report import markdown
-from harness.report.diff import compare
-from harness.scenario import ByBackend, Context, Doc, scenario
+from sqla_matrix import results
+from sqla_matrix.expect import Facts, KnownBug, Spec, Unsupported, When, judge
+from sqla_matrix.releases import INSTALLED
+from sqla_matrix.report import markdown
+from sqla_matrix.report.diff import compare
+from sqla_matrix.scenario import ByBackend, Context, Doc, scenario
 from tests.conftest import adhoc_scenario, run_alone
 
 ISSUE = "https://github.com/sqlalchemy/sqlalchemy/issues/11917"

@@ -9,7 +9,7 @@ full run sends about 6,000 statements to PostgreSQL and 1,600 to MariaDB).
 Then each test checks what a user would: every selected scenario has a cell, the
 column is *failed* with one line, the exit status, and — with the server
 back — that every namespace the run left is the one it named, and that
-``nox -s clean`` (python -m harness.namespaces) removes it. A lock held by
+``nox -s clean`` (python -m sqla_matrix.namespaces) removes it. A lock held by
 another session is the other kind of stall: the server's own lock timeout
 ends that scenario alone.
 """
@@ -28,8 +28,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from harness import backends, namespaces
-from harness.scenario import Context
+from sqla_matrix import backends, namespaces
+from sqla_matrix.scenario import Context
 from tests.conftest import (
     ROOT,
     MatrixRun,
@@ -93,7 +93,7 @@ def _leftovers(server: PrivateServer) -> list[str]:
 def _clean(server: PrivateServer) -> subprocess.CompletedProcess[str]:
     variable = backends.get(server.backend).url_variable
     return subprocess.run(
-        [sys.executable, "-m", "harness.namespaces", server.backend],
+        [sys.executable, "-m", "sqla_matrix.namespaces", server.backend],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", variable: server.url},
         capture_output=True,

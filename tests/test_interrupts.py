@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from harness import backends
+from sqla_matrix import backends
 from tests.conftest import finished_run, server_url, start_matrix
 from tests.test_isolation import SERVERS, namespaces_of
 

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from harness import namespaces
-from harness.backends import BACKENDS
-from harness.runner import BackendRun
-from harness.scenario import Context
+from sqla_matrix import namespaces
+from sqla_matrix.backends import BACKENDS
+from sqla_matrix.runner import BackendRun
+from sqla_matrix.scenario import Context
 from tests.conftest import adhoc_scenario, run_matrix, server_url
 
 SERVERS = ["postgresql", "mariadb"]

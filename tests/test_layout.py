@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 import scenarios
-from harness import drivers
-from harness.backends import BACKENDS
-from harness.scenario import ByBackend, When, expectation_for, scenarios_of
+from sqla_matrix import drivers
+from sqla_matrix.backends import BACKENDS
+from sqla_matrix.scenario import ByBackend, When, expectation_for, scenarios_of
 from tests.conftest import ROOT, all_scenarios
 
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from harness import fanout, results
-from harness.errors import MatrixError
-from harness.report import html, markdown, summary
-from harness.report.build import build
-from harness.report.view import Cell, Row, anchor, labels, runs
-from harness.scenario import Context, Doc
 from scenarios import _updated_at as recommend
+from sqla_matrix import fanout, results
+from sqla_matrix.errors import MatrixError
+from sqla_matrix.report import html, markdown, summary
+from sqla_matrix.report.build import build
+from sqla_matrix.report.view import Cell, Row, anchor, labels, runs
+from sqla_matrix.scenario import Context, Doc
 from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix, server_url, valid
 
 
@@ -126,8 +126,9 @@ def test_an_unusable_results_file_is_one_clear_error(
 
 
 def test_the_report_command_without_results_says_what_to_do(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "sqla_matrix.report", f"--results-dir={tmp_path}"]
     proc = subprocess.run(
-        [sys.executable, "-m", "harness.report", f"--results-dir={tmp_path}", f"--out={tmp_path}"],
+        [*command, f"--out={tmp_path}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -165,7 +166,7 @@ def _report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-m",
-            "harness.report",
+            "sqla_matrix.report",
             f"--results-dir={tmp_path / 'results'}",
             f"--out={tmp_path / 'out'}",
             *args,
@@ -250,7 +251,7 @@ def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
         [
             sys.executable,
             "-m",
-            "harness.report",
+            "sqla_matrix.report",
             f"--out={tmp_path / 'out'}",
             f"--combine=sa20={tmp_path / 'old.json'}",
             f"--combine=now={tmp_path / 'new.json'}",

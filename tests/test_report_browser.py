@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from harness import results
-from harness.compare import compare
-from harness.report import html
-from harness.report.view import anchor, backend_order, differences, topics
+from sqla_matrix import results
+from sqla_matrix.compare import compare
+from sqla_matrix.report import html
+from sqla_matrix.report.view import anchor, backend_order, differences, topics
 from tests.conftest import ROOT, run_matrix, server_url
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -51,8 +51,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, results.Resu
             backend,
             tmp / driver,
             None,
-            f"--column=sqla21-{backend}-{driver}",
-            f"--driver={driver}",
+            f"--matrix-column=sqla21-{backend}-{driver}",
+            f"--matrix-driver={driver}",
             "-k",
             SCENARIOS,
         )
@@ -170,14 +170,15 @@ def test_the_screenshot_command_pictures_a_report_first_screen(
 ) -> None:
     picture = tmp_path / "first-screen.png"
     environ = {**os.environ, "MATRIX_BROWSER": _browser()}
-    command = [sys.executable, "-m", "harness.report.screenshot", str(report[0]), str(picture)]
+    command = [sys.executable, "-m", "sqla_matrix.report.screenshot", str(report[0]), str(picture)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=environ)
     assert done.returncode == 0, done.stderr
     assert picture.read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_screenshot_of_no_report_is_one_line(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "harness.report.screenshot", str(tmp_path / "x.html"), "o.png"]
+    command = [sys.executable, "-m", "sqla_matrix.report.screenshot"]
+    command += [str(tmp_path / "x.html"), "o.png"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
     assert (

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import results
-from harness.report.build import write
-from harness.site import build
+from sqla_matrix import results
+from sqla_matrix.report.build import write
+from sqla_matrix.site import build
 from tests.conftest import ROOT, run_matrix
 
 
@@ -52,7 +52,8 @@ def test_a_week_the_published_site_lost_is_named_not_dropped_silently(
 
 
 def test_without_a_report_the_site_command_says_what_to_do(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "harness.site", f"--report={tmp_path}", f"--out={tmp_path}/s"]
+    command = [sys.executable, "-m", "sqla_matrix.site", f"--report={tmp_path}"]
+    command.append(f"--out={tmp_path}/s")
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
     assert (

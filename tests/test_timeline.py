@@ -15,13 +15,13 @@ else:  # pragma: no cover
 import pytest
 from packaging.requirements import Requirement
 
-from harness import releases as release_module
-from harness.bisect import releases
-from harness.releases import Since
-from harness.report import markdown
-from harness.report.releases import spans_of
-from harness.scenario import Context, Doc
-from harness.timeline import Question, bisect_together, questions, timelines
+from sqla_matrix import releases as release_module
+from sqla_matrix.bisect import releases
+from sqla_matrix.releases import Since
+from sqla_matrix.report import markdown
+from sqla_matrix.report.releases import spans_of
+from sqla_matrix.scenario import Context, Doc
+from sqla_matrix.timeline import Question, bisect_together, questions, timelines
 from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix
 from tests.test_layout import _noxfile_constant
 
@@ -142,7 +142,7 @@ KEY = "object in the session after ORM update(Model).where()"
 def test_the_report_shows_each_change_along_the_timeline_as_release_ranges(
     sqlite_run: dict[str, Any],
 ) -> None:
-    from harness import results
+    from sqla_matrix import results
 
     parts = [
         _as_release(sqlite_run, "2.0.13", "stale"),

@@ -1,0 +1,41 @@
+"""Which database: one module per backend, each defining ``BACKEND``.
+
+Adding a backend is a new module here, its line below, its entry in the
+noxfile's ``DATABASES`` and ``SERVERS`` and its drivers in sqla_matrix/drivers.py
+(tests/test_layout.py checks that they agree).
+"""
+
+from __future__ import annotations
+
+from sqla_matrix.backends import mariadb, mysql, postgresql, sqlite
+from sqla_matrix.backends.base import Backend
+from sqla_matrix.errors import MatrixError
+
+#: The matrix's columns, in report order.
+BACKENDS: dict[str, Backend] = {
+    module.BACKEND.name: module.BACKEND for module in (sqlite, postgresql, mysql, mariadb)
+}
+
+
+def get(name: str) -> Backend:
+    """The backend called ``name``, or a one-line error naming the known ones."""
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise MatrixError(
+            f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}"
+        ) from None
+
+
+def parse_names(text: str, variable: str) -> list[str]:
+    """A comma-separated list (MATRIX_REQUIRE) of backends (``postgresql``: its column
+    without a server version) and backends at a version (``postgresql15``), each checked."""
+    known = [*BACKENDS, *(f"{b.name}{v}" for b in BACKENDS.values() for v in b.versions)]
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    for name in names:
+        if name not in known:
+            raise MatrixError(
+                f"{variable} names unknown backend {name!r}: choose from {', '.join(BACKENDS)}, "
+                "or one at a server version (postgresql15, mariadb10.11, ...)"
+            )
+    return names

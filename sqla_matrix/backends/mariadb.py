@@ -1,0 +1,35 @@
+"""MariaDB, through SQLAlchemy's own ``mariadb`` dialect, with any MySQL driver or its own."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import Connection
+
+from sqla_matrix.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Target
+from sqla_matrix.backends.mysql import MySQL
+
+
+class MariaDB(MySQL):
+    name = "mariadb"
+    # A mysql:// URL is accepted and run with the mariadb dialect, which
+    # itself refuses a server that is not MariaDB.
+    dialects: ClassVar[tuple[str, ...]] = ("mariadb", "mysql")
+    versions: ClassVar[tuple[str, ...]] = ("10.5", "10.6", "10.11", "11.4", "11.8")
+    official_image = "mariadb"
+    default_version = "11.4"
+
+    def session_limits(self) -> list[str]:
+        """MariaDB's manual: max_statement_time (seconds, every statement),
+        lock_wait_timeout and innodb_lock_wait_timeout."""
+        return [
+            f"SET SESSION max_statement_time = {STATEMENT_TIMEOUT}",
+            f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT}",
+            f"SET SESSION innodb_lock_wait_timeout = {LOCK_TIMEOUT}",
+        ]
+
+    def check_server(self, conn: Connection, target: Target) -> None:
+        """SQLAlchemy's mariadb dialect already refused a server that is not MariaDB."""
+
+
+BACKEND = MariaDB()

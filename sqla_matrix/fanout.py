@@ -1,0 +1,198 @@
+"""The matrix fanned out: one process (a CI job, or a process here) per cell, then one report.
+
+    python -m sqla_matrix.fanout plan [NOX SELECTION]      # the cells, as a GitHub Actions matrix
+    python -m sqla_matrix.fanout run --out DIR [--jobs N] [NOX SELECTION]   # the same, here
+    python -m sqla_matrix.fanout combine --plan PLAN.json --cells DIR --out report
+
+The cells come from ``nox -l --json`` with the selection given (``-t axes``,
+``-s matrix``...), the pattern of nox's own documentation for GitHub
+Actions. ``plan`` adds to each cell what its CI job needs: the official
+image of its server at the cell's version, run as a service container, and
+the URL variable pointing at it. Each cell's job writes its own results file;
+``combine`` builds one report from all of them, and a planned cell whose job
+left no results file (the server never became ready, nox failed) becomes a
+*failed* column saying so, beside the columns that ran. ``run`` does here
+what the workflow does on GitHub: every cell in its own nox process, its own
+report folder, at most ``--jobs`` at once, then ``combine``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqla_matrix import results
+from sqla_matrix.backends import BACKENDS
+from sqla_matrix.backends.server import ServerBackend
+from sqla_matrix.errors import MatrixError
+from sqla_matrix.report import summary
+from sqla_matrix.report.build import write
+
+#: The password of every service container in CI (a throwaway server, never a secret).
+SERVICE_PASSWORD = "matrix"
+#: What each server backend's service container needs in CI: port and health check.
+SERVICES = {
+    "postgresql": ("5432", '--health-cmd "pg_isready -U postgres"'),
+    "mysql": ("3306", '--health-cmd "mysqladmin ping -h 127.0.0.1 -uroot -pmatrix"'),
+    "mariadb": ("3306", '--health-cmd "healthcheck.sh --connect --innodb_initialized"'),
+}
+HEALTH_TIMING = "--health-interval 5s --health-timeout 5s --health-retries 30"
+
+
+def cells(selection: list[str]) -> list[dict[str, Any]]:
+    """The matrix cells nox lists for ``selection`` (e.g. ``["-t", "axes"]``)."""
+    command = [sys.executable, "-m", "nox", "-l", "--json", *selection]
+    listed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if listed.returncode != 0:
+        raise MatrixError(f"nox -l --json {' '.join(selection)} failed: {listed.stderr.strip()}")
+    sessions = json.loads(listed.stdout or "[]")
+    return [entry for entry in sessions if entry["name"] == "matrix"]
+
+
+def job(entry: dict[str, Any]) -> dict[str, str]:
+    """One cell as a CI job: its nox session and its server as a service container."""
+    spec = entry["call_spec"]
+    backend, server = spec["backend"], spec["server"]
+    planned = {
+        "cell": entry["session"].removeprefix("matrix(").removesuffix(")"),
+        "session": entry["session"],
+        "backend": backend,
+        "server": server or "",
+        "driver": spec["driver"],
+        "image": "",
+        "port": "",
+        "health": "",
+        "url_variable": "",
+        "url": "",
+    }
+    definition = BACKENDS[backend]
+    if isinstance(definition, ServerBackend):
+        port, health = SERVICES[backend]
+        user = "postgres" if backend == "postgresql" else "root"
+        planned.update(
+            image=definition.images({}, server)[-1],  # the official image at that version
+            port=port,
+            health=f"{health} {HEALTH_TIMING}",
+            url_variable=definition.variable("URL", server),
+            url=f"{definition.dialects[0]}://{user}:{SERVICE_PASSWORD}@127.0.0.1:{port}/matrix",
+        )
+    return planned
+
+
+def plan(selection: list[str]) -> dict[str, list[dict[str, str]]]:
+    """The GitHub Actions ``strategy.matrix`` for the selected cells."""
+    return {"include": [job(entry) for entry in cells(selection)]}
+
+
+def missing(planned: dict[str, str], reason: str, scenario_ids: list[str]) -> results.Results:
+    """A results document for a cell whose job wrote none: failed, every cell not run."""
+    document = results.empty()
+    column: dict[str, Any] = dict.fromkeys(results.COLUMN_FIELDS)
+    column.update(
+        backend=planned["backend"],
+        server_requested=planned["server"] or None,
+        driver=planned["driver"],
+        status="failed",
+        reason=reason,
+        column=10**6,
+    )
+    document["columns"][planned["cell"]] = column
+    for scenario_id in scenario_ids:
+        cell = {**results.EMPTY_CELL, "status": "not run", "reason": reason}
+        document["scenarios"][scenario_id] = {"cells": {planned["cell"]: cell}}
+    return document
+
+
+def combine(planned: list[dict[str, str]], cells_dir: Path) -> results.Results:
+    """Every cell's results found under ``cells_dir``, and a failed column per planned
+    cell that has none."""
+    found = [results.load(path) for path in sorted(cells_dir.rglob("results/*.json"))]
+    merged = results.merge(found)
+    scenario_ids = list(merged["scenarios"])
+    absent = [p for p in planned if p["cell"] not in merged["columns"]]
+    reason = "its job left no results file (the server never became ready, or nox failed)"
+    return results.merge(
+        [merged, *(missing(p, f"{reason}; see its log", scenario_ids) for p in absent)]
+    )
+
+
+def run(selection: list[str], out: Path, jobs: int) -> list[str]:
+    """Each selected cell in its own nox process and report folder (``out/cells/<cell>``),
+    at most ``jobs`` at once; one line per cell."""
+    planned = plan(selection)["include"]
+    (out / "plan.json").parent.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(json.dumps(planned, indent=1))
+
+    def one(cell: dict[str, str]) -> str:
+        folder = out / "cells" / cell["cell"]
+        folder.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "MATRIX_REPORT_DIR": str(folder)}
+        env.pop("MATRIX_INVOCATION", None)
+        start = time.perf_counter()
+        with (folder / "nox.log").open("w") as log:
+            done = subprocess.run(
+                [sys.executable, "-m", "nox", "-s", cell["session"]],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        seconds = time.perf_counter() - start
+        return f"{cell['cell']}: nox exited {done.returncode} in {seconds:.1f} s"
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, planned))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sqla_matrix.fanout", description=__doc__.split("\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("plan", help="the selected cells as a GitHub Actions matrix (JSON)")
+    runner = commands.add_parser("run", help="every selected cell in its own process, then combine")
+    runner.add_argument("--out", type=Path, default=Path("report/fanout"))
+    runner.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    joiner = commands.add_parser("combine", help="one report from every cell's results")
+    joiner.add_argument("--plan", type=Path, required=True)
+    joiner.add_argument("--cells", type=Path, required=True)
+    joiner.add_argument("--out", type=Path, default=Path("report"))
+    for command in (runner, joiner):
+        command.add_argument("--baseline", type=Path, help="an earlier results.json")
+        command.add_argument("--fail-on-change", action="store_true", help="exit 1 if it differs")
+    args, selection = parser.parse_known_args(argv)
+    try:
+        if args.command == "plan":
+            print(json.dumps(plan(selection), separators=(",", ":")))
+            return 0
+        if args.command == "run":
+            for line in run(selection, args.out, args.jobs):
+                print(f"fanout: {line}")
+            args.plan, args.cells = args.out / "plan.json", args.out / "cells"
+        planned = json.loads(args.plan.read_text())
+        merged = combine(planned, args.cells)
+        baseline = results.load(args.baseline) if args.baseline else None
+    except (MatrixError, OSError, json.JSONDecodeError) as error:
+        print(f"fanout: {error}", file=sys.stderr)
+        return 2
+    changes = write(merged, args.out, baseline)
+    print(summary.render(merged))
+    columns = merged["columns"]
+    failed = [name for name, column in columns.items() if column["status"] == "failed"]
+    print(f"fanout: {len(columns)} columns combined into {args.out}; failed: {len(failed)}")
+    if changes is not None:
+        print(f"fanout: changes since {args.baseline}: {len(changes.lines()) or 'none'}")
+        if args.fail_on_change and changes.behaviour_changed:
+            return 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""The pytest plugin that runs ``scenarios/`` on one backend.
+
+    pytest -p sqla_matrix.plugin scenarios --matrix-backend postgresql \
+        --matrix-results report/results/postgresql.json
+
+Each scenario becomes a test item whose id is ``scenarios/<topic>.py::<name>``
+and whose markers are its tags, so ``-k`` and ``-m`` select cells. A
+scenario that raises fails its item; a value that differs from the
+documented expectation is recorded as a *mismatch* and fails the item only
+with ``--matrix-strict``. The backend is set up once, before the first item,
+and torn down (namespace dropped, container stopped) at the end, whatever
+happened.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import signal
+import threading
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData
+
+from sqla_matrix import backends, drivers, results
+from sqla_matrix.errors import MatrixError
+from sqla_matrix.runner import BackendRun
+from sqla_matrix.scenario import Scenario, scenarios_of
+
+RUN = pytest.StashKey[BackendRun]()
+#: scenario folder -> the dotted name of the package it is (from the ini key matrix_scenarios)
+ROOTS = pytest.StashKey[dict[Path, str]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "matrix_scenarios",
+        "the folders (relative to the rootdir) or packages whose modules hold scenarios",
+        type="args",
+        default=["scenarios"],
+    )
+    parser.addini(
+        "matrix_metadata",
+        "module:attribute of the MetaData (or DeclarativeBase) created in each namespace",
+        default="",
+    )
+    group = parser.getgroup("matrix", "SQLAlchemy behaviour matrix")
+    group.addoption(
+        "--matrix-backend", help="run the scenarios on this backend (sqlite, postgresql, ...)"
+    )
+    group.addoption(
+        "--matrix-server", help="a server version the backend must have (15, 10.11, ...)"
+    )
+    group.addoption("--matrix-driver", help="the sync driver (psycopg, pg8000, mysqldb, ...)")
+    group.addoption(
+        "--matrix-column", help="the column's id in the report (nox passes its cell id)"
+    )
+    group.addoption("--matrix-not-run", help="record every scenario as not run, for this reason")
+    group.addoption("--matrix-results", type=Path, help="write this backend's results file here")
+    group.addoption(
+        "--matrix-strict",
+        action="store_true",
+        help="fail a scenario whose observation differs from its documented expectation",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    name = config.getoption("matrix_backend")
+    if not name:
+        return
+    server, driver = config.getoption("matrix_server"), config.getoption("matrix_driver")
+    try:
+        backend = backends.get(name)
+        backend.check_server_request(server)
+        if driver is not None:
+            drivers.pair(name, driver)
+        required = backends.parse_names(os.environ.get("MATRIX_REQUIRE", ""), "MATRIX_REQUIRE")
+    except MatrixError as error:
+        raise pytest.UsageError(str(error)) from None
+    try:
+        config.stash[ROOTS] = _roots(config)
+        metadata = _metadata(config.getini("matrix_metadata"))
+    except MatrixError as error:
+        raise pytest.UsageError(str(error)) from None
+    _stop_on_sigterm()
+    config.stash[RUN] = BackendRun(
+        backend,
+        required=f"{name}{server or ''}" in required,
+        server=server,
+        driver=driver,
+        column=config.getoption("matrix_column"),
+        not_run=config.getoption("matrix_not_run"),
+        metadata=metadata,
+    )
+
+
+def _stop_on_sigterm() -> None:
+    """Treat the first SIGTERM as Ctrl-C, so that the column is still torn down and
+    recorded: nox sends it to a cell it interrupts, CI runners to a job they cancel.
+    Python's default for SIGTERM is to die at once, leaving the namespace behind."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the run
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _roots(config: pytest.Config) -> dict[Path, str]:
+    """Each folder of scenarios, and the package name its modules are imported under:
+    a folder under the rootdir (``scenarios``, ``tests/matrix``) or a package's name."""
+    roots = {}
+    for entry in config.getini("matrix_scenarios"):
+        folder = config.rootpath / entry
+        if folder.is_dir():
+            parts = folder.resolve().relative_to(config.rootpath.resolve()).parts
+            roots[folder.resolve()] = ".".join(parts)
+            continue
+        try:
+            spec = importlib.util.find_spec(entry)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.submodule_search_locations:
+            raise MatrixError(
+                f"matrix_scenarios: {entry!r} is neither a folder under {config.rootpath} "
+                "nor an importable package"
+            )
+        roots[Path(next(iter(spec.submodule_search_locations))).resolve()] = entry
+    return roots
+
+
+def _metadata(spec: str) -> MetaData | None:
+    """The MetaData ``module:attribute`` names (a DeclarativeBase gives its own), or None."""
+    if not spec:
+        return None
+    module, _, attribute = spec.partition(":")
+    try:
+        found = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise MatrixError(f"matrix_metadata = {spec!r}: {error}") from None
+    metadata = getattr(found, "metadata", found)
+    if not isinstance(metadata, MetaData):
+        raise MatrixError(f"matrix_metadata = {spec!r}: not a MetaData or a DeclarativeBase")
+    return metadata
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if RUN not in parent.config.stash or file_path.suffix != ".py":
+        return None
+    package = parent.config.stash[ROOTS].get(file_path.parent.resolve())
+    if package is not None and not file_path.name.startswith("_"):
+        return ScenarioModule.from_parent(parent, path=file_path, package=package)
+    return None
+
+
+class ScenarioModule(pytest.File):
+    """A module of a scenarios folder: its registered scenarios are the items."""
+
+    def __init__(self, *, package: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.package = package
+
+    def collect(self) -> Iterator[pytest.Item]:
+        module = f"{self.package}.{self.path.stem}"
+        importlib.import_module(module)
+        for entry in scenarios_of(module):
+            item = ScenarioItem.from_parent(self, name=entry.func.__name__, scenario=entry)
+            for tag in entry.tags:
+                self.config.addinivalue_line("markers", f"{tag}: matrix tag")
+                item.add_marker(tag)
+            yield item
+
+
+class ScenarioFailed(Exception):
+    """A scenario raised, or (strict mode) disagreed with its documentation."""
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        cell = self.config.stash[RUN].run(self.scenario)
+        if cell["status"] == "not run":
+            pytest.skip(cell["reason"])
+        if cell["status"] == "error":
+            raise ScenarioFailed(cell["error"])
+        if cell["status"] == "mismatch" and self.config.getoption("matrix_strict"):
+            raise ScenarioFailed(_mismatch_line(cell))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.scenario.id
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A scenario's failure is its one line: no captured output or log below it (a
+    driver's or the pool's own traceback when a server dies, for instance)."""
+    report = yield
+    if isinstance(item, ScenarioItem):
+        report.sections = []
+    return report
+
+
+def _mismatch_line(cell: dict[str, Any]) -> str:
+    observed, expected = cell["observed"], cell["expected"]
+    return "; ".join(
+        f"{key}: observed {observed.get(key)!r}, documented {expected[key]['value']!r}"
+        for key in cell["mismatches"]
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """Set the backend up before the first item; without it, record every item as not run."""
+    run = session.config.stash.get(RUN, None)
+    if run is None or session.config.option.collectonly:
+        return None
+    run.start()
+    if run.status == "ran":
+        return None  # pytest's own loop runs the items
+    for item in session.items:
+        if isinstance(item, ScenarioItem):
+            run.run(item.scenario)
+    return True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN, None)
+    if run is None or session.config.option.collectonly:
+        return
+    try:
+        run.finish()
+    finally:
+        # Every selected scenario gets a cell, also when the run was cut short.
+        for item in session.items:
+            if isinstance(item, ScenarioItem) and item.scenario.id not in run.cells:
+                run.skip(item.scenario, "the run stopped before this scenario (interrupted)")
+        path = session.config.getoption("matrix_results")
+        if path is not None:
+            results.save(run.as_results(), path)
+        if run.status == "failed":
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is None or config.option.collectonly:
+        return
+    write = terminalreporter.write_line
+    facts = run.facts
+    if run.status == "ran":
+        counts: dict[str, int] = {}
+        for cell in run.cells.values():
+            counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        write(
+            f"matrix: {run.column} ran on {facts.get('server_version')} "
+            f"via {facts.get('found_by')}: {tally or 'no scenario selected'}"
+        )
+        for scenario_id, cell in run.cells.items():
+            if cell["status"] == "mismatch":
+                write(f"matrix: mismatch in {scenario_id}: {_mismatch_line(cell)}")
+    elif run.status == "not run":
+        write(f"matrix: {run.column} not run: {run.reason}; {run.remedy}")
+    else:
+        write(f"matrix: {run.column} FAILED: {run.reason}", red=True)
+    if run.left_behind:
+        write(f"matrix: {run.column}: {run.left_behind}", red=True)

@@ -1,0 +1,134 @@
+"""Each difference explained by its axis: which configuration change moves a value.
+
+A column is a point on four axes: backend, server version, driver (with its
+asyncio partner) and SQLAlchemy release. For a behaviour whose value is not
+the same everywhere, the columns are grouped by value and each group named by
+the smallest description in axis terms (``mysql``, ``postgresql · asyncpg``,
+``mariadb 11.8``, ``sqla20``), and the row says which axis splits it: *by
+backend* when each backend has one value, else *within postgresql by driver*
+(or by server version, by SQLAlchemy), the upgrade questions a matrix exists for.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from sqla_matrix.report.view import Row, observed
+from sqla_matrix.results import Results
+
+AXES = ("sqlalchemy", "server", "driver")
+#: How the report names each axis: "within postgresql by driver".
+AXIS_NAMES = {"sqlalchemy": "SQLAlchemy release", "server": "server version", "driver": "driver"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where a column sits on each axis."""
+
+    backend: str
+    server: str  # the version asked for, "" for whatever the URL or image gave
+    driver: str  # "psycopg2 + asyncpg": the sync driver and its asyncio partner
+    sqlalchemy: str  # "sqla21", "sqla2.0.36" (the cell's token), else the release
+
+    def value(self, axis: str) -> str:
+        return str(getattr(self, axis))
+
+    @property
+    def sync_driver(self) -> str:
+        return self.driver.split(" + ", 1)[0]
+
+
+def configs(results: Results) -> dict[str, Config]:
+    """Every column's place on the axes, read from its recorded configuration."""
+    found = {}
+    for name, column in results["columns"].items():
+        token = name.split("-", 1)[0]
+        driver = str(column.get("driver") or "")
+        if column.get("async_driver") and column["async_driver"] != driver:
+            driver = f"{driver} + {column['async_driver']}"
+        found[name] = Config(
+            backend=str(column.get("backend") or name),
+            server=str(column.get("server_requested") or ""),
+            driver=driver,
+            sqlalchemy=token if token.startswith("sqla") else str(column.get("sqlalchemy")),
+        )
+    return found
+
+
+@dataclass
+class Explanation:
+    """Why a row's value differs, and its columns grouped by value."""
+
+    within: list[str]  # backends whose columns disagree; empty: by backend alone
+    split: str  # "by backend", "within postgresql by driver; within mysql by server version"
+    groups: list[tuple[str, str]]  # (the columns, described on the axes; the value there)
+    #: The same, among the columns of the backends in ``within`` only.
+    within_groups: list[tuple[str, str]]
+
+
+def explain(row: Row, order: list[str], found: dict[str, Config]) -> Explanation:
+    """Group the columns that observed ``row`` by value and name the axis that splits them."""
+    values = {name: row.cells[name].text for name in order if observed(row.cells[name])}
+    backends = list(dict.fromkeys(found[name].backend for name in values))
+    per_backend = {b: [n for n in values if found[n].backend == b] for b in backends}
+    within = [b for b, names in per_backend.items() if len({values[n] for n in names}) > 1]
+    splits = []
+    for backend in within:
+        names = per_backend[backend]
+        axes = [a for a in AXES if _decides(a, names, values, found)]
+        how = " or ".join(AXIS_NAMES[a] for a in axes) if axes else "more than one axis"
+        splits.append(f"within {backend} by {how}")
+    own = [{values[n] for n in names} for names in per_backend.values()]
+    if any(not a & b for a, b in itertools.combinations(own, 2)):  # no value in common
+        splits.append("by backend")
+    groups: list[tuple[str, str]] = []
+    for value in dict.fromkeys(values.values()):
+        members = [n for n in values if values[n] == value]
+        groups.append((describe(members, list(values), found), value))
+    inside = []
+    for backend in within:
+        names = per_backend[backend]
+        for value in dict.fromkeys(values[n] for n in names):
+            members = [n for n in names if values[n] == value]
+            inside.append((_within(backend, members, names, found), value))
+    return Explanation(within, "; ".join(splits), groups, inside)
+
+
+def _decides(axis: str, names: list[str], values: dict[str, str], found: dict[str, Config]) -> bool:
+    """Whether, among ``names``, the value follows ``axis``: the columns at one value of
+    the axis agree, and the axis has more than one value here."""
+    by_axis: dict[str, set[str]] = {}
+    for name in names:
+        by_axis.setdefault(found[name].value(axis), set()).add(values[name])
+    return len(by_axis) > 1 and all(len(v) == 1 for v in by_axis.values())
+
+
+def describe(members: list[str], among: list[str], found: dict[str, Config]) -> str:
+    """The smallest description of ``members`` within the columns ``among``: whole
+    backends (``mysql, mariadb``), one axis value within a backend (``postgresql ·
+    asyncpg``), ``every column but ...``, or else the column ids."""
+    if set(members) == set(among):
+        return "every column"
+    parts = []
+    for backend in dict.fromkeys(found[n].backend for n in members):
+        mine = [n for n in members if found[n].backend == backend]
+        theirs = [n for n in among if found[n].backend == backend]
+        parts.append(_within(backend, mine, theirs, found))
+    rest = [n for n in among if n not in members]
+    if len(rest) < len(members) and len(parts) > 1:
+        return f"every column but {describe(rest, among, found)}"
+    return ", ".join(parts)
+
+
+def _within(backend: str, mine: list[str], theirs: list[str], found: dict[str, Config]) -> str:
+    """``mine`` among a backend's columns ``theirs``: the backend, or one axis's values."""
+    if set(mine) == set(theirs):
+        return backend
+    for axis in AXES:
+        chosen = {found[n].value(axis) for n in mine}
+        if not chosen & {found[n].value(axis) for n in theirs if n not in mine}:
+            if axis == "server":
+                return f"{backend} {', '.join(sorted(v or '(default)' for v in chosen))}"
+            return f"{backend} · {', '.join(sorted(chosen))}"
+    return ", ".join(mine)

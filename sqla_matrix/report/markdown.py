@@ -1,0 +1,136 @@
+"""report.md: the matrix as GitHub renders it, small enough for a CI job summary.
+
+It opens with what changes within a backend (each difference named by the
+axis that splits it: SQLAlchemy release, driver, server version), then how
+the backends differ, then the columns, the updated_at recommendation, and every
+behaviour per topic: a grid when there are few columns, the values as
+ranges when there are many. No SQL: the statements are in report.html and
+results.json, and each scenario links to them. Rendered from
+templates/report.md.j2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqla_matrix.report.axes import configs, explain
+from sqla_matrix.report.chart import table_rows
+from sqla_matrix.report.diff import Diff
+from sqla_matrix.report.releases import along
+from sqla_matrix.report.render import render as render_template
+from sqla_matrix.report.summaries import Summary
+from sqla_matrix.report.view import (
+    Cell,
+    Row,
+    agreeing,
+    anchor,
+    backend_order,
+    backends_of,
+    behaviours,
+    differences,
+    drivers_of,
+    flagged,
+    kinds,
+    labels,
+    tally,
+    topics,
+    versions,
+)
+from sqla_matrix.results import Results
+
+#: Up to this many columns a topic is a grid; beyond, each row lists its values as ranges.
+GRID_COLUMNS = 8
+MARKS = {
+    "pass": " ✅",
+    "mismatch": " ❌",
+    "known bug": " 🐛",
+    "known bug no longer seen": " ✨",
+    "not supported": " ⛔",
+    "started to work": " ✨",
+    "error": " ⚠️",
+    "not run": "",
+}
+#: Which mark a listed value carries when its columns disagree: the most urgent.
+URGENCY = ("mismatch", "known bug no longer seen", "started to work", "known bug", "not supported")
+
+
+def escape(text: Any) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", "<br>")
+
+
+#: Longer values are cut in report.md (report.html and results.json have them whole).
+LONGEST_VALUE = 160
+
+
+def code(text: Any) -> str:
+    """Inline code that survives backticks in the text, cut after LONGEST_VALUE characters."""
+    text = str(text)
+    if len(text) > LONGEST_VALUE:
+        text = text[: LONGEST_VALUE - 10] + " …(cut)"
+    text = escape(text)
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}"
+
+
+def mark(row: Row, value: str) -> str:
+    """The mark of a value in a listing of values: ❌ when a column showing it differs
+    from its documentation, ✅ when every documented column showing it matches."""
+    marks = {c.mark for c in row.cells.values() if c.text == value}
+    for urgent in URGENCY:
+        if urgent in marks:
+            return MARKS[urgent]
+    return MARKS["pass"] if "pass" in marks else ""
+
+
+def cell(value: Cell) -> str:
+    if value.text == "—":
+        return "—"
+    text = f"_{value.text}_" if value.mark in ("error", "not run") else code(value.text)
+    documented = f" (expected: {code(value.documented)})" if value.documented else ""
+    return text + MARKS.get(value.mark, "") + documented
+
+
+def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
+    order = backend_order(results)
+    all_topics = topics(results)
+    backend_of = backends_of(results)
+    found = differences(all_topics, order, backend_of)
+    on_axes = configs(results)
+    explained = [(d, explain(d.row, order, on_axes)) for d in found]
+    return render_template(
+        "report.md.j2",
+        results=results,
+        order=order,
+        columns=[(name, results["columns"][name]) for name in order],
+        topics=all_topics,
+        differences=found,
+        within=[(d, e) for d, e in explained if e.within],
+        between=[(d, e) for d, e in explained if not e.within],
+        timelines=along(results, all_topics),
+        differing_topics=sorted({d.topic for d in found}),
+        agreeing=agreeing,
+        changes=changes,
+        summaries=list(summaries),
+        grid=len(order) <= GRID_COLUMNS,
+        short=labels(order),
+        explain=lambda row: explain(row, order, on_axes),
+        anchor=anchor,
+        behaviours=behaviours(all_topics),
+        versions=versions,
+        drivers_of=drivers_of,
+        tally=tally,
+        kinds=kinds,
+        flagged=flagged(results),
+        escape=escape,
+        code=code,
+        cell=cell,
+        mark=mark,
+        title=_title,
+        table_rows=table_rows,
+    )
+
+
+def _title(topic: str) -> str:
+    return topic.replace("_", " ").capitalize()

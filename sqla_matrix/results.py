@@ -1,0 +1,206 @@
+"""The results file: what each backend did, per scenario, in a versioned JSON schema.
+
+Layout (``schema_version`` 3)::
+
+    {"schema": "sqla-matrix/results", "schema_version": 2, "generated_at": ISO-8601,
+     "columns": {COLUMN: {"backend", "server_requested" (a version, or null),
+                          "status": "ran" | "not run" | "failed", "reason", "remedy",
+                          "required", "column" (its place in the matrix),
+                          "url", "found_by", "namespace", "left_behind" (a namespace
+                          that could not be dropped), "server_version",
+                          "driver", "driver_version", "async_driver", "async_driver_version",
+                          "sqlalchemy", "python", "sqlite_library",
+                          "started_at", "duration_s"}},
+     "scenarios": {ID: {"title", "topic", "tags", "doc",
+                        "cells": {COLUMN: {"status": "pass" | "mismatch" | "error" | "not run",
+                                         "observed": {KEY: value},
+                                         "expected": {KEY: {"value", "source", "kind":
+                                                  "documented" | "known bug" | "not supported",
+                                                  (known bug) "issue", "fixed_in", "workaround",
+                                                  (not supported) "reason"}},
+                                         "mismatches": [KEY], "error", "reason",
+                                         "marks": {KEY: "pass" | "mismatch" | "known bug" |
+                                                  "known bug no longer seen" |
+                                                  "not supported" | "started to work"},
+                                         "kind" (not run: "not observed here" |
+                                                 "not supported" | "not in this release"),
+                                         "unavailable": {KEY: why} (not in this
+                                                       SQLAlchemy release),
+                                         "warnings": ["Category: message"],
+                                         "statements": [{"sql", "params", "many"}],
+                                         "statements_omitted" (past the first 200),
+                                         "measurements": {CHART: {SERIES: {X: Y}}},
+                                         "duration_s"}}}},
+     "releases" (optional): [{"backend", "server", "driver", "scenario", "key",
+                              "before", "before_value", "first", "first_value",
+                              "observed_between": {RELEASE: value}}]}
+
+``releases`` holds what the timeline's bisection found (sqla_matrix/timeline.py): the
+first SQLAlchemy release of each value that changed between two timeline columns.
+
+The same layout as a JSON Schema: sqla_matrix/results.schema.json (every results
+file the tests produce is validated against it). Schema 1 and 2 files are read
+as schema 3: their expectations were all documented, their cells carry no marks.
+
+A COLUMN is one configuration, named like its nox cell:
+``sqla21-postgresql15-psycopg`` (SQLAlchemy series, backend and the server
+version asked for, sync driver). A matrix session writes one file per column;
+the report merges them. Schema 1 files (one column per backend, under
+"backends") are read as schema 2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqla_matrix.errors import MatrixError
+from sqla_matrix.redact import redact_tree
+
+SCHEMA = "sqla-matrix/results"
+#: The JSON Schema of a results file.
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+SCHEMA_VERSION = 3
+
+BACKEND_STATUSES = ("ran", "not run", "failed")
+CELL_STATUSES = ("pass", "mismatch", "error", "not run")
+
+Results = dict[str, Any]
+
+#: Every field of a column, in the order above.
+COLUMN_FIELDS = (
+    "backend", "server_requested", "status", "reason", "remedy", "required", "column",
+    "url", "found_by", "namespace", "left_behind", "server_version", "driver",
+    "driver_version", "async_driver", "async_driver_version", "sqlalchemy", "python",
+    "sqlite_library", "started_at", "duration_s",
+)  # fmt: skip
+#: A cell with every field present and empty.
+EMPTY_CELL: dict[str, Any] = {
+    "status": "not run",
+    "observed": {},
+    "expected": {},
+    "mismatches": [],
+    "marks": {},
+    "kind": None,
+    "unavailable": {},
+    "error": None,
+    "reason": None,
+    "warnings": [],
+    "statements": [],
+    "statements_omitted": 0,
+    "measurements": {},
+    "duration_s": 0.0,
+}
+
+
+def empty() -> Results:
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "columns": {},
+        "scenarios": {},
+    }
+
+
+def save(results: Results, path: Path) -> None:
+    """Write ``results`` (credentials redacted) atomically to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(redact_tree(results), indent=1, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def load(path: Path) -> Results:
+    """Read a results file, or a one-line error saying why it cannot be used."""
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise MatrixError(f"{path}: no such results file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise MatrixError(f"{path}: cannot read it ({error.__class__.__name__})") from None
+    except json.JSONDecodeError as error:
+        raise MatrixError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise MatrixError(f'{path}: not a matrix results file (no "schema": "{SCHEMA}")')
+    if data.get("schema_version") == 1 and isinstance(data.get("backends"), dict):
+        data = _from_schema_1(data)
+    if data.get("schema_version") not in (2, SCHEMA_VERSION):
+        raise MatrixError(
+            f"{path}: results schema version {data.get('schema_version')!r}; "
+            f"this version reads 1 to {SCHEMA_VERSION}: rerun the matrix to regenerate it"
+        )
+    if not isinstance(data.get("columns"), dict) or not isinstance(data.get("scenarios"), dict):
+        raise MatrixError(f'{path}: malformed results file ("columns" or "scenarios" missing)')
+    if data["schema_version"] == 2:
+        data = _from_schema_2(data)
+    document: Results = data
+    return document
+
+
+def _from_schema_1(data: Results) -> Results:
+    """A schema 1 document (a column per backend, keyed by its name) as schema 2."""
+    columns = {
+        name: {
+            "backend": name,
+            "server_requested": None,
+            "async_driver": None,
+            "async_driver_version": None,
+            **column,
+        }
+        for name, column in data["backends"].items()
+    }
+    rest = {key: value for key, value in data.items() if key != "backends"}
+    return {**rest, "schema_version": 2, "columns": columns}
+
+
+def _from_schema_2(data: Results) -> Results:
+    """A schema 2 document as schema 3: every expectation was documented, and each
+    documented key observed gets the mark its mismatches imply."""
+    for entry in data["scenarios"].values():
+        for cell in entry.get("cells", {}).values():
+            for doc in cell.get("expected", {}).values():
+                doc.setdefault("kind", "documented")
+            mismatched = set(cell.get("mismatches", []))
+            cell.setdefault(
+                "marks",
+                {
+                    key: "mismatch" if key in mismatched else "pass"
+                    for key in cell.get("expected", {})
+                    if key in cell.get("observed", {})
+                },
+            )
+            cell.setdefault("kind", None)
+    return {**data, "schema_version": SCHEMA_VERSION}
+
+
+def merge(parts: Iterable[Results]) -> Results:
+    """One results document from several (one per column): later parts win; the
+    timeline's findings (``releases``) are gathered from every part."""
+    merged = empty()
+    for part in parts:
+        if part.get("releases"):
+            merged.setdefault("releases", []).extend(part["releases"])
+        merged["columns"].update(part["columns"])
+        for scenario_id, entry in part["scenarios"].items():
+            target = merged["scenarios"].setdefault(scenario_id, {**entry, "cells": {}})
+            target.update({key: value for key, value in entry.items() if key != "cells"})
+            target["cells"].update(entry["cells"])
+    return merged
+
+
+def relabel(part: Results, label: str, rank: int) -> Results:
+    """``part`` with each column renamed ``COLUMN (LABEL)``, so that several runs
+    (two machines, two days...) become columns side by side."""
+    names = {name: f"{name} ({label})" for name in part["columns"]}
+    relabelled = {**part, "columns": {}, "scenarios": {}}
+    for name, column in part["columns"].items():
+        rank_in_matrix = column.get("column", 99) * 100 + rank
+        relabelled["columns"][names[name]] = {**column, "column": rank_in_matrix, "run": label}
+    for scenario_id, entry in part["scenarios"].items():
+        cells = {names.get(name, name): cell for name, cell in entry["cells"].items()}
+        relabelled["scenarios"][scenario_id] = {**entry, "cells": cells}
+    return relabelled

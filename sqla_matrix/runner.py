@@ -1,0 +1,391 @@
+"""One backend's run: find it, confine it to its own namespace, run cells, clean up."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import time
+import uuid
+import warnings
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import MetaData
+from sqlalchemy.pool import NullPool
+
+from sqla_matrix import drivers, expect, namespaces, redact, results
+from sqla_matrix.backends import BACKENDS
+from sqla_matrix.backends.base import Backend, Namespace, Target
+from sqla_matrix.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
+from sqla_matrix.drivers import DriverPair
+from sqla_matrix.errors import BackendNotRun, MatrixError, one_line
+from sqla_matrix.recording import Recorder
+from sqla_matrix.releases import INSTALLED, NotInRelease
+from sqla_matrix.scenario import Context, Scenario, expectation_for
+
+
+def namespace_name() -> str:
+    """A fresh name for the run's schema/database/file: recognisable and unique."""
+    return f"matrix_{uuid.uuid4().hex[:12]}"
+
+
+def sqlalchemy_series() -> str:
+    """The installed SQLAlchemy's series as a column names it: ``sqla21`` for 2.1.9."""
+    major, minor = sqlalchemy.__version__.split(".")[:2]
+    return f"sqla{major}{minor}"
+
+
+class BackendRun:
+    """The life of one column in one run (a backend at a server version, through a
+    driver, on this SQLAlchemy), and what it recorded."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        required: bool = False,
+        server: str | None = None,
+        driver: str | None = None,
+        column: str | None = None,
+        not_run: str | None = None,
+        metadata: MetaData | None = None,
+    ) -> None:
+        self.backend = backend
+        #: The tables every scenario shares (matrix_metadata), created in the namespace.
+        self.metadata = metadata
+        self.required = required
+        self.server = server  # the server version asked for; None: whatever is found
+        self.driver = driver  # None: the URL's driver, else the backend's default
+        self._column = column
+        self._not_run = not_run  # known before starting (a driver that did not install)
+        self.status = "not started"
+        self.reason: str | None = None
+        self.remedy: str | None = None
+        self.target: Target | None = None
+        self.namespace: Namespace | None = None
+        self.pair: DriverPair | None = None
+        #: The scenario during which the server was lost (died or stopped answering).
+        self.lost_during: str | None = None
+        self.stalled = False  # the server stopped answering: nothing more is asked of it
+        #: One line about a namespace that could not be dropped, and how to remove it.
+        self.left_behind: str | None = None
+        self.recorder: Recorder | None = None
+        self.started_at = datetime.now(timezone.utc)
+        self._clock = time.perf_counter()
+        self.facts: dict[str, Any] = {}  # about the server, kept after it is gone
+        self.cells: dict[str, dict[str, Any]] = {}
+        self.scenarios: dict[str, Scenario] = {}
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @property
+    def column(self) -> str:
+        """The column's id: ``sqla21-postgresql15-psycopg`` (nox's cell id when given)."""
+        if self._column:
+            return self._column
+        driver = self.driver or drivers.DEFAULT[self.backend.name]
+        return f"{sqlalchemy_series()}-{self.backend.name}{self.server or ''}-{driver}"
+
+    def start(self) -> None:
+        """Locate the server and open the namespace; a failure becomes the run's status."""
+        try:
+            if self._not_run:
+                raise BackendNotRun(self._not_run, "see the cell's nox log")
+            self.backend.check_server_request(self.server)
+            if self.driver is not None:
+                drivers.pair(self.backend.name, self.driver)  # unknown: one line, at once
+            self.target = self.backend.locate(os.environ, self.server)
+            # A URL's own driver only when it names one (URL.get_driver_name() would
+            # give the dialect's default, e.g. mysqldb for "mariadb://").
+            self.driver = self.driver or self.target.url.drivername.partition("+")[2] or None
+            pair = drivers.pair(self.backend.name, self.driver)
+            self.driver = pair.sync.name
+            url = self.target.url
+            self.target.url = url.set(drivername=f"{url.get_backend_name()}+{self.driver}")
+            self.facts = {"url": redact.shown(self.target.url), "found_by": self.target.found_by}
+            self.pair = pair
+            self.facts["namespace"] = name = namespace_name()
+            within(scenario_timeout(), f"{self.column}: setting up", lambda: self._open(name))
+            self.status = "ran"
+        except BackendNotRun as absent:
+            if self.required:
+                self.status = "failed"
+                self.reason = f"required by MATRIX_REQUIRE but not available: {absent.reason}"
+            else:
+                self.status = "not run"
+                self.reason = absent.reason
+            self.remedy = absent.remedy
+        except MatrixError as error:
+            self.status, self.reason = "failed", redact.redact(str(error))
+        except Stalled as stalled:
+            self.stalled = True
+            self.status, self.reason = "failed", f"the server stopped answering ({stalled})"
+        except Exception as error:  # the server went away, a permission was missing...
+            self.status = "failed"
+            self.reason = f"{self.backend.name}: {redact.redact(one_line(error))}"
+        except KeyboardInterrupt:  # Ctrl-C before the first scenario: stop what was started
+            self.status, self.reason = "not run", "interrupted while setting up"
+            self.finish()
+            raise
+        if self.status != "ran":
+            self.finish()
+
+    def _open(self, name: str) -> None:
+        """Create the namespace, mark it as the matrix's, and the shared tables in it."""
+        assert self.target is not None and self.pair is not None
+        self.namespace = self.backend.open_namespace(self.target, name, self.pair)
+        self.facts.update(
+            namespace=self.namespace.name,
+            server_version=self.namespace.server_version,
+            driver=self.pair.sync.name,
+            driver_version=self.backend.driver_version(self.pair.sync),
+            async_driver=self.pair.asyncio.name,
+            async_driver_version=self.backend.driver_version(self.pair.asyncio),
+        )
+        engine = self.namespace.engine
+        namespaces.mark(engine)
+        self.backend.check_version(self.namespace.server_version, self.server, self.target)
+        self.recorder = Recorder(engine)
+        if self.metadata is not None:
+            self.metadata.create_all(engine)
+
+    def finish(self) -> None:
+        """Drop the namespace and stop any container, whatever happened before.
+
+        A namespace that cannot be dropped (the server is gone) is reported in
+        one line with the command that removes it later; nothing here raises.
+        """
+        namespace, self.namespace = self.namespace, None
+        target, self.target = self.target, None
+        name = self.facts.get("namespace")
+        reason: str | None = None  # why the namespace is still on the server
+        try:
+            if self.stalled:  # nothing more is asked of a server that stopped answering
+                if name is not None:
+                    reason = "Stalled: the server stopped answering earlier: no answer within "
+                    reason += f"{scenario_timeout():g} s"
+            elif namespace is not None:
+                try:
+                    within(CLEANUP_TIMEOUT, f"dropping {namespace.name}", namespace.drop)
+                except Exception as error:
+                    reason = redact.redact(one_line(error))
+            if reason is not None:
+                kind = namespace.kind if namespace is not None else "namespace"
+                remove = namespaces.how_to_remove(self.backend.name, self.server)
+                self.left_behind = (
+                    f"{kind} {name} was left on the server ({reason}); remove it with: {remove}"
+                )
+        finally:
+            if target is not None:
+                try:
+                    target.stop()
+                except Exception as error:
+                    self.left_behind = f"{target.found_by}: {redact.redact(one_line(error))}"
+
+    # -- cells -------------------------------------------------------------
+
+    def run(self, scenario: Scenario) -> dict[str, Any]:
+        """Run ``scenario`` on this backend and record its cell."""
+        self.scenarios[scenario.id] = scenario
+        if self.lost_during is not None:
+            cell = _not_run(f"server lost during {self.lost_during}")
+        elif self.status != "ran" or self.namespace is None or self.recorder is None:
+            cell = _not_run(f"{self.column} {self.status}: {self.reason}")
+        elif not scenario.applies_to(self.backend.name, self.driver):
+            lacking = (scenario.elsewhere or {}).get(self.backend.name)
+            if lacking is not None:
+                reason = f"not supported: {lacking.reason} ({lacking.source})"
+                cell = _not_run(reason, kind="not supported")
+            else:
+                written = ", ".join(scenario.backends or ())
+                cell = _not_run(f"applies to {written} only", kind="not observed here")
+        elif scenario.since is not None and not scenario.since.available():
+            cell = _not_run(scenario.since.reason(), kind="not in this release")
+        else:
+            cell = self._observe(scenario, self.namespace, self.recorder)
+        self.cells[scenario.id] = cell
+        return cell
+
+    def skip(self, scenario: Scenario, reason: str) -> None:
+        """Record ``scenario`` as not run, for ``reason``."""
+        self.scenarios[scenario.id] = scenario
+        self.cells[scenario.id] = _not_run(reason)
+
+    def _observe(
+        self, scenario: Scenario, namespace: Namespace, recorder: Recorder
+    ) -> dict[str, Any]:
+        """The scenario's cell; a server that stops answering or dies fails the column."""
+        seconds = scenario_timeout()
+        try:
+            cell = within(seconds, scenario.id, lambda: self._watch(scenario, namespace, recorder))
+        except Stalled as stalled:
+            self.stalled = True
+            error = f"the server stopped answering ({stalled})"
+            self._lose(scenario.id, error)
+            return _cell("error", error=error, duration_s=seconds)
+        if cell["status"] == "error" and not self._server_answers():
+            self._lose(scenario.id, cell["error"])
+        return cell
+
+    def _lose(self, scenario_id: str, error: str) -> None:
+        self.lost_during = scenario_id
+        self.status = "failed"
+        self.reason = f"server lost during {scenario_id}: {error}"
+
+    def _server_answers(self) -> bool:
+        """Whether a new connection still gets an answer (asked after a scenario failed)."""
+        if self.target is None or self.pair is None or self.backend.name == "sqlite":
+            return True
+        engine = self.backend.make_engine(
+            self.target.url, self.pair.sync, self.target.found_by, poolclass=NullPool
+        )
+
+        def ask() -> None:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+
+        try:
+            within(CLEANUP_TIMEOUT, "probing the server", ask)
+            return True
+        except Stalled:
+            self.stalled = True
+            return False
+        except Exception:
+            return False
+        finally:
+            engine.dispose()
+
+    def _watch(
+        self, scenario: Scenario, namespace: Namespace, recorder: Recorder
+    ) -> dict[str, Any]:
+        ctx = Context(self.backend.name, namespace.engine, recorder, namespace.make_async_engine)
+        error: str | None = None
+        observed: dict[str, Any] = {}
+        start = time.perf_counter()
+        with recorder.recording() as statements, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                observed = scenario.func(ctx)
+                json.dumps(observed)  # observations must be plain JSON values
+            except Exception as exc:
+                error = redact.redact(one_line(exc))
+            finally:
+                duration = time.perf_counter() - start
+                with recorder.paused():
+                    try:
+                        ctx.close()
+                        self._empty_shared_tables(namespace)
+                    except Exception as exc:  # the server went away during the scenario
+                        error = error or redact.redact(one_line(exc))
+        # Keys whose feature this release lacks are neither values nor mismatches.
+        unavailable = {k: str(v) for k, v in observed.items() if isinstance(v, NotInRelease)}
+        observed = {k: v for k, v in observed.items() if k not in unavailable}
+        expected, marks = {}, {}
+        facts = self.facts_for_specs()
+        for key, expectation in scenario.expect.items():
+            found = expectation_for(expectation, self.backend.name, facts)
+            if found is None:
+                continue
+            expected[key] = expect.as_json(found)
+            if error is None and key not in unavailable and key in observed:
+                marks[key] = expect.judge(found, observed[key])
+        mismatches = [key for key, mark in marks.items() if mark == "mismatch"]
+        return _cell(
+            "error" if error else "mismatch" if mismatches else "pass",
+            observed=observed if error is None else {},
+            expected=expected,
+            mismatches=mismatches,
+            marks=marks,
+            unavailable=unavailable,
+            error=error,
+            warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+            statements=[statement.as_json() for statement in statements],
+            statements_omitted=recorder.omitted,
+            measurements=ctx.measurements,
+            duration_s=round(duration, 6),
+        )
+
+    def facts_for_specs(self) -> expect.Facts:
+        """This column as expectation specs see it: backend, server version, drivers,
+        SQLAlchemy release."""
+        pair = self.pair
+        return expect.Facts(
+            backend=self.backend.name,
+            server=expect.version(self.facts.get("server_version")),
+            drivers=(pair.sync.name, pair.asyncio.name) if pair else (),
+            sqlalchemy=INSTALLED,
+        )
+
+    def _empty_shared_tables(self, namespace: Namespace) -> None:
+        if self.metadata is None:
+            return
+        with namespace.engine.begin() as conn:
+            for table in reversed(self.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+    # -- results -----------------------------------------------------------
+
+    def as_results(self) -> results.Results:
+        """This backend's part of the results file."""
+        document = results.empty()
+        document["columns"][self.column] = self.describe()
+        for scenario_id, cell in self.cells.items():
+            scenario = self.scenarios[scenario_id]
+            document["scenarios"][scenario_id] = {
+                "title": scenario.title,
+                "topic": scenario.topic,
+                "tags": list(scenario.tags),
+                "doc": scenario.doc,
+                "cells": {self.column: cell},
+            }
+        return document
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "backend": self.backend.name,
+            "server_requested": self.server,
+            "column": self._rank(),
+            "status": self.status,
+            "reason": self.reason,
+            "remedy": self.remedy,
+            "required": self.required,
+            "url": None,
+            "found_by": None,
+            "namespace": None,
+            "left_behind": None,
+            "server_version": None,
+            "driver": self.driver,
+            "driver_version": None,
+            "async_driver": None,
+            "async_driver_version": None,
+            "sqlalchemy": sqlalchemy.__version__,
+            "python": platform.python_version(),
+            "sqlite_library": sqlite3.sqlite_version,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "duration_s": round(time.perf_counter() - self._clock, 3),
+        }
+        info.update(self.facts)
+        info["left_behind"] = self.left_behind
+        return info
+
+    def _rank(self) -> int:
+        """The column's place in the report: backend, then server version, then driver."""
+        versions = self.backend.versions
+        server = versions.index(self.server) + 1 if self.server in versions else 0
+        names = drivers.for_backend(self.backend.name)
+        driver = names.index(self.driver) if self.driver in names else 0
+        return list(BACKENDS).index(self.backend.name) * 10_000 + server * 100 + driver
+
+
+def _cell(status: str, **fields: Any) -> dict[str, Any]:
+    """One cell of the results file: every field present, those not given empty."""
+    return {**results.EMPTY_CELL, "status": status, **fields}
+
+
+def _not_run(reason: str, kind: str | None = None) -> dict[str, Any]:
+    """A cell not run, for ``reason``; ``kind`` says which kind of "no" it is (not
+    observed here, not supported, not in this release), None for a run that stopped."""
+    return _cell("not run", reason=reason, kind=kind)

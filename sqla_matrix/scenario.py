@@ -1,0 +1,260 @@
+"""What a scenario is: an observing function, its documented expectations, its tags.
+
+A scenario module in ``scenarios/`` reads like the seed notes::
+
+    @scenario(
+        "An orphan post: does the database refuse it?",
+        tags=("foreign_keys",),
+        expect={"orphan post": ByBackend(sqlite=Doc("accepted", SQLITE_FK), ...)},
+    )
+    def orphan_post(ctx: Context) -> Observed:
+        ...
+        return {"orphan post": outcome}
+
+The function *observes* and returns what it saw; the harness compares that
+with the expectations and records the SQL it caused. Importing the module
+registers its scenarios; the pytest plugin collects them from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+
+from sqlalchemy import Engine, MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
+
+from sqla_matrix.expect import (
+    BACKEND_NAMES,
+    Doc,
+    Expected,
+    Facts,
+    KnownBug,
+    Unsupported,
+    When,
+)
+from sqla_matrix.recording import Recorder, Statement
+from sqla_matrix.releases import INSTALLED, Since
+
+__all__ = ["ByBackend", "Context", "Doc", "KnownBug", "Observed", "Unsupported", "When", "scenario"]
+
+#: A plain JSON value (checked with json.dumps when a scenario returns it).
+_T = TypeVar("_T")
+
+JSON: TypeAlias = Any
+#: What a scenario returns: a readable key per behaviour, and the value it observed.
+Observed: TypeAlias = dict[str, JSON]
+
+
+@dataclass(frozen=True)
+class ByBackend:
+    """An expectation that differs by backend; a backend not named has none. Each may
+    itself depend on the column: ``ByBackend(postgresql=When({...}))``."""
+
+    docs: Mapping[str, Expected | When]
+
+    def __init__(self, **docs: Expected | When) -> None:
+        unknown = sorted(set(docs) - set(BACKEND_NAMES))
+        if unknown:
+            raise ValueError(
+                f"ByBackend({', '.join(unknown)}=...): no such backend; "
+                f"known: {', '.join(BACKEND_NAMES)}"
+            )
+        object.__setattr__(self, "docs", docs)
+
+
+Expectation: TypeAlias = "Doc | KnownBug | Unsupported | When | ByBackend"
+
+
+def expectation_for(
+    expectation: Expectation, backend: str, facts: Facts | None = None
+) -> Expected | None:
+    """What ``backend`` (a column with ``facts``, where given) is expected to show, if any."""
+    found: Expected | When | None = (
+        expectation.docs.get(backend) if isinstance(expectation, ByBackend) else expectation
+    )
+    if isinstance(found, When):
+        return found.for_(facts or Facts(backend, None, (), INSTALLED))
+    return found
+
+
+class Context:
+    """What a scenario is handed: the backend's engine, sessions, and the SQL so far.
+
+    Everything it gives out is closed by the harness when the scenario ends,
+    including tables created with ``create_tables``.
+    """
+
+    def __init__(
+        self,
+        backend: str,
+        engine: Engine,
+        recorder: Recorder,
+        make_async_engine: Callable[[], AsyncEngine] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.engine = engine
+        self._recorder = recorder
+        self._make_async_engine = make_async_engine
+        self._sessions: list[Session] = []
+        self._metadatas: list[MetaData] = []
+        #: chart -> series -> x -> y, published by the report as charts and tables
+        self.measurements: dict[str, dict[str, dict[str, float]]] = {}
+
+    @property
+    def dialect(self) -> str:
+        """SQLAlchemy's dialect name: sqlite, postgresql, mysql or mariadb."""
+        return self.engine.dialect.name
+
+    def run_async(self, main: Callable[[AsyncEngine], Awaitable[_T]]) -> _T:
+        """Run ``main`` in one event loop with an async engine on the same namespace
+        (asyncpg, aiomysql, aiosqlite), recorded like the sync one and disposed
+        in that loop before it closes."""
+        if self._make_async_engine is None:
+            raise RuntimeError(f"{self.backend} has no async engine here")
+        make_async_engine = self._make_async_engine
+
+        async def in_one_loop() -> _T:
+            engine = make_async_engine()
+            self._recorder.attach(engine.sync_engine)
+            try:
+                return await main(engine)
+            finally:
+                await engine.dispose()
+
+        try:
+            return asyncio.run(in_one_loop())
+        finally:
+            # The loop's greenlets and connections are collected here, in the thread
+            # that made them: collected later in another scenario's thread, they once
+            # took the interpreter down (SIGSEGV while "Garbage-collecting").
+            gc.collect()
+
+    def session(self, **kwargs: Any) -> Session:
+        """A new ORM session on the backend (closed by the harness afterwards)."""
+        session = Session(self.engine, **kwargs)
+        self._sessions.append(session)
+        return session
+
+    @contextmanager
+    def counting(self) -> Iterator[list[Statement]]:
+        """The statements issued inside the ``with`` block, counted by the engine's events."""
+        with self._recorder.watching() as seen:
+            yield seen
+
+    def measure(self, chart: str, series: str, x: int, y: float) -> None:
+        """A measurement the report publishes (a point of ``series`` in ``chart``).
+
+        Unlike observed values, measurements (timings) vary from run to run:
+        they are never compared with expectations nor with a baseline.
+        """
+        self.measurements.setdefault(chart, {}).setdefault(series, {})[str(x)] = y
+
+    def create_tables(self, metadata: MetaData) -> None:
+        """Create a scenario's own tables; they are dropped when the scenario ends."""
+        metadata.create_all(self.engine)
+        self._metadatas.append(metadata)
+
+    def close(self) -> None:
+        """Close the scenario's sessions and drop the tables it created (not recorded)."""
+        for session in self._sessions:
+            session.close()
+        for metadata in reversed(self._metadatas):
+            metadata.drop_all(self.engine)
+
+
+ScenarioFunction: TypeAlias = Callable[[Context], "Observed"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One behaviour to observe on every backend (a row group of the report)."""
+
+    id: str
+    title: str
+    func: ScenarioFunction
+    topic: str
+    tags: tuple[str, ...]
+    expect: Mapping[str, Expectation]
+    backends: tuple[str, ...] | None
+    doc: str = ""
+    #: What it needs of SQLAlchemy: on an older release it reads "not in this release".
+    since: Since | None = None
+    #: Backends left out of ``backends`` because they lack it (else: not observed here).
+    elsewhere: Mapping[str, Unsupported] | None = None
+
+    def applies_to(self, backend: str, driver: str | None = None) -> bool:
+        """Whether a column of ``backend`` through ``driver`` runs this scenario.
+
+        ``backends`` entries are specs as SQLAlchemy's testing plugin writes
+        them: ``postgresql`` (any driver), ``postgresql+pg8000``, ``+asyncpg``.
+        """
+        if self.backends is None:
+            return True
+        for spec in self.backends:
+            name, _, wanted = spec.partition("+")
+            if (not name or name == backend) and (not wanted or wanted == driver):
+                return True
+        return False
+
+
+#: module name -> the scenarios it registered, in source order
+_REGISTRY: dict[str, list[Scenario]] = {}
+
+
+def scenario(
+    title: str,
+    *,
+    tags: Sequence[str] = (),
+    expect: Mapping[str, Expectation] | None = None,
+    backends: Sequence[str] | None = None,
+    since: Since | None = None,
+    elsewhere: Mapping[str, Unsupported] | None = None,
+) -> Callable[[ScenarioFunction], ScenarioFunction]:
+    """Register the decorated function as a scenario of its module's topic.
+
+    ``expect`` maps an observed key to its documented value; keys without an
+    expectation are still observed and reported. ``backends`` restricts the
+    scenario to the named backends; elsewhere it is reported as not run.
+    ``since`` names what it needs of SQLAlchemy: a column on an older release
+    reports it as not in this release (a key alone says so with ``Since.absent()``).
+    ``elsewhere`` says why a backend left out of ``backends`` lacks the behaviour
+    (``Unsupported``); a backend left out without one is *not observed here*.
+    """
+    for name in [*(elsewhere or {}), *(b.partition("+")[0] for b in backends or ())]:
+        if name and name not in BACKEND_NAMES:
+            raise ValueError(
+                f"scenario {title!r}: no backend {name!r}; known: {', '.join(BACKEND_NAMES)}"
+            )
+
+    def register(func: ScenarioFunction) -> ScenarioFunction:
+        # This project's scenarios/ keeps short ids (loading.n_plus_one); any other
+        # package's are qualified by it (myapp.matrix.loading.n_plus_one), so two
+        # packages' loading.py never collide.
+        topic = func.__module__.removeprefix("scenarios.")
+        entry = Scenario(
+            id=f"{topic}.{func.__name__}",
+            title=title,
+            func=func,
+            topic=topic,
+            tags=(topic.rsplit(".", 1)[-1], *tags),
+            expect=dict(expect or {}),
+            backends=tuple(backends) if backends is not None else None,
+            doc=" ".join((func.__doc__ or "").split()),
+            since=since,
+            elsewhere=dict(elsewhere) if elsewhere else None,
+        )
+        _REGISTRY.setdefault(func.__module__, []).append(entry)
+        return func
+
+    return register
+
+
+def scenarios_of(module: str) -> list[Scenario]:
+    """The scenarios a module registered when it was imported, in source order."""
+    return list(_REGISTRY.get(module, []))
