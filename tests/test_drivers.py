@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import exc
 
+import models
 from scenarios.one_to_many import orphan_post
 from sqla_matrix import dberrors
 from sqla_matrix.backends import BACKENDS
@@ -47,7 +48,7 @@ def test_a_foreign_key_violation_is_rejected_on_every_postgresql_driver(driver: 
     # pg8000 raises ProgrammingError where psycopg raises IntegrityError; the
     # server's SQLSTATE (23503) is what the scenario classifies by.
     server_url("postgresql")
-    run = BackendRun(BACKENDS["postgresql"], driver=driver)
+    run = BackendRun(BACKENDS["postgresql"], driver=driver, metadata=models.Base.metadata)
     run.start()
     try:
         cell = run.run(adhoc_scenario(orphan_post))

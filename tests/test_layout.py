@@ -6,6 +6,7 @@ import ast
 import importlib
 import pkgutil
 import sys
+from pathlib import Path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,7 +22,7 @@ import scenarios
 from sqla_matrix import drivers
 from sqla_matrix.backends import BACKENDS
 from sqla_matrix.scenario import ByBackend, When, expectation_for, scenarios_of
-from tests.conftest import ROOT, all_scenarios
+from tests.conftest import ROOT, all_scenarios, run_matrix
 
 
 def _noxfile_constant(name: str) -> Any:
@@ -105,3 +106,18 @@ def test_model_modules_import_each_other_only_under_type_checking() -> None:
             module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
             if module.startswith("models.") and module != "models.base":
                 assert id(node) in guarded, f"{path.name} imports {module} at run time"
+
+
+def test_every_documented_key_is_one_a_scenario_observes(tmp_path: Path) -> None:
+    """A mistyped expectation key would be documented and never observed: on a SQLite
+    run, each key documented for SQLite is observed, or its release lacks it."""
+    run = run_matrix("sqlite", tmp_path)
+    assert run.results is not None, run.output
+    never = []
+    for scenario_id, entry in run.results["scenarios"].items():
+        for cell in entry["cells"].values():
+            if cell["status"] not in ("pass", "mismatch"):
+                continue
+            seen = {*cell["observed"], *cell.get("unavailable", {})}
+            never += [f"{scenario_id} · {key}" for key in cell["expected"] if key not in seen]
+    assert never == []
