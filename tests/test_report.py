@@ -97,7 +97,7 @@ def test_a_value_that_differs_from_its_documentation_is_a_marked_mismatch() -> N
         "| one | `2` [docs](https://example.org/says-two) | `1` ❌ (expected: `2`) |"
         in markdown.render(document)
     )
-    assert '<td class="col-0 mismatch"' in html.render(document)
+    assert '<td class="c0 mismatch"' in html.render(document)
 
 
 @pytest.mark.parametrize(

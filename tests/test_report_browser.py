@@ -117,7 +117,7 @@ def test_the_search_box_keeps_rows_whose_behaviour_or_scenario_matches(page: Any
 
 def _column(report: tuple[Path, results.Results], name: str) -> str:
     """The cell selector of a column of the matrix (its position in the report)."""
-    return f"td.col-{backend_order(report[1]).index(name)}"
+    return f"td.c{backend_order(report[1]).index(name)}"
 
 
 def test_clicking_a_value_shows_the_sql_of_its_cell(
