@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from sqla_matrix.report.view import Row, observed
+from sqla_matrix.report.view import Difference, Row, TopicView, differences, observed
 from sqla_matrix.results import Results
 
 AXES = ("sqlalchemy", "server", "driver")
@@ -132,3 +132,16 @@ def _within(backend: str, mine: list[str], theirs: list[str], found: dict[str, C
                 return f"{backend} {', '.join(sorted(v or '(default)' for v in chosen))}"
             return f"{backend} · {', '.join(sorted(chosen))}"
     return ", ".join(mine)
+
+
+Explained = list[tuple[Difference, Explanation]]
+
+
+def by_axis(
+    results: Results, all_topics: list[TopicView], order: list[str]
+) -> tuple[Explained, Explained]:
+    """Every difference with its explanation, split as both reports open: those that
+    change within a backend (the upgrade questions), then those only backends split."""
+    found = configs(results)
+    explained = [(d, explain(d.row, order, found)) for d in differences(all_topics, order)]
+    return [p for p in explained if p[1].within], [p for p in explained if not p[1].within]

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from sqla_matrix import drivers
 from sqla_matrix.compare import NAMESPACE, axis_values
 from sqla_matrix.report import chart
-from sqla_matrix.report.axes import AXIS_NAMES, Config, configs, explain
+from sqla_matrix.report.axes import AXIS_NAMES, Config, by_axis, configs
 from sqla_matrix.report.diff import Diff
 from sqla_matrix.report.releases import along
 from sqla_matrix.report.render import render as render_template
@@ -33,10 +33,7 @@ from sqla_matrix.report.view import (
     agreeing,
     anchor,
     backend_order,
-    backends_of,
     behaviours,
-    differences,
-    differs,
     flagged,
     kinds,
     labels,
@@ -68,10 +65,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
     ]
     all_topics = topics(results)
     on_axes = configs(results)
-    explained = [
-        (d, explain(d.row, order, on_axes))
-        for d in differences(all_topics, order, backends_of(results))
-    ]
+    within, between = by_axis(results, all_topics, order)
     sql = SqlStore()
     cells_sql = {
         scenario.id: {name: sql.key(scenario, name) for name in order}
@@ -94,11 +88,10 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         columns=columns,
         groups=groups,
         topics=all_topics,
-        within=[(d, e) for d, e in explained if e.within],
-        between=[(d, e) for d, e in explained if not e.within],
+        within=within,
+        between=between,
         timelines=along(results, all_topics),
         agreeing=agreeing,
-        differs=differs,
         changes=changes,
         summaries=list(summaries),
         cells_sql=cells_sql,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqla_matrix.report.axes import configs, explain
+from sqla_matrix.report.axes import by_axis, configs, explain
 from sqla_matrix.report.chart import table_rows
 from sqla_matrix.report.diff import Diff
 from sqla_matrix.report.releases import along
@@ -26,13 +26,10 @@ from sqla_matrix.report.view import (
     agreeing,
     anchor,
     backend_order,
-    backends_of,
     behaviours,
-    differences,
     drivers_of,
     flagged,
     kinds,
-    labels,
     tally,
     topics,
     versions,
@@ -95,26 +92,22 @@ def cell(value: Cell) -> str:
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
     order = backend_order(results)
     all_topics = topics(results)
-    backend_of = backends_of(results)
-    found = differences(all_topics, order, backend_of)
     on_axes = configs(results)
-    explained = [(d, explain(d.row, order, on_axes)) for d in found]
+    within, between = by_axis(results, all_topics, order)
     return render_template(
         "report.md.j2",
         results=results,
         order=order,
         columns=[(name, results["columns"][name]) for name in order],
         topics=all_topics,
-        differences=found,
-        within=[(d, e) for d, e in explained if e.within],
-        between=[(d, e) for d, e in explained if not e.within],
+        within=within,
+        between=between,
         timelines=along(results, all_topics),
-        differing_topics=sorted({d.topic for d in found}),
+        differing_topics=sorted({d.topic for d, _ in [*within, *between]}),
         agreeing=agreeing,
         changes=changes,
         summaries=list(summaries),
         grid=len(order) <= GRID_COLUMNS,
-        short=labels(order),
         explain=lambda row: explain(row, order, on_axes),
         anchor=anchor,
         behaviours=behaviours(all_topics),

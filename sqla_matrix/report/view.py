@@ -258,7 +258,6 @@ class Difference:
     topic: str
     scenario: ScenarioView
     row: Row
-    runs: list[tuple[str, str]]  # (columns, as a range of neighbours; value)
 
 
 def labels(order: list[str]) -> dict[str, str]:
@@ -313,13 +312,10 @@ def differs(row: Row) -> bool:
     return len({c.text for c in row.cells.values() if observed(c)}) > 1
 
 
-def differences(
-    all_topics: list[TopicView], order: list[str], backend_of: dict[str, str] | None = None
-) -> list[Difference]:
+def differences(all_topics: list[TopicView], order: list[str]) -> list[Difference]:
     """Every row whose value differs between columns, in topic order."""
-    short = labels(order)
     return [
-        Difference(topic.name, scenario, row, runs(row, order, short, backend_of))
+        Difference(topic.name, scenario, row)
         for topic in all_topics
         for scenario in topic.scenarios
         for row in scenario.rows
