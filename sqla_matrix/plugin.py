@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData
 
-from sqla_matrix import backends, drivers, results
+from sqla_matrix import backends, drivers, named, results
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Scenario, scenarios_of
@@ -139,11 +139,7 @@ def _metadata(spec: str) -> MetaData | None:
     """The MetaData ``module:attribute`` names (a DeclarativeBase gives its own), or None."""
     if not spec:
         return None
-    module, _, attribute = spec.partition(":")
-    try:
-        found = getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError, ValueError) as error:
-        raise MatrixError(f"matrix_metadata = {spec!r}: {error}") from None
+    found = named.resolve(spec, f"matrix_metadata = {spec!r}")
     metadata = getattr(found, "metadata", found)
     if not isinstance(metadata, MetaData):
         raise MatrixError(f"matrix_metadata = {spec!r}: not a MetaData or a DeclarativeBase")

@@ -13,7 +13,6 @@ nothing for it. It is registered in any of three ways:
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqla_matrix.errors import MatrixError
+from sqla_matrix.named import resolve
 from sqla_matrix.results import Results
 
 if sys.version_info >= (3, 11):
@@ -44,13 +44,7 @@ SummaryFunction = Callable[[Results], Any]
 
 def named(spec: str) -> SummaryFunction:
     """The function ``module:attribute`` names, or one line saying why not."""
-    module, sep, attribute = spec.partition(":")
-    if not sep or not module or not attribute:
-        raise MatrixError(f"summary {spec!r}: expected module:function")
-    try:
-        found = getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError) as error:
-        raise MatrixError(f"summary {spec!r}: {error}") from None
+    found = resolve(spec, f"summary {spec!r}")
     if not callable(found):
         raise MatrixError(f"summary {spec!r}: not a function")
     function: SummaryFunction = found
