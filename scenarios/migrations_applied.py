@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import Connection, DateTime, Integer, MetaData, String, exc, func, text
 from sqlalchemy.schema import Column, Table
 
 from scenarios._ddl import refused
+from scenarios.no_migration import autogenerate_lines
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, scenario
 
 ADD_COLUMN = (
@@ -84,21 +84,6 @@ def _rows_with(conn: Connection, column: str) -> str:
     values = conn.execute(text(f"SELECT {column} FROM migrated ORDER BY id")).scalars().all()
     filled = [v for v in values if v is not None]
     return "both rows" if len(filled) == 2 else "no row" if not filled else "one row"
-
-
-def _autogenerate(conn: Connection, metadata: MetaData) -> list[str]:
-    """What autogenerate would write now, compare_server_default on, for this table only."""
-    opts = {
-        "compare_server_default": True,
-        "include_name": lambda name, kind, parent: kind != "table" or name == "migrated",
-    }
-    found = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
-    lines = []
-    for entry in found:
-        for diff in entry if isinstance(entry, list) else [entry]:
-            op, *rest = diff
-            lines.append(f"{op} {rest[1]}.{rest[2]}" if op.startswith("modify_") else op)
-    return lines
 
 
 @scenario(
@@ -192,8 +177,8 @@ def add_and_alter_columns(ctx: Context) -> Observed:
             )
             final = MetaData()
             _table(final, Column("stamp", DateTime(), server_default=on_update))
-        observed["autogenerate after the migration, compare_server_default=True"] = _autogenerate(
-            conn, final
+        observed["autogenerate after the migration, compare_server_default=True"] = (
+            autogenerate_lines(conn, final, compare_server_default=True)
         )
         conn.execute(text("DROP TABLE IF EXISTS migrated"))
         conn.commit()

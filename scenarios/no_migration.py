@@ -14,7 +14,17 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import DateTime, FetchedValue, ForeignKey, Integer, MetaData, String, func, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    FetchedValue,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column, relationship
 from sqlalchemy.schema import Column, CreateTable, Table
 
@@ -165,13 +175,20 @@ def _stamped(columns: dict[str, dict[str, Any]]) -> MetaData:
 
 def _defaults_diff(ctx: Context, metadata: MetaData, compare_server_default: bool) -> list[str]:
     """What autogenerate would write, as ``operation table.column`` lines."""
+    with ctx.engine.connect() as conn:
+        return autogenerate_lines(conn, metadata, compare_server_default)
+
+
+def autogenerate_lines(
+    conn: Connection, metadata: MetaData, compare_server_default: bool
+) -> list[str]:
+    """What autogenerate would write for ``metadata``'s tables (no other table of the
+    live schema), as ``operation table.column`` lines, sorted."""
     opts = {
         "include_name": lambda name, type_, parent: type_ != "table" or name in metadata.tables,
         "compare_server_default": compare_server_default,
     }
-    with ctx.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts=opts)
-        found = compare_metadata(context, metadata)
+    found = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
     lines = []
     for entry in found:
         for diff in entry if isinstance(entry, list) else [entry]:
