@@ -38,6 +38,7 @@ from sqlalchemy.types import TypeEngine
 
 from models.user import User
 from scenarios._ddl import column_ddl
+from scenarios._zones import set_zone, utc_offset
 from scenarios.loading import seed
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, When, scenario
 
@@ -304,19 +305,11 @@ PG_TIMEZONE = "https://www.postgresql.org/docs/current/datatype-datetime.html#DA
 MYSQL_TIMESTAMP = "https://dev.mysql.com/doc/refman/8.4/en/datetime.html"
 MARIADB_TIMESTAMP = "https://mariadb.com/kb/en/timestamp/"
 NOON_UTC = datetime(2024, 5, 6, 12, 0, 0, tzinfo=timezone.utc)
-#: How each server sets a session's zone to +05:30 (MySQL takes an offset; PostgreSQL
-#: would read '+05:30' as a POSIX zone, west of Greenwich, so it is given a name).
-SESSION_ZONE = {
-    "postgresql": "SET TIME ZONE 'Asia/Kolkata'",
-    "mysql": "SET time_zone = '+05:30'",
-    "mariadb": "SET time_zone = '+05:30'",
-}
-#: A session at UTC, whatever the server's configured zone.
-UTC_ZONE = {
-    "postgresql": "SET TIME ZONE 'UTC'",
-    "mysql": "SET time_zone = '+00:00'",
-    "mariadb": "SET time_zone = '+00:00'",
-}
+#: Each server's name for +05:30 (MySQL takes an offset; PostgreSQL would read '+05:30'
+#: as a POSIX zone, west of Greenwich, so it is given a name).
+PLUS_FIVE_THIRTY = {"postgresql": "Asia/Kolkata", "mysql": "+05:30", "mariadb": "+05:30"}
+#: Each server's name for UTC: a session at UTC, whatever the server's configured zone.
+UTC_ZONE = {"postgresql": "UTC", "mysql": "+00:00", "mariadb": "+00:00"}
 ZONED = "the zone-aware column (DateTime(timezone=True); MySQL/MariaDB: TIMESTAMP)"
 PLAIN = "the plain column (DateTime())"
 
@@ -325,8 +318,7 @@ def wall(value: Any) -> str:
     """A datetime read back as its wall time and offset: ``17:30 +05:30``, ``12:00 naive``."""
     if not isinstance(value, datetime):
         return f"{type(value).__name__}: {value!r}"
-    offset = value.strftime("%z")
-    return f"{value:%H:%M} {offset[:3]}:{offset[3:]}" if offset else f"{value:%H:%M} naive"
+    return f"{value:%H:%M} {utc_offset(value) or 'naive'}"
 
 
 @scenario(
@@ -367,12 +359,12 @@ def session_time_zone(ctx: Context) -> Observed:
         Column("plain", DateTime()),
     )
     ctx.create_tables(metadata)
-    utc = UTC_ZONE[ctx.dialect]
+    utc = set_zone(ctx.dialect, UTC_ZONE[ctx.dialect])
     noon = NOON_UTC if ctx.dialect == "postgresql" else NOON_UTC.replace(tzinfo=None)
     with ctx.engine.begin() as conn:
         conn.exec_driver_sql(utc)
         conn.execute(insert(table).values(id=1, zoned=noon, plain=NOON_UTC.replace(tzinfo=None)))
-    shift = SESSION_ZONE[ctx.dialect]
+    shift = set_zone(ctx.dialect, PLUS_FIVE_THIRTY[ctx.dialect])
     now_offset = (
         "EXTRACT(TIMEZONE FROM now()) / 3600.0"
         if ctx.dialect == "postgresql"
@@ -461,7 +453,7 @@ def aware_and_naive_writes(ctx: Context) -> Observed:
         Column("zoned", DateTime(timezone=True)),
     )
     ctx.create_tables(metadata)
-    utc = UTC_ZONE.get(ctx.dialect)
+    utc = set_zone(ctx.dialect, UTC_ZONE[ctx.dialect]) if ctx.dialect in UTC_ZONE else None
     naive = PLUS_FIVE.replace(tzinfo=None)
     rows = {"sync": (1, 2), "async": (3, 4)}
     observed: Observed = {}

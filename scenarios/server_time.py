@@ -21,6 +21,7 @@ from sqlalchemy.schema import Column, Table
 
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
+from scenarios._zones import set_zone
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 SA_NOW = "https://docs.sqlalchemy.org/en/20/core/functions.html#sqlalchemy.sql.functions.now"
@@ -196,10 +197,7 @@ def values_read_back(ctx: Context) -> Observed:
 
 
 def _set_zone(conn: Connection, dialect: str) -> None:
-    if dialect == "postgresql":
-        conn.exec_driver_sql(f"SET TIME ZONE '{ZONE[dialect]}'")
-    else:
-        conn.exec_driver_sql(f"SET time_zone = '{ZONE[dialect]}'")
+    conn.exec_driver_sql(set_zone(dialect, ZONE[dialect]))
 
 
 @scenario(

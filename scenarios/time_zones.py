@@ -19,6 +19,7 @@ from sqlalchemy import DateTime, Integer, MetaData, String, cast, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped
 from sqlalchemy.schema import Column, Table
 
+from scenarios._zones import utc_offset
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 PG_TIMESTAMPTZ = "https://www.postgresql.org/docs/current/datatype-datetime.html#DATATYPE-TIMEZONES"
@@ -36,8 +37,7 @@ def classify(read: Any, sent: datetime) -> str:
     if not isinstance(read, datetime):
         return f"{type(read).__name__}: {read!r}"
     if read.tzinfo is not None:
-        offset = read.strftime("%z")
-        offset = f"{offset[:3]}:{offset[3:]}"
+        offset = utc_offset(read)
         if sent.tzinfo is None:
             assumed = sent.replace(tzinfo=read.tzinfo)
             taken = "taken in that zone" if assumed == read else f"{read.isoformat()}"
