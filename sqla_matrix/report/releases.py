@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from sqla_matrix.report.view import RANGE, Row, ScenarioView, TopicView
+from sqla_matrix.report.view import RANGE, Cell, Row, ScenarioView, TopicView, observed
 from sqla_matrix.results import Results
 from sqla_matrix.timeline import Line, timelines
 
@@ -64,10 +64,11 @@ def along(results: Results, all_topics: list[TopicView]) -> list[Timeline]:
     return found
 
 
-def _value(cell: Any) -> str | None:
-    """What a timeline compares: the value, "not in this release", or None (not observed)."""
-    if cell.text == "not in this release" or cell.mark in ("pass", "mismatch", ""):
-        return None if cell.text == "—" else str(cell.text)
+def _value(cell: Cell) -> str | None:
+    """What a timeline compares: the value, whatever its expectation's mark (a known bug
+    on the older releases included), "not in this release", or None (not observed)."""
+    if cell.text == "not in this release" or observed(cell):
+        return cell.text
     return None
 
 
