@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
+from sqla_matrix.scenario import Context
 
-def set_zone(dialect: str, zone: str) -> str:
-    """The statement that sets this session's zone: PostgreSQL's ``SET TIME ZONE``,
-    MySQL's and MariaDB's ``SET time_zone``."""
-    if dialect == "postgresql":
-        return f"SET TIME ZONE '{zone}'"
-    return f"SET time_zone = '{zone}'"
+
+def set_zone(ctx: Context, zones: Mapping[str, str]) -> str:
+    """The statement that sets this session's zone to the backend's name for it in
+    ``zones`` (PostgreSQL's ``SET TIME ZONE``, MySQL's and MariaDB's ``SET time_zone``)."""
+    statement = ctx.requires.set_time_zone
+    if statement is None:
+        raise RuntimeError(f"{ctx.backend} has no session time zone")
+    return statement.format(zone=zones[ctx.backend])
 
 
 def utc_offset(value: datetime) -> str:

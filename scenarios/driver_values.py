@@ -40,6 +40,7 @@ from models.user import User
 from scenarios._ddl import column_ddl
 from scenarios._zones import set_zone, utc_offset
 from scenarios.loading import seed
+from sqla_matrix.capabilities import per_backend
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, When, scenario
 
 PG_PRECISION = "https://www.postgresql.org/docs/current/datatype-datetime.html"
@@ -305,11 +306,31 @@ PG_TIMEZONE = "https://www.postgresql.org/docs/current/datatype-datetime.html#DA
 MYSQL_TIMESTAMP = "https://dev.mysql.com/doc/refman/8.4/en/datetime.html"
 MARIADB_TIMESTAMP = "https://mariadb.com/kb/en/timestamp/"
 NOON_UTC = datetime(2024, 5, 6, 12, 0, 0, tzinfo=timezone.utc)
+#: The backends with a session time zone.
+ZONED_BACKENDS = ("postgresql", "mysql", "mariadb")
 #: Each server's name for +05:30 (MySQL takes an offset; PostgreSQL would read '+05:30'
 #: as a POSIX zone, west of Greenwich, so it is given a name).
-PLUS_FIVE_THIRTY = {"postgresql": "Asia/Kolkata", "mysql": "+05:30", "mariadb": "+05:30"}
+PLUS_FIVE_THIRTY = per_backend(
+    "driver_values.PLUS_FIVE_THIRTY",
+    {"postgresql": "Asia/Kolkata", "mysql": "+05:30", "mariadb": "+05:30"},
+    only=ZONED_BACKENDS,
+)
 #: Each server's name for UTC: a session at UTC, whatever the server's configured zone.
-UTC_ZONE = {"postgresql": "UTC", "mysql": "+00:00", "mariadb": "+00:00"}
+UTC_ZONE = per_backend(
+    "driver_values.UTC_ZONE",
+    {"postgresql": "UTC", "mysql": "+00:00", "mariadb": "+00:00"},
+    only=ZONED_BACKENDS,
+)
+#: How many hours the session's now() is ahead of UTC, in each server's SQL.
+NOW_OFFSET = per_backend(
+    "driver_values.NOW_OFFSET",
+    {
+        "postgresql": "EXTRACT(TIMEZONE FROM now()) / 3600.0",
+        "mysql": "TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) / 60.0",
+        "mariadb": "TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) / 60.0",
+    },
+    only=ZONED_BACKENDS,
+)
 ZONED = "the zone-aware column (DateTime(timezone=True); MySQL/MariaDB: TIMESTAMP)"
 PLAIN = "the plain column (DateTime())"
 
@@ -359,17 +380,13 @@ def session_time_zone(ctx: Context) -> Observed:
         Column("plain", DateTime()),
     )
     ctx.create_tables(metadata)
-    utc = set_zone(ctx.dialect, UTC_ZONE[ctx.dialect])
-    noon = NOON_UTC if ctx.dialect == "postgresql" else NOON_UTC.replace(tzinfo=None)
+    utc = set_zone(ctx, UTC_ZONE)
+    noon = NOON_UTC if ctx.requires.aware_datetimes else NOON_UTC.replace(tzinfo=None)
     with ctx.engine.begin() as conn:
         conn.exec_driver_sql(utc)
         conn.execute(insert(table).values(id=1, zoned=noon, plain=NOON_UTC.replace(tzinfo=None)))
-    shift = set_zone(ctx.dialect, PLUS_FIVE_THIRTY[ctx.dialect])
-    now_offset = (
-        "EXTRACT(TIMEZONE FROM now()) / 3600.0"
-        if ctx.dialect == "postgresql"
-        else "TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) / 60.0"
-    )
+    shift = set_zone(ctx, PLUS_FIVE_THIRTY)
+    now_offset = NOW_OFFSET[ctx.backend]
     observed: Observed = {}
     with ctx.engine.connect() as conn:
         conn.exec_driver_sql(shift)
@@ -453,7 +470,7 @@ def aware_and_naive_writes(ctx: Context) -> Observed:
         Column("zoned", DateTime(timezone=True)),
     )
     ctx.create_tables(metadata)
-    utc = set_zone(ctx.dialect, UTC_ZONE[ctx.dialect]) if ctx.dialect in UTC_ZONE else None
+    utc = set_zone(ctx, UTC_ZONE) if ctx.requires.set_time_zone else None
     naive = PLUS_FIVE.replace(tzinfo=None)
     rows = {"sync": (1, 2), "async": (3, 4)}
     observed: Observed = {}

@@ -185,7 +185,7 @@ def orphan_post(ctx: Context) -> Observed:
     observed["orphan post, default settings"], observed["error"] = _flush_outcome(session)
     session.rollback()
 
-    if ctx.dialect == "sqlite":
+    if ctx.requires.foreign_keys_by_pragma:
         with ctx.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             try:
@@ -196,7 +196,7 @@ def orphan_post(ctx: Context) -> Observed:
                 observed["orphan post, PRAGMA foreign_keys=ON"] = "rejected"
             conn.rollback()
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # as the pool handed it out
-    if ctx.dialect in ("mysql", "mariadb"):
+    if ctx.requires.storage_engines:
         with ctx.engine.connect() as conn:
             observed["storage engine of posts"] = conn.execute(
                 text(

@@ -18,7 +18,7 @@ scenario reads back whether ``updated_at`` moved.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +42,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from scenarios import _updated_at as keys
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
+from sqla_matrix.capabilities import per_backend
 from sqla_matrix.releases import CHANGELOG_20
 from sqla_matrix.scenario import ByBackend, Context, Doc, KnownBug, Observed, When, scenario
 
@@ -144,9 +145,9 @@ def _held_value(obj: Any, before: Any) -> str:
 def _kept_digits(ctx: Context, table: str) -> int | None:
     """How many fractional-second digits the server keeps in ``table.updated_at``, as its
     catalog declares (None on SQLite, which stores whatever text it is given)."""
-    if ctx.dialect == "sqlite":
+    schema = ctx.requires.catalog_namespace
+    if schema is None:
         return None
-    schema = "current_schema()" if ctx.dialect == "postgresql" else "DATABASE()"
     query = text(
         "SELECT datetime_precision FROM information_schema.columns "
         f"WHERE table_schema = {schema} AND table_name = :table AND column_name = 'updated_at'"
@@ -516,22 +517,35 @@ _ON_UPDATE = ServerKeeper(
 )
 #: Per backend: MySQL/MariaDB's ON UPDATE clause, a row trigger on PostgreSQL and
 #: SQLite (which have no such clause).
-SERVER_KEEPERS = {
-    "mysql": _ON_UPDATE,
-    "mariadb": _ON_UPDATE,
-    "postgresql": ServerKeeper(
-        "a trigger",
-        "BEFORE UPDATE trigger: NEW.updated_at := now()",
-        fetched_value,
-        _postgresql_trigger,
-    ),
-    "sqlite": ServerKeeper(
-        "a trigger",
-        "AFTER UPDATE trigger: UPDATE ... SET updated_at = CURRENT_TIMESTAMP",
-        fetched_value,
-        _sqlite_trigger,
-    ),
-}
+#: The trigger that keeps updated_at where there is no ON UPDATE clause, in each server's SQL.
+TRIGGER_KEEPERS = per_backend(
+    "onupdate.TRIGGER_KEEPERS",
+    {
+        "postgresql": ServerKeeper(
+            "a trigger",
+            "BEFORE UPDATE trigger: NEW.updated_at := now()",
+            fetched_value,
+            _postgresql_trigger,
+        ),
+        "sqlite": ServerKeeper(
+            "a trigger",
+            "AFTER UPDATE trigger: UPDATE ... SET updated_at = CURRENT_TIMESTAMP",
+            fetched_value,
+            _sqlite_trigger,
+        ),
+    },
+    only=("postgresql", "sqlite"),
+)
+
+
+def server_keeper(ctx: Context) -> ServerKeeper:
+    """What keeps updated_at on this server: ON UPDATE CURRENT_TIMESTAMP where it has
+    one, else a trigger."""
+    if ctx.requires.on_update_current_timestamp:
+        return _ON_UPDATE
+    return TRIGGER_KEEPERS[ctx.backend]
+
+
 KEEPS_EXPLICIT = "Core update(table), updated_at given: keeps it"
 
 
@@ -548,7 +562,7 @@ def server_keeper_and_update_paths(ctx: Context) -> Observed:
     """The same six update paths with the server keeping updated_at. MySQL's manual:
     the column is not auto-updated when it is "explicitly assigned a value"; a
     trigger does what its body says, and these two overwrite whatever was sent."""
-    keeper = SERVER_KEEPERS[ctx.dialect]
+    keeper = server_keeper(ctx)
     observed = _paths_observed(ctx, "server_paths", keeper.column, keeper.triggers)
     return {"kept by": keeper.description, **observed}
 
@@ -562,19 +576,23 @@ MYSQL_UPSERT = (
 PG_INSERT_TRIGGERS = "https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT"
 
 
+#: The dialect's own insert() where the upsert is ON CONFLICT DO UPDATE.
+ON_CONFLICT_INSERT: Mapping[str, Callable[[Any], Any]] = per_backend(
+    "onupdate.ON_CONFLICT_INSERT",
+    {"postgresql": postgresql.insert, "sqlite": sqlite.insert},
+    only=("postgresql", "sqlite"),
+)
+
+
 def _upsert(ctx: Context, table: Any, set_updated_at: bool) -> Any:
     """An upsert of row 1 that changes its name (and, if asked, sets updated_at=now())."""
     extra = {"updated_at": func.now()} if set_updated_at else {}
-    if ctx.dialect in ("mysql", "mariadb"):
+    if ctx.requires.upsert == "on duplicate key":
         on_mysql = mysql.insert(table).values(id=1, name="b")
         return on_mysql.on_duplicate_key_update(name=on_mysql.inserted.name, **extra)
-    if ctx.dialect == "postgresql":
-        on_pg = postgresql.insert(table).values(id=1, name="b")
-        set_ = {"name": on_pg.excluded.name, **extra}
-        return on_pg.on_conflict_do_update(index_elements=[table.c.id], set_=set_)
-    on_sqlite = sqlite.insert(table).values(id=1, name="b")
-    set_ = {"name": on_sqlite.excluded.name, **extra}
-    return on_sqlite.on_conflict_do_update(index_elements=[table.c.id], set_=set_)
+    on_conflict = ON_CONFLICT_INSERT[ctx.backend](table).values(id=1, name="b")
+    set_ = {"name": on_conflict.excluded.name, **extra}
+    return on_conflict.on_conflict_do_update(index_elements=[table.c.id], set_=set_)
 
 
 @scenario(
@@ -603,7 +621,7 @@ def upserts(ctx: Context) -> Observed:
     statement's update part move it? SQLAlchemy's docs: onupdate is not applied to
     these statements; it must be given in set_ / on_duplicate_key_update."""
     observed: Observed = {}
-    keeper = SERVER_KEEPERS[ctx.dialect]
+    keeper = server_keeper(ctx)
     variants = {
         "onupdate=func.now()": (onupdate_now, None),
         keeper.kind: (keeper.column, keeper.triggers),

@@ -36,6 +36,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import Column, Table
 
 from scenarios._ddl import column_ddl, refused
+from sqla_matrix.capabilities import per_backend
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, scenario
 
 PG_RETURNING = "https://www.postgresql.org/docs/current/dml-returning.html"
@@ -235,12 +236,15 @@ def reflected_defaults(ctx: Context) -> Observed:
 
 
 #: The expression a generated column derives its day from, per dialect.
-DAY_OF = {
-    "postgresql": "CAST(created_at AS DATE)",
-    "mysql": "CAST(created_at AS DATE)",
-    "mariadb": "CAST(created_at AS DATE)",
-    "sqlite": "date(created_at)",
-}
+DAY_OF = per_backend(
+    "server_features.DAY_OF",
+    {
+        "postgresql": "CAST(created_at AS DATE)",
+        "mysql": "CAST(created_at AS DATE)",
+        "mariadb": "CAST(created_at AS DATE)",
+        "sqlite": "date(created_at)",
+    },
+)
 
 
 @scenario(
@@ -268,7 +272,7 @@ def generated_day(ctx: Context) -> Observed:
             metadata,
             Column("id", Integer, primary_key=True),
             Column("created_at", DateTime()),
-            Column("created_day", Date(), Computed(DAY_OF[ctx.dialect], persisted=persisted)),
+            Column("created_day", Date(), Computed(DAY_OF[ctx.backend], persisted=persisted)),
         )
         with ctx.counting() as ddl:
             try:

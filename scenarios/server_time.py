@@ -22,6 +22,7 @@ from sqlalchemy.schema import Column, Table
 from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
 from scenarios._zones import set_zone
+from sqla_matrix.capabilities import per_backend
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 SA_NOW = "https://docs.sqlalchemy.org/en/20/core/functions.html#sqlalchemy.sql.functions.now"
@@ -49,7 +50,11 @@ SA_SQLITE_DATETIME = (
     "https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#sqlalchemy.dialects.sqlite.DATETIME"
 )
 PY_NOW = "https://docs.python.org/3/library/datetime.html#datetime.datetime.now"
-ZONE = {"postgresql": "Asia/Kathmandu", "mysql": "+05:45", "mariadb": "+05:45"}  # UTC+05:45
+ZONE = per_backend(  # UTC+05:45
+    "server_time.ZONE",
+    {"postgresql": "Asia/Kathmandu", "mysql": "+05:45", "mariadb": "+05:45"},
+    only=("postgresql", "mysql", "mariadb"),
+)
 
 
 def _clock(value: datetime) -> str:
@@ -115,14 +120,14 @@ def now_and_current_timestamp(ctx: Context) -> Observed:
 # -- what comes back -------------------------------------------------------------------
 
 
-def _stamp_columns(dialect: str) -> list[Column[Any]]:
+def _stamp_columns(ctx: Context) -> list[Column[Any]]:
     columns: list[Column[Any]] = [
         Column("server_naive", DateTime, server_default=func.now()),
         Column("server_aware", DateTime(timezone=True), server_default=func.now()),
         Column("client_naive", DateTime, default=datetime.now),
         Column("client_aware", DateTime(timezone=True), default=lambda: datetime.now(timezone.utc)),
     ]
-    if dialect in ("mysql", "mariadb"):
+    if ctx.requires.mysql_timestamp_types:
         columns += [
             Column(
                 "server_datetime6",
@@ -173,9 +178,7 @@ def values_read_back(ctx: Context) -> Observed:
     server-generated values and for client values from default=. (The session
     runs in the server's default time zone.)"""
     metadata = MetaData()
-    table = Table(
-        "stamps", metadata, Column("id", Integer, primary_key=True), *_stamp_columns(ctx.dialect)
-    )
+    table = Table("stamps", metadata, Column("id", Integer, primary_key=True), *_stamp_columns(ctx))
     ctx.create_tables(metadata)
     for _ in range(3):  # three rows, in three transactions: precision is read from all
         with ctx.engine.begin() as conn:
@@ -196,8 +199,8 @@ def values_read_back(ctx: Context) -> Observed:
 # -- the session's time zone ---------------------------------------------------------
 
 
-def _set_zone(conn: Connection, dialect: str) -> None:
-    conn.exec_driver_sql(set_zone(dialect, ZONE[dialect]))
+def _set_zone(ctx: Context, conn: Connection) -> None:
+    conn.exec_driver_sql(set_zone(ctx, ZONE))
 
 
 @scenario(
@@ -225,9 +228,7 @@ def session_time_zone(ctx: Context) -> Observed:
     stored row is read again, and a new row is stored and read in that zone.
     (SQLite has no session time zone.)"""
     metadata = MetaData()
-    table = Table(
-        "stamps", metadata, Column("id", Integer, primary_key=True), *_stamp_columns(ctx.dialect)
-    )
+    table = Table("stamps", metadata, Column("id", Integer, primary_key=True), *_stamp_columns(ctx))
     ctx.create_tables(metadata)
     server_columns = [c.name for c in table.columns if c.name.startswith("server_")]
     observed: Observed = {}
@@ -237,7 +238,7 @@ def session_time_zone(ctx: Context) -> Observed:
         conn.commit()
         before = conn.execute(select(table).where(table.c.id == 1)).one()
         conn.commit()
-        _set_zone(conn, ctx.dialect)
+        _set_zone(ctx, conn)
         conn.commit()
         stored = conn.execute(select(table).where(table.c.id == 1)).one()
         conn.execute(insert(table).values(id=2))
@@ -262,15 +263,6 @@ def session_time_zone(ctx: Context) -> Observed:
 
 
 # -- transaction time against statement time ----------------------------------------
-
-TRANSACTION_CLOCK = {
-    "postgresql": "now()",
-    "mysql": "NOW(6)",
-    "mariadb": "NOW(6)",
-    "sqlite": "CURRENT_TIMESTAMP",
-}
-WALL_CLOCK = {"postgresql": "clock_timestamp()", "mysql": "SYSDATE(6)", "mariadb": "SYSDATE(6)"}
-IN_STATEMENT_SLEEP = {"postgresql": "pg_sleep(0.3)", "mysql": "SLEEP(0.3)", "mariadb": "SLEEP(0.3)"}
 
 
 @scenario(
@@ -304,19 +296,19 @@ def transaction_time(ctx: Context) -> Observed:
     """Two statements in one transaction, a real pause apart (1.05 s on SQLite,
     whose CURRENT_TIMESTAMP has whole seconds; 0.3 s elsewhere, at microsecond
     precision), then one statement that sleeps inside itself."""
-    now = TRANSACTION_CLOCK[ctx.dialect]
-    wall = WALL_CLOCK.get(ctx.dialect)
+    clock = ctx.requires.clock
+    now, wall = clock.transaction, clock.wall
     clocks = f"SELECT {now}" + (f", {wall}" if wall else "")
     observed: Observed = {"transaction-time function": now, "wall-clock function": wall or "none"}
     with ctx.engine.begin() as conn:
         first = conn.exec_driver_sql(clocks).one()
-        time.sleep(1.05 if ctx.dialect == "sqlite" else 0.3)
+        time.sleep(0.3 if clock.digits else 1.05)  # whole seconds: a second must pass
         second = conn.exec_driver_sql(clocks).one()
         moved = ["moved" if a != b else "same" for a, b in zip(first, second, strict=True)]
         observed["now() across two statements of one transaction, a pause apart"] = moved[0]
-        if wall:
+        if wall and clock.sleep:
             observed["wall clock across the two statements"] = moved[1]
-            sleep = IN_STATEMENT_SLEEP[ctx.dialect]
+            sleep = clock.sleep.format(seconds=0.3)
             row = conn.exec_driver_sql(f"SELECT {now}, {wall}, {sleep}, {now}, {wall}").one()
             observed["now() within one statement that sleeps 0.3 s"] = (
                 "moved" if row[0] != row[3] else "same"

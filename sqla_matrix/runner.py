@@ -237,7 +237,7 @@ class BackendRun:
 
     def _server_answers(self) -> bool:
         """Whether a new connection still gets an answer (asked after a scenario failed)."""
-        if self.target is None or self.pair is None or self.backend.name == "sqlite":
+        if self.target is None or self.pair is None or self.backend.requires.namespace == "file":
             return True
         engine = self.backend.make_engine(
             self.target.url, self.pair.sync, self.target.found_by, poolclass=NullPool

@@ -29,6 +29,8 @@ from sqlalchemy import Engine, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from sqla_matrix import backends
+from sqla_matrix.capabilities import Capabilities
 from sqla_matrix.expect import (
     BACKEND_NAMES,
     Doc,
@@ -108,8 +110,15 @@ class Context:
 
     @property
     def dialect(self) -> str:
-        """SQLAlchemy's dialect name: sqlite, postgresql, mysql or mariadb."""
+        """SQLAlchemy's dialect name: sqlite, postgresql, mysql or mariadb. Ask
+        :attr:`requires` what the backend can do; this keys a table of SQL text
+        checked by ``capabilities.per_backend``."""
         return self.engine.dialect.name
+
+    @property
+    def requires(self) -> Capabilities:
+        """What this backend can do and how it spells it (sqla_matrix/capabilities.py)."""
+        return backends.get(self.backend).requires
 
     def run_async(self, main: Callable[[AsyncEngine], Awaitable[_T]]) -> _T:
         """Run ``main`` in one event loop with an async engine on the same namespace

@@ -7,13 +7,22 @@ noxfile's ``DATABASES`` and ``SERVERS`` and its drivers in sqla_matrix/drivers.p
 
 from __future__ import annotations
 
+from sqla_matrix import capabilities
 from sqla_matrix.backends import mariadb, mysql, postgresql, sqlite
 from sqla_matrix.backends.base import Backend
 from sqla_matrix.errors import MatrixError
 
+
+def register(backend: Backend) -> Backend:
+    """A backend, once its capabilities are declared (a backend without them is
+    refused here, before any scenario is collected)."""
+    capabilities.check(backend.name, getattr(backend, "requires", None))
+    return backend
+
+
 #: The matrix's columns, in report order.
 BACKENDS: dict[str, Backend] = {
-    module.BACKEND.name: module.BACKEND for module in (sqlite, postgresql, mysql, mariadb)
+    module.BACKEND.name: register(module.BACKEND) for module in (sqlite, postgresql, mysql, mariadb)
 }
 
 

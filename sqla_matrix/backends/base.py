@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sqla_matrix import drivers, redact
+from sqla_matrix.capabilities import Capabilities
 from sqla_matrix.drivers import Driver, DriverPair
 from sqla_matrix.errors import MatrixError, one_line
 
@@ -63,6 +64,8 @@ class Backend(abc.ABC):
     dialects: ClassVar[tuple[str, ...]]
     #: Server versions a column may ask for ("postgresql15"); empty: none.
     versions: ClassVar[tuple[str, ...]] = ()
+    #: What it can do, for scenarios to ask (``ctx.requires``); every backend declares it.
+    requires: ClassVar[Capabilities]
 
     def variable(self, kind: str, server: str | None = None) -> str:
         """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` for a version's column."""

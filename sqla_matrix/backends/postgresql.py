@@ -14,6 +14,7 @@ from sqlalchemy.pool import NullPool
 from sqla_matrix.backends import containers, embedded
 from sqla_matrix.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Namespace, Target
 from sqla_matrix.backends.server import ServerBackend
+from sqla_matrix.capabilities import Capabilities, Clock
 from sqla_matrix.drivers import DriverPair
 from sqla_matrix.errors import BackendNotRun
 
@@ -21,6 +22,21 @@ from sqla_matrix.errors import BackendNotRun
 class PostgreSQL(ServerBackend):
     name = "postgresql"
     dialects: ClassVar[tuple[str, ...]] = ("postgresql",)
+    requires: ClassVar[Capabilities] = Capabilities(
+        namespace="schema",
+        foreign_keys_by_pragma=False,
+        alter_column=True,
+        on_update_current_timestamp=False,  # a trigger keeps a column current
+        mysql_timestamp_types=False,
+        upsert="on conflict",
+        storage_engines=False,
+        row_locks=True,  # https://www.postgresql.org/docs/current/explicit-locking.html
+        aware_datetimes=True,
+        catalog_namespace="current_schema()",
+        set_time_zone="SET TIME ZONE '{zone}'",
+        # https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-CURRENT
+        clock=Clock("now()", wall="clock_timestamp()", sleep="pg_sleep({seconds})", digits=6),
+    )
     versions: ClassVar[tuple[str, ...]] = ("13", "14", "15", "16", "17", "18")
     official_image = "postgres"
     default_version = "17"
