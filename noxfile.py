@@ -32,17 +32,16 @@ through testcontainers of ``MATRIX_<BACKEND>[_<VERSION>]_IMAGE``, the image
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import os
 import shutil
 import sys
-import time
-import uuid
 from pathlib import Path
 
 import nox
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+# nox does not put the noxfile's folder on the path; the harness is run from this checkout
+# (a team's noxfile imports the installed sqla-matrix instead).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqla_matrix.nox import COMPILED, Matrix
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -77,7 +76,6 @@ TIMELINE = {
 }
 #: The backends the timeline runs on: SQLite, and PostgreSQL from its URL or the embedded server.
 TIMELINE_DATABASES = ["sqlite", "postgresql"]
-SQLALCHEMY.update({f"sqla{release}": f"=={release}" for release in TIMELINE})
 
 #: Sync drivers per backend, the default first, as SQLAlchemy names them. Each
 #: is a dependency group (with the asyncio driver sqla_matrix/drivers.py pairs it with).
@@ -97,226 +95,41 @@ SERVERS = {
     "mariadb": ["10.5", "10.6", "10.11", "11.4", "11.8"],
 }
 
-#: Any release or specifier on request: MATRIX_SQLALCHEMY="==2.0.30" (a bare
-#: version means exactly that release) adds the cells sqlaenv-*.
-_requested = os.environ.get("MATRIX_SQLALCHEMY", "").strip()
-if _requested:
-    SQLALCHEMY["sqlaenv"] = _requested if _requested[0] in "=<>!~" else f"=={_requested}"
-
-PYPROJECT = nox.project.load_toml("pyproject.toml")
-#: Where the report goes (results.json, report.md, report.html, per-cell files).
-REPORT_DIR = Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
-#: Seconds a cell may take to tear down after Ctrl-C (drop its namespace, stop its
-#: container, write its results) before nox sends SIGTERM; nox's own default is 0.3.
-TEARDOWN_SECONDS = 30.0
-#: One id per nox invocation, inherited by the processes of --parallel.
-INVOCATION = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
-
-
-def _fresh_results(out: Path) -> None:
-    """The first cell of an invocation clears the cells of earlier ones, so that
-    the report shows what this invocation ran (``curves`` adds to the last run).
-    Cells starting at once (``-j``) agree on who clears, under a lock."""
-    marker = out / "results" / ".invocation"
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    with (out / "results" / ".lock").open("w") as lock:
-        if sys.platform != "win32":  # nox -j is for POSIX systems here
-            import fcntl
-
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.exists() and marker.read_text() == INVOCATION:
-            return
-        for stale in [*(out / "results").glob("*.json"), *(out / "junit").glob("*.xml")]:
-            stale.unlink(missing_ok=True)
-        marker.write_text(INVOCATION)
-
-
-def cell_id(sqla: str, backend: str, server: str | None, driver: str) -> str:
-    return f"{sqla}-{backend}{server or ''}-{driver}"
-
-
-def _cells() -> list[nox.param]:
-    """Every cell of the product of the axes, tagged by each of its tokens,
-    ``default`` (all defaults) and ``axes`` (at most one axis off the defaults)."""
-    cells = []
-    for sqla, backend in itertools.product(SQLALCHEMY, DATABASES):
-        if sqla.removeprefix("sqla") in TIMELINE:
-            continue  # the timeline's cells follow
-        for server, driver in itertools.product([None, *SERVERS[backend]], DRIVERS[backend]):
-            off_default = [sqla != DEFAULT_SQLALCHEMY, server is not None]
-            off_default.append(driver != DRIVERS[backend][0])
-            tags = ["all", sqla, backend, driver, f"{sqla}-{backend}", f"{backend}-{driver}"]
-            tags += [f"{backend}{server}"] if server else []
-            tags += ["default"] if not any(off_default) else []
-            tags += [f"{sqla}-default"] if not any(off_default[1:]) else []
-            tags += ["axes"] if sum(off_default) <= 1 else []
-            on_timeline = backend in TIMELINE_DATABASES and not any(off_default[1:])
-            tags += ["timeline", f"timeline-{backend}"] if on_timeline else []
-            cell = cell_id(sqla, backend, server, driver)
-            tags.append(cell)  # nox -t CELL: that cell, then the report
-            cells.append(nox.param(sqla, backend, server, driver, id=cell, tags=tags))
-    for release, backend in itertools.product(TIMELINE, TIMELINE_DATABASES):
-        sqla, driver = f"sqla{release}", DRIVERS[backend][0]
-        cell = cell_id(sqla, backend, None, driver)
-        tags = ["timeline", f"timeline-{backend}", sqla, cell]
-        cells.append(nox.param(sqla, backend, None, driver, id=cell, tags=tags))
-    return cells
-
-
-#: Seconds between two asks of the index for a newer SQLAlchemy of a reused environment's
-#: series (between them, an environment that has what its cell needs installs nothing).
-UPGRADE_EVERY = 12 * 3600
-
-
-def _install(session: nox.Session, sqla: str, backend: str, driver: str) -> str | None:
-    """Install the cell's SQLAlchemy and drivers; the reason a driver could not be."""
-    try:
-        SpecifierSet(SQLALCHEMY[sqla])
-    except InvalidSpecifier:
-        session.error(
-            f"MATRIX_SQLALCHEMY={os.environ['MATRIX_SQLALCHEMY']!r} is not a release or "
-            "a version specifier; e.g. 2.0.30, ==2.1.0b1 or >=2.0.30,<2.0.40"
-        )
-    common = nox.project.dependency_groups(PYPROJECT, "matrix", backend)
-    sqlalchemy = f"sqlalchemy[asyncio]{SQLALCHEMY[sqla]}"
-    driver_group = nox.project.dependency_groups(PYPROJECT, driver)
-    requested = [*common, sqlalchemy, *driver_group]
-    if session.venv_backend == "uv":  # one resolution; -P: SQLAlchemy moves to its newest
-        stamp = Path(session.virtualenv.location) / ".sqla-matrix-upgraded"
-        fresh = stamp.exists() and time.time() - stamp.stat().st_mtime < UPGRADE_EVERY
-        upgrade = [] if fresh and stamp.read_text() == repr(requested) else ["-P", "sqlalchemy"]
-        with contextlib.suppress(nox.command.CommandFailed):
-            session.install(*upgrade, *requested, silent=True)
-            if upgrade:
-                stamp.write_text(repr(requested))
-            return None
-    # One step at a time, so that a failure names the part that failed.
-    try:
-        session.install(*common, silent=True)
-        # -U: a reused environment moves to the newest release the series allows.
-        session.install("-U", sqlalchemy, silent=True)
-    except nox.command.CommandFailed:
-        session.error(
-            f"no SQLAlchemy release matches {SQLALCHEMY[sqla]!r} on the package index "
-            f"(cell {sqla}); choose a release listed on https://pypi.org/project/SQLAlchemy/"
-        )
-    try:
-        session.install(*driver_group, silent=True)
-    except nox.command.CommandFailed:
-        needs = " (it compiles against the client headers: Debian's libmariadb-dev)"
-        return (
-            f"the {driver} driver could not be installed here"
-            f"{needs if driver in ('mysqldb', 'mariadbconnector') else ''}; "
-            f"see this cell's nox log"
-        )
-    return None
-
-
-def _scenarios(
-    session: nox.Session,
-    cell: str,
-    backend: str,
-    server: str | None,
-    driver: str,
-    marks: str,
-    not_run: str | None = None,
-    part: str = "",
-) -> None:
-    """Run the scenarios selected by ``marks`` in one cell (report/results/<cell><part>.json)."""
-    out = REPORT_DIR
-    pytest_args = [
-        *("-p", "sqla_matrix.plugin", "scenarios"),
-        *(f"--matrix-backend={backend}", f"--matrix-driver={driver}"),
-        *([f"--matrix-server={server}"] if server else []),
-        f"--matrix-column={cell}",
-        f"--matrix-results={out / 'results' / f'{cell}{part}.json'}",
-        f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
-        *([f"--matrix-not-run={not_run}"] if not_run else []),
-        *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
-    ]
-    # Only this plugin: no third-party pytest plugin is needed (and each costs start-up time).
-    env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    session.run(
-        "python",
-        "-m",
-        "pytest",
-        *pytest_args,
-        *session.posargs,
-        env=env,
-        interrupt_timeout=TEARDOWN_SECONDS,
-    )
-
-
-def _then_report(session: nox.Session) -> None:
-    """Queue the report after cells chosen by name with ``-j 1``. Cells chosen by tag
-    have it in their selection already (the report carries every cell's tags)."""
-    try:
-        session.notify("report", posargs=[])
-    except ValueError:  # nox -j runs each session alone (--no-dependencies): no notify()
-        session.log("the report follows cells selected by tag (nox -t ...); else: nox -s report")
-
-
-CELLS = _cells()
-
-
-@nox.session(allow_parallel=True)
-@nox.parametrize(("sqla", "backend", "server", "driver"), CELLS)
-def matrix(session: nox.Session, sqla: str, backend: str, server: str | None, driver: str) -> None:
-    """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
-    not_run = _install(session, sqla, backend, driver)
-    _fresh_results(REPORT_DIR)
-    cell = cell_id(sqla, backend, server, driver)
-    _scenarios(session, cell, backend, server, driver, "not cost", not_run=not_run)
-    _then_report(session)
-
+# The cells (sqla_matrix/nox.py): this repository runs the harness from its checkout
+# (harness=None), and its scenarios need the dependency group "matrix" in every cell.
+MATRIX = Matrix(
+    DATABASES,
+    sqlalchemy=SQLALCHEMY,
+    default_sqlalchemy=DEFAULT_SQLALCHEMY,
+    drivers=DRIVERS,
+    servers=SERVERS,
+    timeline=TIMELINE,
+    timeline_databases=TIMELINE_DATABASES,
+    groups=["matrix"],
+    harness=None,
+)
+PYPROJECT = MATRIX.pyproject
+REPORT_DIR = MATRIX.report_dir
 
 CURVES = [nox.param(name, tags=["curves", f"{name}-curves"]) for name in DATABASES]
 
 
 # Not in parallel: the curves are timings, which other cells running at once would distort.
+# Defined before MATRIX.sessions(), so that the report follows it.
 @nox.session(allow_parallel=False)
 @nox.parametrize("backend", CURVES)
 def curves(session: nox.Session, backend: str) -> None:
     """The loading cost curves in each backend's default cell, then the report:
     nox -t curves (about a minute per backend)."""
     driver = DRIVERS[backend][0]
-    not_run = _install(session, DEFAULT_SQLALCHEMY, backend, driver)
-    cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
-    _scenarios(session, cell, backend, None, driver, "cost", not_run=not_run, part="-curves")
-    _then_report(session)
+    not_run = MATRIX.install(session, DEFAULT_SQLALCHEMY, backend, driver)
+    cell = f"{DEFAULT_SQLALCHEMY}-{backend}-{driver}"
+    MATRIX.run_scenarios(session, cell, backend, None, driver, "cost", not_run, part="-curves")
+    MATRIX.then_report(session)
 
 
-# After the timeline's cells, before the report (sessions run in the order defined); alone,
-# since each step installs a release into this one environment.
-@nox.session(
-    tags=["timeline", *(f"timeline-{b}" for b in TIMELINE_DATABASES)], allow_parallel=False
-)
-def timeline(session: nox.Session) -> None:
-    """Pin each change between neighbouring timeline releases to its first release by
-    bisect (nox -t timeline runs it after the cells): nox -s timeline."""
-    drivers = [DRIVERS[backend][0] for backend in TIMELINE_DATABASES]
-    groups = nox.project.dependency_groups(PYPROJECT, "matrix", *TIMELINE_DATABASES, *drivers)
-    session.install(*groups, silent=True)
-    results_dir = REPORT_DIR / "results"
-    session.run("python", "-m", "sqla_matrix.timeline", f"--results-dir={results_dir}")
-
-
-@nox.session
-def fanout(session: nox.Session) -> None:
-    """Every selected cell in its own process and report folder, as the CI workflow
-    runs them, then one combined report: nox -s fanout -- [-t axes] [--jobs 2] [--out DIR]."""
-    groups = nox.project.dependency_groups(PYPROJECT, "matrix", "report")
-    session.install("nox", *groups, silent=True)
-    session.run("python", "-m", "sqla_matrix.fanout", "run", *session.posargs)
-
-
-@nox.session
-def compare(session: nox.Session) -> None:
-    """What changes when one axis moves, on the last run's results (report/compare.md):
-    nox -s compare -- FROM TO [--results PATH], e.g. psycopg2 psycopg, sqla20 sqla21."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "report"), silent=True)
-    results = REPORT_DIR / "results.json"
-    session.run("python", "-m", "sqla_matrix.compare", f"--results={results}", *session.posargs)
+# matrix (the cells), timeline, fanout, compare, bisect, clean, then the report after them.
+MATRIX.sessions(extra_report_tags=[tag for param in CURVES for tag in param.tags])
 
 
 @nox.session(venv_backend="none")
@@ -324,20 +137,6 @@ def bench(session: nox.Session) -> None:
     """Per-cell overhead, scenario time per backend, serial against parallel wall time:
     nox -s bench [-- --full]."""
     session.run(sys.executable, "benchmarks/cells.py", *session.posargs)
-
-
-@nox.session
-def bisect(session: nox.Session) -> None:
-    """The first SQLAlchemy release whose observed value differs:
-    nox -s bisect -- onupdate.onupdate_sql_function "KEY" --from 2.0.30 --to 2.1.9 [--backend B]."""
-    backend = "sqlite"
-    if "--backend" in session.posargs[:-1]:
-        backend = session.posargs[session.posargs.index("--backend") + 1]
-    if backend not in DATABASES:
-        session.error(f"unknown backend {backend!r}: choose one of {', '.join(DATABASES)}")
-    drivers = [d for d in DRIVERS[backend] if d in session.posargs] or DRIVERS[backend][:1]
-    session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", backend, drivers[0]))
-    session.run("python", "-m", "sqla_matrix.bisect", *session.posargs)
 
 
 @nox.session(venv_backend="none")
@@ -348,44 +147,25 @@ def images(session: nox.Session) -> None:
 
 
 @nox.session
-def clean(session: nox.Session) -> None:
-    """Remove the namespaces runs left behind on a backend's server (a server that died
-    mid-run), recognised by the marker inside each: nox -s clean -- postgresql [--server 15]."""
-    backend = session.posargs[0] if session.posargs else ""
-    if backend not in DATABASES:
-        session.error(f"name a backend: nox -s clean -- {{{','.join(DATABASES)}}} [--server V]")
-    driver = DRIVERS[backend][0]
-    session.install(*nox.project.dependency_groups(PYPROJECT, "matrix", driver), silent=True)
-    session.run("python", "-m", "sqla_matrix.namespaces", *session.posargs)
-
-
-#: The report goes with every selection of cells (so ``nox -t TAG`` ends with it) and
-#: runs alone after them, also under ``nox -j`` (it is defined after the cells).
-REPORT_TAGS = sorted({tag for param in [*CELLS, *CURVES] for tag in param.tags})
-
-
-@nox.session(tags=REPORT_TAGS, allow_parallel=False)
-def report(session: nox.Session) -> None:
-    """Merge the last run's cells and write report/: nox -s report [-- --baseline OLD.json]."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "report"), silent=True)
-    results_dir, out = REPORT_DIR / "results", REPORT_DIR
-    # Arguments after -- come last and win.
-    report_args = [f"--results-dir={results_dir}", f"--out={out}", *session.posargs]
-    session.run("python", "-m", "sqla_matrix.report", *report_args)
-
-
-@nox.session
 def tests(session: nox.Session) -> None:
     """The project's own tests, against the same backends: nox -s tests [-- PYTEST ARGS]."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "tests"))
+    session.install(*_tests_requirements())
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+def _tests_requirements() -> list[str]:
+    """The tests' group, and every backend's extra and every driver's that installs from
+    a wheel (the tests drive the matrix on each)."""
+    from_wheels = [d for names in DRIVERS.values() for d in names if d not in COMPILED]
+    extras = MATRIX.requirements(*DATABASES, *dict.fromkeys(from_wheels), content=False)
+    return [*nox.project.dependency_groups(PYPROJECT, "tests"), *extras]
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff, mypy (strict), the workflow and compose file against their schemas, actionlint:
     nox -s lint."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.install(*_tests_requirements(), *nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "noxfile.py")

@@ -116,22 +116,23 @@ def _installer() -> list[str]:
 
 def run_on_release(
     version: str,
-    node_ids: list[str],
+    scenario_ids: list[str],
     backend: str,
     driver: str | None,
     folder: Path,
     server: str | None = None,
 ) -> dict[str, Any]:
-    """Install SQLAlchemy ``version`` here and run the scenarios ``node_ids``
-    (``scenarios/onupdate.py::onupdate_sql_function``) in one pytest subprocess,
-    as a matrix cell does: their cells, by scenario id."""
+    """Install SQLAlchemy ``version`` here and run the scenarios ``scenario_ids``
+    (``onupdate.onupdate_sql_function``; the project's ``matrix_scenarios``) in one
+    pytest subprocess, as a matrix cell does: their cells, by scenario id."""
     install = [*_installer(), f"sqlalchemy[asyncio]=={version}"]
     if subprocess.run(install, capture_output=True, text=True).returncode != 0:
         raise BisectError(f"SQLAlchemy {version} could not be installed here")
     results = folder / f"{version}.json"
     results.unlink(missing_ok=True)
     command = [
-        *(sys.executable, "-m", "pytest", "-p", "sqla_matrix.plugin", *node_ids),
+        *(sys.executable, "-m", "pytest", "-p", "sqla_matrix.plugin"),
+        *(f"--matrix-scenario={scenario_id}" for scenario_id in scenario_ids),
         *(f"--matrix-backend={backend}", f"--matrix-column={backend}"),
         f"--matrix-results={results}",
         *([f"--matrix-driver={driver}"] if driver else []),
@@ -139,27 +140,17 @@ def run_on_release(
         *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
     ]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    subprocess.run(command, capture_output=True, text=True, env=env)
+    ran = subprocess.run(command, capture_output=True, text=True, env=env)
     if not results.exists():
-        raise BisectError(f"the scenarios did not run on SQLAlchemy {version}")
+        refused = [line for line in ran.stderr.splitlines() if line.startswith("ERROR: ")]
+        why = f": {refused[0].removeprefix('ERROR: ')}" if refused else ""
+        raise BisectError(f"the scenarios did not run on SQLAlchemy {version}{why}")
     document = json.loads(results.read_text())
     return {
         scenario_id: entry["cells"][backend]
         for scenario_id, entry in document["scenarios"].items()
         if backend in entry["cells"]
     }
-
-
-def node_id(scenario: str) -> str:
-    """The pytest node of a scenario id (``onupdate.x`` -> ``scenarios/onupdate.py::x``),
-    or a one-line error when there is no such scenario module."""
-    topic, _, name = scenario.partition(".")
-    if not name or not (Path("scenarios") / f"{topic}.py").is_file():
-        raise BisectError(
-            f"unknown scenario {scenario!r}: give its id as in results.json, "
-            "e.g. onupdate.onupdate_sql_function"
-        )
-    return f"scenarios/{topic}.py::{name}"
 
 
 def value_of(cell: dict[str, Any], key: str | None) -> Any:
@@ -178,11 +169,10 @@ def observer(
     scenario: str, key: str | None, backend: str, driver: str | None, log: Callable[[str], None]
 ) -> Callable[[str], Any]:
     """A function that installs a release and returns what the scenario observed on it."""
-    node = node_id(scenario)
     folder = Path(tempfile.mkdtemp(prefix="matrix-bisect-"))
 
     def observe(version: str) -> Any:
-        cells = run_on_release(version, [node], backend, driver, folder)
+        cells = run_on_release(version, [scenario], backend, driver, folder)
         if scenario not in cells:
             raise BisectError(f"no scenario {scenario!r} on SQLAlchemy {version}")
         value = value_of(cells[scenario], key)

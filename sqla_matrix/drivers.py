@@ -8,7 +8,7 @@ name of its connect-timeout argument. Setup shared by every driver of a
 dialect (namespace, search path) lives in that backend's module.
 
 Adding a driver is one entry below, its name in the noxfile's ``DRIVERS``
-and a dependency group of the same name in pyproject.toml
+and an extra of the same name in pyproject.toml
 (tests/test_layout.py checks that the three agree).
 """
 

@@ -62,10 +62,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--matrix-not-run", help="record every scenario as not run, for this reason")
     group.addoption("--matrix-results", type=Path, help="write this backend's results file here")
     group.addoption(
+        "--matrix-scenario",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only this scenario (its id in results.json; may be repeated)",
+    )
+    group.addoption(
         "--matrix-strict",
         action="store_true",
         help="fail a scenario whose observation differs from its documented expectation",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """With ``--matrix-backend`` and no paths, collect the folders ``matrix_scenarios``
+    names, not the project's ``testpaths`` (whose conftests need the project's tests'
+    own dependencies)."""
+    known = early_config.known_args_namespace
+    if not getattr(known, "matrix_backend", None) or known.file_or_dir:
+        return
+    try:
+        folders = [str(folder) for folder in _roots(early_config)]
+    except MatrixError as error:
+        raise pytest.UsageError(str(error)) from None
+    known.file_or_dir = folders
+    args.extend(folders)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -144,6 +169,21 @@ def _metadata(spec: str) -> MetaData | None:
     if not isinstance(metadata, MetaData):
         raise MatrixError(f"matrix_metadata = {spec!r}: not a MetaData or a DeclarativeBase")
     return metadata
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--matrix-scenario ID``: only those scenarios; an id that names none is an error."""
+    wanted = config.getoption("matrix_scenario") if RUN in config.stash else []
+    if not wanted:
+        return
+    found = {item.scenario.id for item in items if isinstance(item, ScenarioItem)}
+    unknown = [scenario_id for scenario_id in wanted if scenario_id not in found]
+    if unknown:
+        raise pytest.UsageError(
+            f"--matrix-scenario {unknown[0]}: no such scenario; give its id as in "
+            "results.json, e.g. onupdate.onupdate_sql_function"
+        )
+    items[:] = [i for i in items if isinstance(i, ScenarioItem) and i.scenario.id in wanted]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

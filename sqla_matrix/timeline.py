@@ -32,7 +32,7 @@ from typing import Any
 from packaging.version import Version
 
 from sqla_matrix import results
-from sqla_matrix.bisect import BisectError, node_id, releases, run_on_release, value_of
+from sqla_matrix.bisect import BisectError, releases, run_on_release, value_of
 from sqla_matrix.errors import MatrixError
 
 #: A timeline: backend, server version asked for (None: any), sync driver.
@@ -182,8 +182,7 @@ def pin(document: results.Results, log: Callable[[str], None]) -> list[dict[str,
 
         def run(release: str, scenario_ids: list[str], line: Line = line) -> dict[str, Any]:
             log(f"timeline: {line[0]} · {line[2]}: SQLAlchemy {release}: {len(scenario_ids)} ran")
-            nodes = [node_id(s) for s in scenario_ids]
-            return run_on_release(release, nodes, line[0], line[2], folder, line[1])
+            return run_on_release(release, scenario_ids, line[0], line[2], folder, line[1])
 
         steps = bisect_together(asked, available, run)
         log(f"timeline: {line[0]} · {line[2]}: {len(asked)} change(s), {steps} release(s) run")

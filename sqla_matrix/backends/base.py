@@ -154,7 +154,7 @@ class Backend(abc.ABC):
         except ImportError as error:
             raise MatrixError(
                 f"{found_by}: the driver for {url.drivername!r} is not installed "
-                f"({one_line(error)}); install its dependency group ({driver.name}) "
+                f"({one_line(error)}); install its extra (sqla-matrix[{driver.name}]) "
                 f"or run its nox session"
             ) from None
 

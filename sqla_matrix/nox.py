@@ -1,0 +1,384 @@
+"""The matrix's nox sessions, for this repository's noxfile and for a team's.
+
+A team's whole noxfile::
+
+    import nox
+
+    from sqla_matrix.nox import Matrix
+
+    nox.options.sessions = ["matrix", "report"]  # or tags=["default"], as here
+    Matrix(
+        databases=["sqlite", "postgresql"],
+        drivers={"postgresql": ["psycopg", "psycopg2"]},
+        servers={"postgresql": ["15", "17"]},
+        install=["-e", "."],  # the team's own package (and its dependencies), in every cell
+    ).sessions()
+
+That gives it the same sessions this repository has: ``matrix`` (one per cell:
+a SQLAlchemy series, a backend at a server version and a sync driver, tagged by
+each token, ``default`` and ``axes``), ``report``, ``compare``, ``fanout`` (the
+CI plan and a local fan-out), ``bisect``, ``timeline`` (when releases are
+given) and ``clean``. Cells run in parallel under ``nox -j auto``.
+
+What each cell installs: the harness with the extras of its backend and driver
+(``sqla-matrix[postgresql,psycopg]``; ``MATRIX_HARNESS`` names another
+requirement, a wheel or a checkout), SQLAlchemy of its series, and the team's
+``install`` requirements and ``groups`` (PEP 735 dependency groups of its
+pyproject.toml). This repository runs the harness from its checkout
+(``harness=None``): its cells install only the extras' requirements.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import sys
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import nox
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from sqla_matrix import drivers as driver_table
+from sqla_matrix.errors import MatrixError
+
+#: SQLAlchemy series: a cell's token and what it installs from PyPI.
+SERIES = {"sqla20": "~=2.0.0", "sqla21": "~=2.1.0"}
+#: Seconds a cell may take to tear down after Ctrl-C (drop its namespace, stop its
+#: container, write its results) before nox sends SIGTERM; nox's own default is 0.3.
+TEARDOWN_SECONDS = 30.0
+#: Seconds between two asks of the index for a newer SQLAlchemy of a reused environment's
+#: series (between them, an environment that has what its cell needs installs nothing).
+UPGRADE_EVERY = 12 * 3600
+#: Drivers that compile against the client headers (Debian: libmariadb-dev).
+COMPILED = ("mysqldb", "mariadbconnector")
+
+
+def cell_id(sqla: str, backend: str, server: str | None, driver: str) -> str:
+    """``sqla21-postgresql-psycopg``, ``sqla20-postgresql18-psycopg2``, ..."""
+    return f"{sqla}-{backend}{server or ''}-{driver}"
+
+
+def _extras(pyproject: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The requirements of the project's extras ``names`` (this checkout's harness)."""
+    table = pyproject.get("project", {}).get("optional-dependencies", {})
+    return [requirement for name in names for requirement in table.get(name, [])]
+
+
+class Matrix:
+    """The axes of a matrix and the nox sessions that run it.
+
+    ``databases``: backends, in report order. ``sqlalchemy``: series token ->
+    specifier (``MATRIX_SQLALCHEMY="==2.0.30"`` adds ``sqlaenv``). ``drivers``:
+    sync drivers per backend, the default first (default: every driver the
+    harness knows). ``servers``: versions a cell may ask for (default: none, the
+    URL's or the default image's). ``timeline``: releases, each with why it is
+    there, run on ``timeline_databases`` and bisected between.
+    """
+
+    def __init__(
+        self,
+        databases: Sequence[str],
+        *,
+        sqlalchemy: Mapping[str, str] = SERIES,
+        default_sqlalchemy: str = "sqla21",
+        drivers: Mapping[str, Sequence[str]] | None = None,
+        servers: Mapping[str, Sequence[str]] | None = None,
+        timeline: Mapping[str, str] | None = None,
+        timeline_databases: Sequence[str] = ("sqlite", "postgresql"),
+        install: Sequence[str] = (),
+        groups: Sequence[str] = (),
+        harness: str | None = "sqla-matrix",
+        report_dir: Path | None = None,
+    ) -> None:
+        # Checked here without importing SQLAlchemy (the interpreter running nox may not
+        # have it); an unknown server version is refused by the cell's own run.
+        for name in databases:
+            if name not in driver_table.DEFAULT:
+                known = ", ".join(driver_table.DEFAULT)
+                raise MatrixError(f"unknown backend {name!r}: choose one of {known}")
+            for driver in (drivers or {}).get(name, []):
+                driver_table.pair(name, driver)
+        self.databases = list(databases)
+        self.sqlalchemy = dict(sqlalchemy)
+        self.default_sqlalchemy = default_sqlalchemy
+        self.drivers = {
+            name: list((drivers or {}).get(name) or driver_table.for_backend(name))
+            for name in self.databases
+        }
+        self.servers = {name: list((servers or {}).get(name, [])) for name in self.databases}
+        self.timeline = dict(timeline or {})
+        self.timeline_databases = [name for name in timeline_databases if name in self.databases]
+        self.sqlalchemy.update({f"sqla{release}": f"=={release}" for release in self.timeline})
+        requested = os.environ.get("MATRIX_SQLALCHEMY", "").strip()
+        if requested:
+            spec = requested if requested[0] in "=<>!~" else f"=={requested}"
+            self.sqlalchemy["sqlaenv"] = spec
+        self.install_requirements = list(install)
+        self.groups = list(groups)
+        self.harness = os.environ.get("MATRIX_HARNESS", harness or "") or None
+        self.pyproject: dict[str, Any] = (
+            nox.project.load_toml("pyproject.toml") if Path("pyproject.toml").is_file() else {}
+        )
+        self.report_dir = report_dir or Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
+        #: One id per nox invocation, inherited by the processes of --parallel.
+        self.invocation = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
+        self.cells = self._cells()
+
+    # -- the cells --------------------------------------------------------------
+
+    def _cells(self) -> list[Any]:
+        """Every cell of the product of the axes, tagged by each of its tokens,
+        ``default`` (all defaults) and ``axes`` (at most one axis off the defaults)."""
+        cells = []
+        for sqla, backend in itertools.product(self.sqlalchemy, self.databases):
+            if sqla.removeprefix("sqla") in self.timeline:
+                continue  # the timeline's cells follow
+            pairs = itertools.product([None, *self.servers[backend]], self.drivers[backend])
+            for server, driver in pairs:
+                off = [sqla != self.default_sqlalchemy, server is not None]
+                off.append(driver != self.drivers[backend][0])
+                tags = ["all", sqla, backend, driver, f"{sqla}-{backend}", f"{backend}-{driver}"]
+                tags += [f"{backend}{server}"] if server else []
+                tags += ["default"] if not any(off) else []
+                tags += [f"{sqla}-default"] if not any(off[1:]) else []
+                tags += ["axes"] if sum(off) <= 1 else []
+                if backend in self.timeline_databases and self.timeline and not any(off[1:]):
+                    tags += ["timeline", f"timeline-{backend}"]
+                cell = cell_id(sqla, backend, server, driver)
+                tags.append(cell)  # nox -t CELL: that cell, then the report
+                cells.append(nox.param(sqla, backend, server, driver, id=cell, tags=tags))
+        for release, backend in itertools.product(self.timeline, self.timeline_databases):
+            sqla, driver = f"sqla{release}", self.drivers[backend][0]
+            cell = cell_id(sqla, backend, None, driver)
+            tags = ["timeline", f"timeline-{backend}", sqla, cell]
+            cells.append(nox.param(sqla, backend, None, driver, id=cell, tags=tags))
+        return cells
+
+    # -- what a cell installs -----------------------------------------------------
+
+    def requirements(self, *extras: str, content: bool = True) -> list[str]:
+        """The harness with ``extras`` (backends, drivers), and (``content``) the team's
+        own requirements and groups, which the scenarios need and the report does not."""
+        groups = self.groups if content else []
+        own = [
+            *(nox.project.dependency_groups(self.pyproject, *groups) if groups else []),
+            *(self.install_requirements if content else []),
+        ]
+        if self.harness is None:  # this checkout: the harness is on the path already
+            project = self.pyproject.get("project", {})
+            harness = [*project.get("dependencies", []), *_extras(self.pyproject, extras)]
+        else:
+            listed = f"[{','.join(extras)}]" if extras else ""
+            path = Path(self.harness).expanduser()
+            if path.exists():
+                harness = [f"sqla-matrix{listed} @ {path.resolve().as_uri()}"]
+            else:
+                harness = [f"{self.harness}{listed}"]
+        return [*harness, *own]
+
+    def install(self, session: nox.Session, sqla: str, backend: str, driver: str) -> str | None:
+        """Install the cell's SQLAlchemy, harness, drivers and the team's requirements;
+        the reason a driver could not be installed (its cells then say "not run")."""
+        try:
+            SpecifierSet(self.sqlalchemy[sqla])
+        except InvalidSpecifier:
+            session.error(
+                f"MATRIX_SQLALCHEMY={os.environ.get('MATRIX_SQLALCHEMY', '')!r} is not a "
+                "release or a version specifier; e.g. 2.0.30, ==2.1.0b1 or >=2.0.30,<2.0.40"
+            )
+        sqlalchemy = f"sqlalchemy[asyncio]{self.sqlalchemy[sqla]}"
+        common = self.requirements(backend)
+        requested = [*self.requirements(backend, driver), sqlalchemy]
+        if session.venv_backend == "uv":  # one resolution; -P: SQLAlchemy moves to its newest
+            stamp = Path(session.virtualenv.location) / ".sqla-matrix-upgraded"
+            fresh = stamp.exists() and time.time() - stamp.stat().st_mtime < UPGRADE_EVERY
+            unchanged = fresh and stamp.read_text() == repr(requested)
+            with contextlib.suppress(nox.command.CommandFailed):
+                session.install(
+                    *([] if unchanged else ["-P", "sqlalchemy"]), *requested, silent=True
+                )
+                if not unchanged:
+                    stamp.write_text(repr(requested))
+                return None
+        # One step at a time, so that a failure names the part that failed.
+        try:
+            session.install(*common, silent=True)
+            # -U: a reused environment moves to the newest release the series allows.
+            session.install("-U", sqlalchemy, silent=True)
+        except nox.command.CommandFailed:
+            session.error(
+                f"no SQLAlchemy release matches {self.sqlalchemy[sqla]!r} on the package index "
+                f"(cell {sqla}); choose a release listed on https://pypi.org/project/SQLAlchemy/"
+            )
+        try:
+            session.install(*self.requirements(driver), silent=True)
+        except nox.command.CommandFailed:
+            needs = " (it compiles against the client headers: Debian's libmariadb-dev)"
+            return (
+                f"the {driver} driver could not be installed here"
+                f"{needs if driver in COMPILED else ''}; see this cell's nox log"
+            )
+        return None
+
+    # -- running a cell -------------------------------------------------------------
+
+    def fresh_results(self) -> None:
+        """The first cell of an invocation clears the cells of earlier ones, so that
+        the report shows what this invocation ran (``curves`` adds to the last run).
+        Cells starting at once (``-j``) agree on who clears, under a lock."""
+        results = self.report_dir / "results"
+        marker = results / ".invocation"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        with (results / ".lock").open("w") as lock:
+            if sys.platform != "win32":  # nox -j is for POSIX systems here
+                import fcntl
+
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if marker.exists() and marker.read_text() == self.invocation:
+                return
+            for stale in [*results.glob("*.json"), *(self.report_dir / "junit").glob("*.xml")]:
+                stale.unlink(missing_ok=True)
+            marker.write_text(self.invocation)
+
+    def run_scenarios(
+        self,
+        session: nox.Session,
+        cell: str,
+        backend: str,
+        server: str | None,
+        driver: str,
+        marks: str,
+        not_run: str | None = None,
+        part: str = "",
+    ) -> None:
+        """The scenarios selected by ``marks`` in one cell (report/results/<cell><part>.json);
+        the plugin collects the project's ``matrix_scenarios``."""
+        out = self.report_dir
+        pytest_args = [
+            *("-p", "sqla_matrix.plugin"),
+            *(f"--matrix-backend={backend}", f"--matrix-driver={driver}"),
+            *([f"--matrix-server={server}"] if server else []),
+            f"--matrix-column={cell}",
+            f"--matrix-results={out / 'results' / f'{cell}{part}.json'}",
+            f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
+            *([f"--matrix-not-run={not_run}"] if not_run else []),
+            *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
+        ]
+        # Only this plugin: no third-party pytest plugin is needed (and each costs start-up).
+        env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        session.run(
+            "python",
+            "-m",
+            "pytest",
+            *pytest_args,
+            *session.posargs,
+            env=env,
+            interrupt_timeout=TEARDOWN_SECONDS,
+        )
+
+    @staticmethod
+    def then_report(session: nox.Session) -> None:
+        """Queue the report after cells chosen by name with ``-j 1``. Cells chosen by tag
+        have it in their selection already (the report carries every cell's tags)."""
+        try:
+            session.notify("report", posargs=[])
+        except ValueError:  # nox -j runs each session alone (--no-dependencies): no notify()
+            session.log(
+                "the report follows cells selected by tag (nox -t ...); else: nox -s report"
+            )
+
+    # -- the sessions -----------------------------------------------------------------
+
+    def sessions(self, extra_report_tags: Sequence[str] = ()) -> None:
+        """Register the matrix's sessions in the noxfile that calls this (in this order:
+        cells, timeline, fan-out, compare, bisect, clean, then the report after them)."""
+        matrix = self
+
+        @nox.session(name="matrix", allow_parallel=True)
+        @nox.parametrize(("sqla", "backend", "server", "driver"), self.cells)
+        def cells(
+            session: nox.Session, sqla: str, backend: str, server: str | None, driver: str
+        ) -> None:
+            """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
+            not_run = matrix.install(session, sqla, backend, driver)
+            matrix.fresh_results()
+            cell = cell_id(sqla, backend, server, driver)
+            matrix.run_scenarios(session, cell, backend, server, driver, "not cost", not_run)
+            matrix.then_report(session)
+
+        if self.timeline:
+            tags = ["timeline", *(f"timeline-{b}" for b in self.timeline_databases)]
+
+            # After the timeline's cells, before the report; alone, since each step
+            # installs a release into this one environment.
+            @nox.session(name="timeline", tags=tags, allow_parallel=False)
+            def timeline(session: nox.Session) -> None:
+                """Pin each change between neighbouring timeline releases to its first
+                release by bisect (nox -t timeline runs it after the cells)."""
+                firsts = [matrix.drivers[b][0] for b in matrix.timeline_databases]
+                session.install(*matrix.requirements(*matrix.timeline_databases, *firsts))
+                results_dir = matrix.report_dir / "results"
+                session.run("python", "-m", "sqla_matrix.timeline", f"--results-dir={results_dir}")
+
+        @nox.session(name="fanout")
+        def fanout(session: nox.Session) -> None:
+            """Every selected cell in its own process and report folder, as the CI workflow
+            runs them, then one combined report: nox -s fanout -- [-t axes] [--jobs 2]."""
+            session.install("nox", *matrix.requirements(content=False), silent=True)
+            session.run("python", "-m", "sqla_matrix.fanout", "run", *session.posargs)
+
+        @nox.session(name="compare")
+        def compare(session: nox.Session) -> None:
+            """What changes when one axis moves, on the last run's results (report/compare.md):
+            nox -s compare -- FROM TO [--results PATH], e.g. psycopg2 psycopg, sqla20 sqla21."""
+            session.install(*matrix.requirements(content=False), silent=True)
+            results = matrix.report_dir / "results.json"
+            session.run(
+                "python", "-m", "sqla_matrix.compare", f"--results={results}", *session.posargs
+            )
+
+        @nox.session(name="bisect")
+        def bisect(session: nox.Session) -> None:
+            """The first SQLAlchemy release whose observed value differs: nox -s bisect --
+            onupdate.onupdate_sql_function "KEY" --from 2.0.30 --to 2.1.9 [--backend B]."""
+            backend = "sqlite"
+            if "--backend" in session.posargs[:-1]:
+                backend = session.posargs[session.posargs.index("--backend") + 1]
+            if backend not in matrix.databases:
+                known = ", ".join(matrix.databases)
+                session.error(f"unknown backend {backend!r}: choose one of {known}")
+            chosen = [d for d in matrix.drivers[backend] if d in session.posargs]
+            driver = (chosen or matrix.drivers[backend])[0]
+            session.install(*matrix.requirements(backend, driver))
+            session.run("python", "-m", "sqla_matrix.bisect", *session.posargs)
+
+        @nox.session(name="clean")
+        def clean(session: nox.Session) -> None:
+            """Remove the namespaces runs left behind on a backend's server (a server that
+            died mid-run), recognised by the marker inside each:
+            nox -s clean -- postgresql [--server 15]."""
+            backend = session.posargs[0] if session.posargs else ""
+            if backend not in matrix.databases:
+                names = ",".join(matrix.databases)
+                session.error(f"name a backend: nox -s clean -- {{{names}}} [--server V]")
+            driver = matrix.drivers[backend][0]
+            session.install(*matrix.requirements(backend, driver), silent=True)
+            session.run("python", "-m", "sqla_matrix.namespaces", *session.posargs)
+
+        # The report goes with every selection of cells (so nox -t TAG ends with it) and
+        # runs alone after them, also under nox -j (it is registered after the cells).
+        report_tags = sorted({t for p in self.cells for t in p.tags} | set(extra_report_tags))
+
+        @nox.session(name="report", tags=report_tags, allow_parallel=False)
+        def report(session: nox.Session) -> None:
+            """Merge the last run's cells and write report/: nox -s report [-- --baseline OLD]."""
+            session.install(*matrix.requirements(content=False), silent=True)
+            results_dir, out = matrix.report_dir / "results", matrix.report_dir
+            # Arguments after -- come last and win.
+            report_args = [f"--results-dir={results_dir}", f"--out={out}", *session.posargs]
+            session.run("python", "-m", "sqla_matrix.report", *report_args)
