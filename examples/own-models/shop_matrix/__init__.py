@@ -1,0 +1,1 @@
+"""What the shop relies on, observed on each backend the matrix runs."""
