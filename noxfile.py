@@ -41,7 +41,7 @@ import nox
 # nox does not put the noxfile's folder on the path; the harness is run from this checkout
 # (a team's noxfile imports the installed sqla-matrix instead).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sqla_matrix.nox import COMPILED, Matrix
+from sqla_matrix.nox import COMPILED, Matrix, bytecode_env
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -150,7 +150,8 @@ def images(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The project's own tests, against the same backends: nox -s tests [-- PYTEST ARGS]."""
     session.install(*_tests_requirements())
-    session.run("python", "-m", "pytest", *session.posargs)
+    # The tests start many interpreters; each reads its bytecode from this one cache.
+    session.run("python", "-m", "pytest", *session.posargs, env=bytecode_env(session))
 
 
 def _tests_requirements() -> list[str]:

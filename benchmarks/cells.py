@@ -7,7 +7,11 @@ Runs the default cells twice, one at a time (``nox -j 1``) and at once
   the rest (the overhead: nox, the install check, interpreter and pytest
   start, the backend's setup and teardown);
 - per backend: the scenario time, and its three slowest scenarios;
-- the wall time of both runs and their ratio.
+- the wall time of both runs, their ratio, and the CPU time (user + system) of
+  every process each run started (nox, uv, pytest; not the servers);
+- the floor of the scenarios: the sum of their deliberate pauses
+  (``ctx.pause``) and of their statements' round trips (each column measures
+  one ``SELECT 1``), what no harness could go below.
 
 ``--full`` does the same for every cell (``nox -s matrix``): that takes
 many minutes. Figures, not assertions: nothing here fails on a number.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,17 +32,22 @@ from pathlib import Path
 from typing import Any
 
 
-def _nox(selection: list[str], jobs: str, folder: Path) -> tuple[float, dict[str, float]]:
-    """Run ``nox SELECTION -j JOBS`` into ``folder``: wall seconds, session durations."""
+def _nox(selection: list[str], jobs: str, folder: Path) -> tuple[float, float, dict[str, float]]:
+    """Run ``nox SELECTION -j JOBS`` into ``folder``: wall seconds, CPU seconds of every
+    process it started (user + system, children waited for), session durations."""
     status = folder / "nox-status.json"
     env = {**os.environ, "MATRIX_REPORT_DIR": str(folder)}
     env.pop("MATRIX_INVOCATION", None)
     command = [sys.executable, "-m", "nox", *selection, "-j", jobs, "--report", str(status)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     sessions = json.loads(status.read_text())["sessions"] if status.exists() else []
-    return wall, {s["signatures"][0]: s["duration"] for s in sessions if s.get("duration")}
+    durations = {s["signatures"][0]: s["duration"] for s in sessions if s.get("duration")}
+    return wall, cpu, durations
 
 
 def _columns(folder: Path) -> dict[str, dict[str, Any]]:
@@ -52,22 +62,33 @@ def _columns(folder: Path) -> dict[str, dict[str, Any]]:
                 for cell in [entry["cells"].get(name)]
                 if cell and cell["status"] != "not run"
             ]
+            ran = [
+                cell
+                for entry in document["scenarios"].values()
+                for cell in [entry["cells"].get(name)]
+                if cell and cell["status"] != "not run"
+            ]
+            statements = sum(len(c["statements"]) + c["statements_omitted"] for c in ran)
+            paused = sum(c.get("paused_s", 0.0) for c in ran)
             columns[name] = {
                 "backend": column["backend"],
                 "status": column["status"],
                 "scenarios": sum(seconds for seconds, _ in timed),
                 "slowest": sorted(timed, reverse=True)[:3],
+                "floor": paused + statements * (column.get("round_trip_s") or 0.0),
+                "paused": paused,
+                "statements": statements,
             }
     return columns
 
 
 def _report(title: str, selection: list[str], jobs: str) -> None:
     with tempfile.TemporaryDirectory(prefix="sqla-matrix-bench-") as tmp:
-        serial_wall, sessions = _nox(selection, "1", Path(tmp) / "serial")
-        parallel_wall, _ = _nox(selection, jobs, Path(tmp) / "parallel")
+        serial_wall, serial_cpu, sessions = _nox(selection, "1", Path(tmp) / "serial")
+        parallel_wall, parallel_cpu, _ = _nox(selection, jobs, Path(tmp) / "parallel")
         columns = _columns(Path(tmp) / "serial")
     print(f"\n== {title}: nox {' '.join(selection)}")
-    print(f"{'cell':<40} {'session':>8} {'scenarios':>10} {'overhead':>9}")
+    print(f"{'cell':<40} {'session':>8} {'scenarios':>10} {'overhead':>9} {'floor':>7}")
     per_backend: dict[str, float] = defaultdict(float)
     slowest: dict[str, list[tuple[float, str]]] = defaultdict(list)
     overheads = []
@@ -80,7 +101,11 @@ def _report(title: str, selection: list[str], jobs: str) -> None:
         overheads.append(overhead)
         per_backend[column["backend"]] += column["scenarios"]
         slowest[column["backend"]] += column["slowest"]
-        print(f"{name:<40} {session:>7.1f}s {column['scenarios']:>9.1f}s {overhead:>8.1f}s")
+        print(
+            f"{name:<40} {session:>7.1f}s {column['scenarios']:>9.1f}s {overhead:>8.1f}s "
+            f"{column['floor']:>6.2f}s  ({column['paused']:.2f} s paused, "
+            f"{column['statements']} statements)"
+        )
     if overheads:
         mean = sum(overheads) / len(overheads)
         print(f"overhead per cell that ran: mean {mean:.1f} s, max {max(overheads):.1f} s")
@@ -93,6 +118,7 @@ def _report(title: str, selection: list[str], jobs: str) -> None:
         f"wall: serial (-j 1) {serial_wall:.1f} s, parallel (-j {jobs}) {parallel_wall:.1f} s, "
         f"ratio {ratio:.2f}"
     )
+    print(f"cpu (user + system): serial {serial_cpu:.1f} s, parallel {parallel_cpu:.1f} s")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -199,7 +199,7 @@ def _same_second_updates(ctx: Context, model: Any) -> str:
             conn.execute(model.__table__.delete().where(model.id == 200))
         if str(second)[:19] == str(after)[:19] and one_half_second:
             return _same_second_outcome(values, _kept_digits(ctx, model.__tablename__))
-        time.sleep(0.05)
+        ctx.pause(0.05)
     raise RuntimeError("could not fit two updates into one second of the server's clock")
 
 

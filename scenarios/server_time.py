@@ -293,16 +293,17 @@ def session_time_zone(ctx: Context) -> Observed:
     },
 )
 def transaction_time(ctx: Context) -> Observed:
-    """Two statements in one transaction, a real pause apart (1.05 s on SQLite,
-    whose CURRENT_TIMESTAMP has whole seconds; 0.3 s elsewhere, at microsecond
-    precision), then one statement that sleeps inside itself."""
+    """Two statements in one transaction, a real pause apart: as long as the clock's
+    resolution needs (on SQLite, whose CURRENT_TIMESTAMP has whole seconds, until
+    just past the next second; 0.05 s elsewhere, at microsecond precision), then one
+    statement that sleeps inside itself."""
     clock = ctx.requires.clock
     now, wall = clock.transaction, clock.wall
     clocks = f"SELECT {now}" + (f", {wall}" if wall else "")
     observed: Observed = {"transaction-time function": now, "wall-clock function": wall or "none"}
     with ctx.engine.begin() as conn:
         first = conn.exec_driver_sql(clocks).one()
-        time.sleep(0.3 if clock.digits else 1.05)  # whole seconds: a second must pass
+        ctx.pause(0.05 if clock.digits else 1.02 - time.time() % 1)
         second = conn.exec_driver_sql(clocks).one()
         moved = ["moved" if a != b else "same" for a, b in zip(first, second, strict=True)]
         observed["now() across two statements of one transaction, a pause apart"] = moved[0]

@@ -10,7 +10,7 @@ Layout (``schema_version`` 3)::
                           that could not be dropped), "server_version",
                           "driver", "driver_version", "async_driver", "async_driver_version",
                           "sqlalchemy", "python", "sqlite_library",
-                          "started_at", "duration_s"}},
+                          "started_at", "duration_s", "round_trip_s" (optional)}},
      "scenarios": {ID: {"title", "topic", "tags", "doc",
                         "cells": {COLUMN: {"status": "pass" | "mismatch" | "error" | "not run",
                                          "observed": {KEY: value},
@@ -30,7 +30,8 @@ Layout (``schema_version`` 3)::
                                          "statements": [{"sql", "params", "many"}],
                                          "statements_omitted" (past the first 200),
                                          "measurements": {CHART: {SERIES: {X: Y}}},
-                                         "duration_s"}}}},
+                                         "duration_s", "paused_s" (optional: the
+                                         scenario's deliberate pauses)}}}},
      "releases" (optional): [{"backend", "server", "driver", "scenario", "key",
                               "before", "before_value", "first", "first_value",
                               "observed_between": {RELEASE: value}}]}

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import sqlite3
+import statistics
 import time
 import uuid
 import warnings
@@ -13,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData
 from sqlalchemy.pool import NullPool
 
 from sqla_matrix import drivers, expect, namespaces, redact, results
@@ -151,6 +152,7 @@ class BackendRun:
         self.recorder = Recorder(engine)
         if self.metadata is not None:
             self.metadata.create_all(engine)
+        self.facts["round_trip_s"] = _round_trip(engine)
 
     def finish(self) -> None:
         """Drop the namespace and stop any container, whatever happened before.
@@ -306,6 +308,7 @@ class BackendRun:
             statements_omitted=recorder.omitted,
             measurements=ctx.measurements,
             duration_s=round(duration, 6),
+            **({"paused_s": round(ctx.paused, 3)} if ctx.paused else {}),
         )
 
     def facts_for_specs(self) -> expect.Facts:
@@ -378,6 +381,17 @@ class BackendRun:
         names = drivers.for_backend(self.backend.name)
         driver = names.index(self.driver) if self.driver in names else 0
         return list(BACKENDS).index(self.backend.name) * 10_000 + server * 100 + driver
+
+
+def _round_trip(engine: Engine, times: int = 7) -> float:
+    """The median seconds of ``SELECT 1`` on a pooled connection: one statement's floor."""
+    seconds = []
+    with engine.connect() as conn:
+        for _ in range(times):
+            start = time.perf_counter()
+            conn.exec_driver_sql("SELECT 1").close()
+            seconds.append(time.perf_counter() - start)
+    return round(statistics.median(seconds), 6)
 
 
 def _cell(status: str, **fields: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,6 +108,8 @@ class Context:
         self._metadatas: list[MetaData] = []
         #: chart -> series -> x -> y, published by the report as charts and tables
         self.measurements: dict[str, dict[str, dict[str, float]]] = {}
+        #: Seconds of deliberate pauses (``pause``), part of the run's floor (nox -s bench).
+        self.paused = 0.0
 
     @property
     def dialect(self) -> str:
@@ -155,6 +158,12 @@ class Context:
         """The statements issued inside the ``with`` block, counted by the engine's events."""
         with self._recorder.watching() as seen:
             yield seen
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` on purpose (for a clock to move); recorded in the cell's
+        ``paused_s``, so that the benchmark can tell the pauses from the harness's cost."""
+        time.sleep(seconds)
+        self.paused += seconds
 
     def measure(self, chart: str, series: str, x: int, y: float) -> None:
         """A measurement the report publishes (a point of ``series`` in ``chart``).
