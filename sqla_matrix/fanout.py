@@ -3,6 +3,8 @@
     python -m sqla_matrix.fanout plan [NOX SELECTION]      # the cells, as a GitHub Actions matrix
     python -m sqla_matrix.fanout run --out DIR [--jobs N] [NOX SELECTION]   # the same, here
     python -m sqla_matrix.fanout combine --plan PLAN.json --cells DIR --out report
+    python -m sqla_matrix.fanout report --plan PLAN.json --cells DIR --out report \
+        [--baseline OLD.json] [--fail-on-change] [--summary $GITHUB_STEP_SUMMARY]
 
 The cells come from ``nox -l --json`` with the selection given (``-t axes``,
 ``-s matrix``...), the pattern of nox's own documentation for GitHub
@@ -13,7 +15,11 @@ the URL variable pointing at it. Each cell's job writes its own results file;
 left no results file (the server never became ready, nox failed) becomes a
 *failed* column saying so, beside the columns that ran. ``run`` does here
 what the workflow does on GitHub: every cell in its own nox process, its own
-report folder, at most ``--jobs`` at once, then ``combine``.
+report folder, at most ``--jobs`` at once, then ``combine``. ``report`` is the
+workflow's report job: ``combine``, compared with the last scheduled run's
+results when there is one, the report appended to the job summary; it exits 1
+only for a behaviour change under ``--fail-on-change`` (a failed column is in
+the report, and its own job has failed already), 2 for bad input.
 """
 
 from __future__ import annotations
@@ -110,6 +116,19 @@ def missing(planned: dict[str, str], reason: str, scenario_ids: list[str]) -> re
     return document
 
 
+def read_plan(path: Path) -> list[dict[str, str]]:
+    """The planned cells: the workflow's plan.json (``plan``'s ``{"include": [...]}``),
+    or the list ``run`` writes."""
+    planned = json.loads(path.read_text())
+    if isinstance(planned, dict):
+        planned = planned.get("include")
+    if not isinstance(planned, list) or not all(
+        isinstance(p, dict) and "cell" in p for p in planned
+    ):
+        raise MatrixError(f"{path}: not a plan (python -m sqla_matrix.fanout plan writes one)")
+    return planned
+
+
 def combine(planned: list[dict[str, str]], cells_dir: Path) -> results.Results:
     """Every cell's results found under ``cells_dir``, and a failed column per planned
     cell that has none."""
@@ -161,10 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--out", type=Path, default=Path("report/fanout"))
     runner.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     joiner = commands.add_parser("combine", help="one report from every cell's results")
-    joiner.add_argument("--plan", type=Path, required=True)
-    joiner.add_argument("--cells", type=Path, required=True)
-    joiner.add_argument("--out", type=Path, default=Path("report"))
-    for command in (runner, joiner):
+    job = commands.add_parser("report", help="the CI report job: combine, compare, summary")
+    job.add_argument("--summary", type=Path, help="append report.md here (the job summary)")
+    for command in (joiner, job):
+        command.add_argument("--plan", type=Path, required=True)
+        command.add_argument("--cells", type=Path, required=True)
+        command.add_argument("--out", type=Path, default=Path("report"))
+    for command in (runner, joiner, job):
         command.add_argument("--baseline", type=Path, help="an earlier results.json")
         command.add_argument("--fail-on-change", action="store_true", help="exit 1 if it differs")
     args, selection = parser.parse_known_args(argv)
@@ -176,13 +198,15 @@ def main(argv: list[str] | None = None) -> int:
             for line in run(selection, args.out, args.jobs):
                 print(f"fanout: {line}")
             args.plan, args.cells = args.out / "plan.json", args.out / "cells"
-        planned = json.loads(args.plan.read_text())
-        merged = combine(planned, args.cells)
+        merged = combine(read_plan(args.plan), args.cells)
         baseline = results.load(args.baseline) if args.baseline else None
     except (MatrixError, OSError, json.JSONDecodeError) as error:
         print(f"fanout: {error}", file=sys.stderr)
         return 2
     changes = write(merged, args.out, baseline)
+    if args.command == "report" and args.summary is not None:
+        with args.summary.open("a") as job_summary:
+            job_summary.write((args.out / "report.md").read_text())
     print(summary.render(merged))
     columns = merged["columns"]
     failed = [name for name, column in columns.items() if column["status"] == "failed"]
@@ -191,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fanout: changes since {args.baseline}: {len(changes.lines()) or 'none'}")
         if args.fail_on_change and changes.behaviour_changed:
             return 1
+    if args.command == "report":
+        return 0  # a failed column is in the report; its own job has failed already
     return 1 if failed else 0
 
 

@@ -33,6 +33,9 @@ from sqla_matrix.backends import BACKENDS
 from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Context, Doc, Scenario, scenarios_of
 
+#: Under CI=true a skipped test fails, unless allowed (tests/ci_skips.py).
+pytest_plugins = ["tests.ci_skips"]
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Docker made unreachable, so that "no URL" means "not run" whatever the machine has.
 NO_DOCKER = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}

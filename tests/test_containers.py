@@ -25,6 +25,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+#: Part of the one reason a container test may skip: its image is absent (any other "not
+#: run", a container that would not start for instance, fails the test).
+IMAGE_ABSENT = "present locally"
+
+
 def _running() -> set[str]:
     out = subprocess.run(["docker", "ps", "-q"], capture_output=True, text=True, check=True)
     return set(out.stdout.split())
@@ -55,8 +60,8 @@ def test_a_backend_started_from_its_image_runs_every_scenario_and_is_removed(
     assert run.returncode == 0, run.output
     assert run.results is not None
     backend = run.results["columns"]["mariadb"]
-    if backend["status"] == "not run":
-        pytest.skip(backend["reason"])  # the image was never built here
+    if backend["status"] == "not run" and IMAGE_ABSENT in backend["reason"]:
+        pytest.skip(backend["reason"])  # the image was never built here (fails under CI)
     assert backend["status"] == "ran"
     assert backend["found_by"] == f"testcontainers ({image})"
     cells = [s["cells"]["mariadb"]["status"] for s in run.results["scenarios"].values()]
@@ -71,7 +76,7 @@ def test_a_column_at_a_server_version_starts_the_image_built_for_that_version(
     assert run.returncode == 0, run.output
     assert run.results is not None
     column = run.results["columns"]["postgresql"]
-    if column["status"] == "not run":
+    if column["status"] == "not run" and IMAGE_ABSENT in column["reason"]:
         pytest.skip(column["reason"])  # neither the image built here nor postgres:17
     assert column["status"] == "ran", column["reason"]
     assert column["server_requested"] == "17"

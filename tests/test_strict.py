@@ -1,0 +1,64 @@
+"""--matrix-strict: a value that differs from its documented expectation fails the run.
+
+Without it, a mismatch is recorded (the report marks it ❌) and the run passes: the
+matrix records what backends do. With it, the scenario's item fails in one line
+naming the key, the observed value and the documented one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import NO_DOCKER, ROOT
+
+MISDOCUMENTED = '''
+from sqla_matrix.scenario import Context, Doc, scenario
+
+
+@scenario("One plus one", expect={"sum": Doc(3, "https://example.org/arithmetic")})
+def one_plus_one(ctx: Context) -> dict[str, object]:
+    """Documented as 3, observed as 2."""
+    with ctx.engine.connect() as conn:
+        return {"sum": conn.exec_driver_sql("SELECT 1 + 1").scalar_one()}
+'''
+
+
+def _run(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    (tmp_path / "checks").mkdir(exist_ok=True)
+    (tmp_path / "checks" / "__init__.py").write_text("")
+    (tmp_path / "checks" / "arithmetic.py").write_text(MISDOCUMENTED)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\nmatrix_scenarios = ["checks"]\n'
+    )
+    results = tmp_path / "results.json"
+    env = {**os.environ, **NO_DOCKER, "PYTHONPATH": f"{ROOT}:{tmp_path}"}
+    command = [sys.executable, "-m", "pytest", "-p", "sqla_matrix.plugin", "-p", "no:cacheprovider"]
+    command += ["--matrix-backend=sqlite", f"--matrix-results={results}", *options]
+    ran = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
+    return ran, json.loads(results.read_text())
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_mismatch_is_recorded_and_fails_the_run_only_in_strict_mode(
+    tmp_path: Path, strict: bool
+) -> None:
+    ran, document = _run(tmp_path, *(["--matrix-strict"] if strict else []))
+    cell = document["scenarios"]["checks.arithmetic.one_plus_one"]["cells"]
+    (only,) = cell.values()
+    assert only["status"] == "mismatch"
+    assert only["mismatches"] == ["sum"]
+    assert "matrix: mismatch in checks.arithmetic.one_plus_one: sum: observed 2, documented 3" in (
+        ran.stdout
+    )
+    if strict:
+        assert ran.returncode == 1, ran.stdout
+        assert "1 failed" in ran.stdout
+    else:
+        assert ran.returncode == 0, ran.stdout
+        assert "1 passed" in ran.stdout
