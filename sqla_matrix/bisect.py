@@ -174,7 +174,10 @@ def observer(
     def observe(version: str) -> Any:
         cells = run_on_release(version, [scenario], backend, driver, folder)
         if scenario not in cells:
-            raise BisectError(f"no scenario {scenario!r} on SQLAlchemy {version}")
+            raise BisectError(
+                f"no scenario {scenario!r} on SQLAlchemy {version}: give its id as in "
+                "results.json, e.g. onupdate.onupdate_sql_function"
+            )
         value = value_of(cells[scenario], key)
         log(f"bisect: SQLAlchemy {version}: {json.dumps(value, ensure_ascii=False)}")
         return value
