@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
     from sqla_matrix.backends.server import ServerBackend
 
 _LOG_LINES = 5  # of the container's log, shown when it fails to start
+
+
+def password() -> str:
+    """The password of a server container the matrix starts: ``MATRIX_CONTAINER_PASSWORD``
+    (to reach it while it runs, or to search a run's output for it), else a fresh one."""
+    return os.environ.get("MATRIX_CONTAINER_PASSWORD") or secrets.token_hex(12)
 
 
 def docker_unavailable() -> str | None:

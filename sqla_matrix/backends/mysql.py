@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, event, exc
@@ -47,7 +46,7 @@ class MySQL(ServerBackend):
             from testcontainers.community.mysql import MySqlContainer
         except ImportError:  # testcontainers before 4.14
             from testcontainers.mysql import MySqlContainer
-        password = secrets.token_hex(12)
+        password = containers.password()
         # root, so that the run may create (and drop) a database of its own.
         return MySqlContainer(image, username="root", password=password, dbname="matrix")
 

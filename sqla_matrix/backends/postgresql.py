@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -63,7 +62,7 @@ class PostgreSQL(ServerBackend):
             from testcontainers.community.postgres import PostgresContainer
         except ImportError:  # testcontainers before 4.14
             from testcontainers.postgres import PostgresContainer
-        password = secrets.token_hex(12)
+        password = containers.password()
         return PostgresContainer(
             image, username="matrix", password=password, dbname="matrix", driver=None
         )
