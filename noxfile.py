@@ -139,6 +139,14 @@ def bench(session: nox.Session) -> None:
     session.run(sys.executable, "benchmarks/cells.py", *session.posargs)
 
 
+@nox.session
+def faults(session: nox.Session) -> None:
+    """Private servers killed or paused at seeded random points, 30 runs by default (about
+    ten minutes): nox -s faults [-- --runs N --seed S --out report/faults.json]."""
+    session.install(*_tests_requirements())
+    session.run("python", "-m", "benchmarks.faults", *session.posargs, env=bytecode_env(session))
+
+
 @nox.session(venv_backend="none")
 def images(session: nox.Session) -> None:
     """Build the server images from Debian packages (needs Docker):

@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import MetaData
 
 from sqla_matrix import backends, drivers, named, results
+from sqla_matrix.backends.base import server_limits
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Scenario, scenarios_of
@@ -108,6 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if driver is not None:
             drivers.pair(name, driver)
         required = backends.parse_names(os.environ.get("MATRIX_REQUIRE", ""), "MATRIX_REQUIRE")
+        server_limits()  # MATRIX_STATEMENT_TIMEOUT, MATRIX_LOCK_TIMEOUT: whole seconds
     except MatrixError as error:
         raise pytest.UsageError(str(error)) from None
     try:
@@ -217,6 +219,15 @@ class ScenarioModule(pytest.File):
             yield item
 
 
+def _progress(scenario_id: str, status: str) -> None:
+    """One line per scenario as it ends, in ``MATRIX_PROGRESS`` (a file) when set: to
+    follow a long cell (``tail -f``), or to act on the first observed scenario."""
+    path = os.environ.get("MATRIX_PROGRESS")
+    if path:
+        with open(path, "a") as progress:
+            progress.write(f"{scenario_id} {status}\n")
+
+
 class ScenarioFailed(Exception):
     """A scenario raised, or (strict mode) disagreed with its documentation."""
 
@@ -228,6 +239,7 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         cell = self.config.stash[RUN].run(self.scenario)
+        _progress(self.scenario.id, cell["status"])
         if cell["status"] == "not run":
             pytest.skip(cell["reason"])
         if cell["status"] == "error":

@@ -14,7 +14,10 @@ import pkgutil
 import signal
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -180,9 +183,73 @@ def run_alone(backend: str, scenario: Scenario) -> tuple[dict[str, Any], Backend
         run.finish()
 
 
+#: The MySQL the tests reach: MATRIX_MYSQL_URL, else a container of this image they start.
+MYSQL_IMAGE = os.environ.get("MATRIX_MYSQL_IMAGE", "sqla-matrix/mysql:9.7")
+
+
+@contextmanager
+def mysql_container() -> Iterator[tuple[str, str]]:
+    """A MySQL container of ``MATRIX_MYSQL_IMAGE`` started here: its URL and its name
+    (``docker kill NAME`` stops its server); removed at the end."""
+    if subprocess.run(["docker", "image", "inspect", MYSQL_IMAGE], capture_output=True).returncode:
+        pytest.skip(f"no MySQL: MATRIX_MYSQL_URL is not set and image {MYSQL_IMAGE} is absent")
+    name = f"sqla-matrix-tests-mysql-{uuid.uuid4().hex[:8]}"
+    started = subprocess.run(
+        [
+            *("docker", "run", "-d", "--rm", "--name", name, "-p", "127.0.0.1::3306"),
+            *("-e", "MYSQL_ROOT_PASSWORD=tests", "-e", "MYSQL_DATABASE=test", MYSQL_IMAGE),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        port = (
+            subprocess.run(
+                ["docker", "port", name, "3306/tcp"], capture_output=True, text=True, check=True
+            )
+            .stdout.split(":")[-1]
+            .strip()
+        )
+        url = f"mysql+pymysql://root:tests@127.0.0.1:{port}/test"
+        engine = create_engine(url, poolclass=NullPool)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+        engine.dispose()
+        yield url, name
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def mysql_server() -> Iterator[str]:
+    """A MySQL server for the tests that run on MySQL too: ``MATRIX_MYSQL_URL`` if set,
+    else a container of ``MATRIX_MYSQL_IMAGE`` started once (removed at the end), whose
+    URL is then ``MATRIX_MYSQL_URL`` for the rest of the session."""
+    if os.environ.get("MATRIX_MYSQL_URL"):
+        yield os.environ["MATRIX_MYSQL_URL"]
+        return
+    with mysql_container() as (url, _):
+        os.environ["MATRIX_MYSQL_URL"] = url
+        try:
+            yield url
+        finally:
+            os.environ.pop("MATRIX_MYSQL_URL", None)
+
+
 @pytest.fixture
 def admin_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """An engine on the server's own default schema/database (indirect: the backend name)."""
+    if request.param == "mysql":
+        request.getfixturevalue("mysql_server")
     backend = backends.get(request.param)
     engine = create_engine(backend.parse_url(server_url(request.param)), poolclass=NullPool)
     yield engine

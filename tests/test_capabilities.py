@@ -88,8 +88,12 @@ def _declared(requires: Capabilities, namespace: str) -> dict[str, Any]:
     return declared
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
-def test_each_declared_capability_is_what_the_backend_does(backend: str) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb", "mysql"])
+def test_each_declared_capability_is_what_the_backend_does(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    if backend == "mysql":
+        request.getfixturevalue("mysql_server")
     if backend != "sqlite":
         server_url(backend)
     cell, run = run_alone(backend, TRIED)

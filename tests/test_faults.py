@@ -37,6 +37,7 @@ from tests.conftest import (
     all_scenarios,
     finished_run,
     matrix_command,
+    mysql_container,
     run_alone,
     server_url,
 )
@@ -195,6 +196,37 @@ def test_a_paused_server_ends_the_run_within_the_scenario_timeout(
         _check_leftovers_are_named_and_cleaned(server, run, column)
 
 
+def test_a_mysql_server_killed_mid_run_fails_the_column_and_records_every_cell(
+    tmp_path: Path,
+) -> None:
+    """MySQL in a container of its own: its server killed (``docker kill``: SIGKILL to
+    mysqld) once the run has observed a scenario. Nothing is left to clean: the
+    namespace went with the container."""
+    with mysql_container() as (url, name):
+        results, progress = tmp_path / "results.json", tmp_path / "progress"
+        env = {"MATRIX_MYSQL_URL": url, "MATRIX_REQUIRE": "mysql"}
+        command, environ = matrix_command(
+            "mysql", results, {**env, "MATRIX_PROGRESS": str(progress)}
+        )
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while not (progress.exists() and " pass" in progress.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline, "no scenario observed"
+            time.sleep(0.05)
+        subprocess.run(["docker", "kill", name], capture_output=True, check=True)
+        output, _ = proc.communicate(timeout=300)
+    column, cells = _check_the_run(finished_run(proc.returncode, output, results), "mysql")
+    assert re.match(r"server lost during \S+: ", column["reason"]), column["reason"]
+    assert any(cell["status"] == "pass" for cell in cells.values())
+
+
 def _blocked_by_another_session(ctx: Context) -> dict[str, Any]:
     """Another session holds a lock on ``users`` while this one reads it."""
     lock = (
@@ -215,12 +247,63 @@ def _blocked_by_another_session(ctx: Context) -> dict[str, Any]:
     return {"waited": waited}
 
 
-@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
-def test_a_lock_held_by_another_session_fails_that_scenario_alone_with_a_timeout(
-    backend: str,
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb", "mysql"])
+def test_a_lock_held_by_another_session_fails_that_scenario_alone_within_the_lock_bound(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The server's own lock timeout (MATRIX_LOCK_TIMEOUT, here 2 s; 10 s by default)
+    ends the wait: the scenario fails with the server's error, the column goes on."""
+    if backend == "mysql":
+        request.getfixturevalue("mysql_server")
     server_url(backend)  # skipped (or failed when required) without the server
+    monkeypatch.setenv("MATRIX_LOCK_TIMEOUT", "2")
     cell, run = run_alone(backend, adhoc_scenario(_blocked_by_another_session))
     assert cell["status"] == "error"
     assert re.search(r"lock timeout|Lock wait timeout exceeded", cell["error"]), cell["error"]
+    assert 1.9 <= cell["duration_s"] < 6, cell["duration_s"]
     assert run.status == "ran"  # the server answered: the column goes on
+
+
+#: A statement that runs for longer than the bound: a sleep where it is interrupted with an
+#: error, a cross join where a sleep would return 1 (MySQL's max_execution_time).
+LONG_STATEMENTS = {
+    "postgresql": "SELECT pg_sleep(20)",
+    "mariadb": "SELECT SLEEP(20)",
+    "mysql": "SELECT COUNT(*) FROM information_schema.columns a, information_schema.columns b,"
+    " information_schema.columns c",
+}
+
+
+def _long_statement(ctx: Context) -> dict[str, Any]:
+    with ctx.engine.connect() as conn:
+        return {"result": str(conn.exec_driver_sql(LONG_STATEMENTS[ctx.backend]).scalar())}
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb", "mysql"])
+def test_a_statement_longer_than_the_statement_bound_is_cancelled_by_the_server(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's statement limit (statement_timeout, max_statement_time,
+    max_execution_time: MATRIX_STATEMENT_TIMEOUT, here 2 s; 60 s by default) cancels
+    it: that scenario fails with the server's error, the column goes on."""
+    if backend == "mysql":
+        request.getfixturevalue("mysql_server")
+    server_url(backend)
+    monkeypatch.setenv("MATRIX_STATEMENT_TIMEOUT", "2")
+    cell, run = run_alone(backend, adhoc_scenario(_long_statement))
+    assert cell["status"] == "error", cell["observed"]
+    assert re.search(
+        r"statement timeout|max_statement_time|maximum statement execution time",
+        cell["error"],
+    ), cell["error"]
+    assert 1.9 <= cell["duration_s"] < 10, cell["duration_s"]
+    assert run.status == "ran"
+
+
+def test_a_bound_that_is_not_a_whole_number_of_seconds_is_one_line(tmp_path: Path) -> None:
+    command, env = matrix_command(
+        "sqlite", tmp_path / "results.json", {"MATRIX_STATEMENT_TIMEOUT": "1.5"}
+    )
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    assert done.returncode == 4  # pytest's usage error
+    assert "MATRIX_STATEMENT_TIMEOUT='1.5': give a whole number of seconds" in done.stderr

@@ -10,7 +10,13 @@ itself are looked at on the shared servers.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import signal
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,8 +24,31 @@ import pytest
 from sqlalchemy import Engine
 
 from sqla_matrix import backends
-from tests.conftest import finished_run, server_url, start_matrix
+from sqla_matrix.backends.containers import docker_unavailable
+from tests.conftest import (
+    NO_DOCKER,
+    ROOT,
+    all_scenarios,
+    default_signals,
+    finished_run,
+    server_url,
+    start_matrix,
+)
 from tests.test_isolation import SERVERS, namespaces_of
+
+#: The scenarios of a cell (every one but the cost curves): each gets a cell.
+SELECTED = sum("cost" not in entry.tags for entry in all_scenarios())
+
+
+def _wait_for_an_observed_scenario(
+    progress: Path, proc: subprocess.Popen[str], seconds: float = 240
+) -> None:
+    """Until the run has observed its first scenario (MATRIX_PROGRESS), not a fixed sleep."""
+    deadline = time.monotonic() + seconds
+    while not (progress.exists() and re.search(r" (pass|mismatch)$", progress.read_text(), re.M)):
+        assert proc.poll() is None, "the run ended before it observed a scenario"
+        assert time.monotonic() < deadline, "no scenario observed in time"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -30,13 +59,11 @@ def test_an_interrupted_column_drops_its_namespace_and_records_every_scenario(
     backend = admin_engine.dialect.name
     variable = backends.get(backend).url_variable
     before = namespaces_of(admin_engine)
-    results = tmp_path / "results.json"
-    proc = start_matrix(backend, results, {variable: server_url(backend)})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not namespaces_of(admin_engine) - before:
-        time.sleep(0.05)
+    results, progress = tmp_path / "results.json", tmp_path / "progress"
+    env = {variable: server_url(backend), "MATRIX_PROGRESS": str(progress)}
+    proc = start_matrix(backend, results, env)
+    _wait_for_an_observed_scenario(progress, proc)
     assert namespaces_of(admin_engine) - before, "the run never made its namespace"
-    time.sleep(1)  # into the scenarios
     proc.send_signal(signum)
     output, _ = proc.communicate(timeout=60)
     run = finished_run(proc.returncode, output, results)
@@ -50,3 +77,99 @@ def test_an_interrupted_column_drops_its_namespace_and_records_every_scenario(
     observed = [cell for cell in cells if cell["status"] in ("pass", "mismatch")]
     interrupted = [cell for cell in cells if "interrupted" in (cell.get("reason") or "")]
     assert observed and interrupted, output
+
+
+# -- through nox, as a user's Ctrl-C or a CI runner's cancel reaches it -------------------
+
+#: A cell, where its server comes from, and the signals sent to its nox process (the
+#: second one 0.3 s after the first).
+THROUGH_NOX = [
+    ("sqla21-postgresql-psycopg", "embedded", [signal.SIGINT]),
+    ("sqla21-postgresql-psycopg", "embedded", [signal.SIGTERM]),
+    ("sqla21-postgresql-psycopg", "embedded", [signal.SIGTERM, signal.SIGTERM]),
+    ("sqla21-mariadb10.11-pymysql", "container", [signal.SIGTERM]),
+    ("sqla21-mysql9.7-pymysql", "container", [signal.SIGINT]),
+]
+
+
+def _containers() -> set[str]:
+    listed = subprocess.run(["docker", "ps", "-q"], capture_output=True, text=True)
+    return set(listed.stdout.split())
+
+
+def _embedded_servers() -> set[str]:
+    """The embedded PostgreSQL servers running now (their data folders)."""
+    found = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"pginstall/bin/postgres") and b"-D" in argv:
+            found.add(argv[argv.index(b"-D") + 1].decode())
+    return found
+
+
+def _left(before: tuple[set[str], set[str], set[str]]) -> list[str]:
+    containers, servers, folders = before
+    embedded = set(map(str, Path(tempfile.gettempdir()).glob("sqla-matrix-embedded-*")))
+    return [
+        *(f"container {c}" for c in _containers() - containers),
+        *(f"embedded server {s}" for s in _embedded_servers() - servers),
+        *(f"folder {f}" for f in embedded - folders),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "server", "signals"),
+    THROUGH_NOX,
+    ids=[f"{c}-{'-'.join(s.name for s in signals)}" for c, _, signals in THROUGH_NOX],
+)
+def test_a_signal_to_nox_tears_the_cell_down_and_writes_its_results(
+    cell: str, server: str, signals: list[signal.Signals], tmp_path: Path
+) -> None:
+    """Sent to the nox process of a real cell once it has observed a scenario: nothing is
+    left (container, embedded server, its folder), and the results are written, with
+    the scenarios not reached marked interrupted. nox forwards the signal to the cell;
+    after SIGTERM it exits at once, and the cell finishes its teardown on its own."""
+    if server == "container" and docker_unavailable() is not None:
+        pytest.skip("no Docker engine is reachable")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
+    env.update(MATRIX_REPORT_DIR=str(tmp_path / "report"), MATRIX_PROGRESS=str(tmp_path / "p"))
+    if server == "embedded":
+        env.update(NO_DOCKER)
+    before = (
+        _containers(),  # others may run (conftest.mysql_server): only new ones count
+        _embedded_servers(),
+        set(map(str, Path(tempfile.gettempdir()).glob("sqla-matrix-embedded-*"))),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nox", "-s", f"matrix({cell})"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=default_signals,
+    )
+    try:
+        _wait_for_an_observed_scenario(tmp_path / "p", proc)
+        for number, signum in enumerate(signals):
+            time.sleep(0.3 if number else 0)
+            proc.send_signal(signum)
+        output, _ = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    results = tmp_path / "report" / "results" / f"{cell}.json"
+    deadline = time.monotonic() + 90  # the cell may still be tearing down after nox exited
+    while time.monotonic() < deadline and (_left(before) or not results.exists()):
+        time.sleep(0.2)
+    assert proc.returncode != 0, output
+    assert _left(before) == [], output
+    assert results.exists(), output
+    document = json.loads(results.read_text())
+    cells = [entry["cells"][cell] for entry in document["scenarios"].values()]
+    assert len(cells) == SELECTED
+    assert any(c["status"] == "pass" for c in cells)
+    assert any("interrupted" in (c.get("reason") or "") for c in cells), output

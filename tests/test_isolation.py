@@ -19,7 +19,8 @@ from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Context
 from tests.conftest import adhoc_scenario, run_matrix, server_url
 
-SERVERS = ["postgresql", "mariadb"]
+#: The shared servers, and MySQL (MATRIX_MYSQL_URL, or a container: conftest.mysql_server).
+SERVERS = ["postgresql", "mariadb", "mysql"]
 
 
 def namespaces_of(engine: Engine) -> set[str]:

@@ -25,8 +25,23 @@ _E = TypeVar("_E", Engine, AsyncEngine)
 CONNECT_TIMEOUT = 10
 #: Seconds a statement may run on the server, and may wait for a lock, before the
 #: server cancels it: a stalled scenario fails alone with a timeout error.
+#: ``MATRIX_STATEMENT_TIMEOUT`` and ``MATRIX_LOCK_TIMEOUT`` (whole seconds) change them.
 STATEMENT_TIMEOUT = 60
 LOCK_TIMEOUT = 10
+
+
+def server_limits(environ: Mapping[str, str] = os.environ) -> tuple[int, int]:
+    """The statement and lock bounds, in seconds, that every connection sets."""
+    bounds = []
+    for variable, default in (
+        ("MATRIX_STATEMENT_TIMEOUT", STATEMENT_TIMEOUT),
+        ("MATRIX_LOCK_TIMEOUT", LOCK_TIMEOUT),
+    ):
+        text = environ.get(variable, "").strip()
+        if text and not (text.isdigit() and int(text) > 0):
+            raise MatrixError(f"{variable}={text!r}: give a whole number of seconds, e.g. 30")
+        bounds.append(int(text) if text else default)
+    return bounds[0], bounds[1]
 
 
 @dataclass

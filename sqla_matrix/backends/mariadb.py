@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from sqlalchemy import Connection
 
-from sqla_matrix.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Target
+from sqla_matrix.backends.base import Target, server_limits
 from sqla_matrix.backends.mysql import MySQL
 
 
@@ -22,10 +22,11 @@ class MariaDB(MySQL):
     def session_limits(self) -> list[str]:
         """MariaDB's manual: max_statement_time (seconds, every statement),
         lock_wait_timeout and innodb_lock_wait_timeout."""
+        statement_bound, lock_bound = server_limits()
         return [
-            f"SET SESSION max_statement_time = {STATEMENT_TIMEOUT}",
-            f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT}",
-            f"SET SESSION innodb_lock_wait_timeout = {LOCK_TIMEOUT}",
+            f"SET SESSION max_statement_time = {statement_bound}",
+            f"SET SESSION lock_wait_timeout = {lock_bound}",
+            f"SET SESSION innodb_lock_wait_timeout = {lock_bound}",
         ]
 
     def check_server(self, conn: Connection, target: Target) -> None:

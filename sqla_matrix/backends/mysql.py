@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from sqla_matrix.backends import containers
-from sqla_matrix.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Namespace, Target
+from sqla_matrix.backends.base import Namespace, Target, server_limits
 from sqla_matrix.backends.server import ServerBackend
 from sqla_matrix.capabilities import Capabilities, Clock
 from sqla_matrix.drivers import DriverPair
@@ -66,10 +66,11 @@ class MySQL(ServerBackend):
         a scenario blocked by another session fails alone, with a timeout error. MySQL's
         manual: max_execution_time (SELECT only, ms), lock_wait_timeout (metadata locks),
         innodb_lock_wait_timeout (row locks)."""
+        statement_bound, lock_bound = server_limits()
         return [
-            f"SET SESSION max_execution_time = {STATEMENT_TIMEOUT * 1000}",
-            f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT}",
-            f"SET SESSION innodb_lock_wait_timeout = {LOCK_TIMEOUT}",
+            f"SET SESSION max_execution_time = {statement_bound * 1000}",
+            f"SET SESSION lock_wait_timeout = {lock_bound}",
+            f"SET SESSION innodb_lock_wait_timeout = {lock_bound}",
         ]
 
     def limited(self, engine: Engine) -> Engine:

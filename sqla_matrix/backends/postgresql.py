@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from sqla_matrix.backends import containers, embedded
-from sqla_matrix.backends.base import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Namespace, Target
+from sqla_matrix.backends.base import Namespace, Target, server_limits
 from sqla_matrix.backends.server import ServerBackend
 from sqla_matrix.capabilities import Capabilities, Clock
 from sqla_matrix.drivers import DriverPair
@@ -117,6 +117,7 @@ def confined(engine: Engine, schema: str) -> Engine:
     statement_timeout and lock_timeout: PostgreSQL's manual, "Client
     Connection Defaults".
     """
+    statement_bound, lock_bound = server_limits()
 
     @event.listens_for(engine, "connect", insert=True)
     def set_search_path(dbapi_connection: Any, connection_record: Any) -> None:
@@ -124,8 +125,8 @@ def confined(engine: Engine, schema: str) -> Engine:
         dbapi_connection.autocommit = True
         cursor = dbapi_connection.cursor()
         cursor.execute(f'SET SESSION search_path TO "{schema}"')
-        cursor.execute(f"SET SESSION statement_timeout = '{STATEMENT_TIMEOUT}s'")
-        cursor.execute(f"SET SESSION lock_timeout = '{LOCK_TIMEOUT}s'")
+        cursor.execute(f"SET SESSION statement_timeout = '{statement_bound}s'")
+        cursor.execute(f"SET SESSION lock_timeout = '{lock_bound}s'")
         cursor.close()
         dbapi_connection.autocommit = autocommit
 
