@@ -15,6 +15,7 @@ from sqla_matrix import fanout, results
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.report import html, markdown, summary
 from sqla_matrix.report.build import build
+from sqla_matrix.report.diff import compare
 from sqla_matrix.report.view import Cell, Row, anchor, labels, runs
 from sqla_matrix.scenario import Context, Doc
 from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix, server_url, valid
@@ -332,3 +333,31 @@ def test_the_terminal_summary_names_the_behaviours_in_which_a_backend_differs(
         "one_to_many.orphan_post · orphan post, default settings; "
         "one_to_many.orphan_post · error"
     ) in lines
+
+
+def test_timings_are_never_compared_and_an_observed_value_always_is(
+    sqlite_run: dict[str, Any],
+) -> None:
+    """Against a baseline, a run whose every timing differs (scenario durations and
+    pauses, measurements, the column's duration, round trip and start) has no change;
+    one observed value changed is a behaviour change."""
+    timed = json.loads(json.dumps(sqlite_run))
+    timed["generated_at"] = "2030-01-01T00:00:00+00:00"
+    for column in timed["columns"].values():
+        column.update(duration_s=999.0, round_trip_s=1.0, started_at="2030-01-01T00:00:00")
+    for entry in timed["scenarios"].values():
+        for cell in entry["cells"].values():
+            cell["duration_s"] = cell["duration_s"] * 3 + 1
+            cell["paused_s"] = 9.0
+            for series in cell["measurements"].values():
+                for points in series.values():
+                    points.update({x: y * 10 + 1 for x, y in points.items()})
+    unchanged = compare(sqlite_run, timed)
+    assert unchanged.lines() == []
+    assert not unchanged.behaviour_changed
+    first = next(e for e in timed["scenarios"].values() if e["cells"]["sqlite"]["observed"])
+    key = next(iter(first["cells"]["sqlite"]["observed"]))
+    first["cells"]["sqlite"]["observed"][key] = "something else"
+    changed = compare(sqlite_run, timed)
+    assert changed.behaviour_changed
+    assert [line for line in changed.cells if key in line and "something else" in line]
