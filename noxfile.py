@@ -18,6 +18,7 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
     nox -s report                              # rebuild the report from the last run's cells
     nox -s compare -- psycopg2 psycopg         # what changes when one axis moves
     nox -s clean -- postgresql                 # remove what runs left on a server that died
+    nox -s faults                              # private servers killed at random points
     nox -s images                              # build the server images from Debian packages
     nox -s tests                               # the project's own tests
     nox -s lint                                # ruff, mypy, the CI files' schemas
