@@ -11,6 +11,7 @@ import importlib
 import json
 import os
 import pkgutil
+import re
 import signal
 import subprocess
 import sys
@@ -98,6 +99,17 @@ def start_matrix(
         text=True,
         preexec_fn=default_signals,
     )
+
+
+def wait_for_an_observed_scenario(
+    progress: Path, proc: subprocess.Popen[str], seconds: float = 240
+) -> None:
+    """Until the run has observed its first scenario (MATRIX_PROGRESS), not a fixed sleep."""
+    deadline = time.monotonic() + seconds
+    while not (progress.exists() and re.search(r" (pass|mismatch)$", progress.read_text(), re.M)):
+        assert proc.poll() is None, "the run ended before it observed a scenario"
+        assert time.monotonic() < deadline, "no scenario observed in time"
+        time.sleep(0.05)
 
 
 def run_matrix(

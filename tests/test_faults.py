@@ -40,6 +40,8 @@ from tests.conftest import (
     mysql_container,
     run_alone,
     server_url,
+    start_matrix,
+    wait_for_an_observed_scenario,
 )
 from tests.private_servers import PrivateServer, private_server
 
@@ -205,21 +207,9 @@ def test_a_mysql_server_killed_mid_run_fails_the_column_and_records_every_cell(
     with mysql_container() as (url, name):
         results, progress = tmp_path / "results.json", tmp_path / "progress"
         env = {"MATRIX_MYSQL_URL": url, "MATRIX_REQUIRE": "mysql"}
-        command, environ = matrix_command(
-            "mysql", results, {**env, "MATRIX_PROGRESS": str(progress)}
-        )
-        proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 120
-        while not (progress.exists() and " pass" in progress.read_text()):
-            assert proc.poll() is None and time.monotonic() < deadline, "no scenario observed"
-            time.sleep(0.05)
+        env["MATRIX_PROGRESS"] = str(progress)
+        proc = start_matrix("mysql", results, env)
+        wait_for_an_observed_scenario(progress, proc)
         subprocess.run(["docker", "kill", name], capture_output=True, check=True)
         output, _ = proc.communicate(timeout=300)
     column, cells = _check_the_run(finished_run(proc.returncode, output, results), "mysql")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -33,22 +32,12 @@ from tests.conftest import (
     finished_run,
     server_url,
     start_matrix,
+    wait_for_an_observed_scenario,
 )
 from tests.test_isolation import SERVERS, namespaces_of
 
 #: The scenarios of a cell (every one but the cost curves): each gets a cell.
 SELECTED = sum("cost" not in entry.tags for entry in all_scenarios())
-
-
-def _wait_for_an_observed_scenario(
-    progress: Path, proc: subprocess.Popen[str], seconds: float = 240
-) -> None:
-    """Until the run has observed its first scenario (MATRIX_PROGRESS), not a fixed sleep."""
-    deadline = time.monotonic() + seconds
-    while not (progress.exists() and re.search(r" (pass|mismatch)$", progress.read_text(), re.M)):
-        assert proc.poll() is None, "the run ended before it observed a scenario"
-        assert time.monotonic() < deadline, "no scenario observed in time"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -62,7 +51,7 @@ def test_an_interrupted_column_drops_its_namespace_and_records_every_scenario(
     results, progress = tmp_path / "results.json", tmp_path / "progress"
     env = {variable: server_url(backend), "MATRIX_PROGRESS": str(progress)}
     proc = start_matrix(backend, results, env)
-    _wait_for_an_observed_scenario(progress, proc)
+    wait_for_an_observed_scenario(progress, proc)
     assert namespaces_of(admin_engine) - before, "the run never made its namespace"
     proc.send_signal(signum)
     output, _ = proc.communicate(timeout=60)
@@ -153,7 +142,7 @@ def test_a_signal_to_nox_tears_the_cell_down_and_writes_its_results(
         preexec_fn=default_signals,
     )
     try:
-        _wait_for_an_observed_scenario(tmp_path / "p", proc)
+        wait_for_an_observed_scenario(tmp_path / "p", proc)
         for number, signum in enumerate(signals):
             time.sleep(0.3 if number else 0)
             proc.send_signal(signum)
