@@ -72,6 +72,16 @@ def bytecode_env(session: nox.Session) -> dict[str, str]:
     }
 
 
+def turned_off(
+    backend: str, server: str | None, environ: Mapping[str, str] = os.environ
+) -> str | None:
+    """Why a cell is not run on purpose: its backend (``mysql``) or backend at a version
+    (``mysql9.7``) is named in ``MATRIX_OFF``. Its cells then say so in the report."""
+    off = {name.strip() for name in environ.get("MATRIX_OFF", "").split(",") if name.strip()}
+    named = [name for name in (backend, f"{backend}{server or ''}") if name in off]
+    return f"turned off on purpose (MATRIX_OFF={environ['MATRIX_OFF']})" if named else None
+
+
 def _younger(path: Path, seconds: float) -> bool:
     return time.time() - path.stat().st_mtime < seconds
 
@@ -335,7 +345,7 @@ class Matrix:
             session: nox.Session, sqla: str, backend: str, server: str | None, driver: str
         ) -> None:
             """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
-            not_run = matrix.install(session, sqla, backend, driver)
+            not_run = turned_off(backend, server) or matrix.install(session, sqla, backend, driver)
             matrix.fresh_results()
             cell = cell_id(sqla, backend, server, driver)
             matrix.run_scenarios(session, cell, backend, server, driver, "not cost", not_run)

@@ -21,6 +21,7 @@ import pytest
 import scenarios
 from sqla_matrix import drivers
 from sqla_matrix.backends import BACKENDS
+from sqla_matrix.nox import turned_off
 from sqla_matrix.scenario import ByBackend, When, expectation_for, scenarios_of
 from tests.conftest import ROOT, all_scenarios, run_matrix
 
@@ -124,3 +125,17 @@ def test_every_documented_key_is_one_a_scenario_observes(tmp_path: Path) -> None
             seen = {*cell["observed"], *cell.get("unavailable", {})}
             never += [f"{scenario_id} · {key}" for key in cell["expected"] if key not in seen]
     assert never == []
+
+
+def test_a_backend_turned_off_on_purpose_says_so_and_others_are_not_touched() -> None:
+    """MATRIX_OFF=mysql (as .ci/run sets it when MySQL is off): its cells are not run,
+    with that reason in the report; a version of it, or another backend, is untouched."""
+    environ = {"MATRIX_OFF": "mysql, mariadb10.5"}
+    assert (
+        turned_off("mysql", "9.7", environ)
+        == "turned off on purpose (MATRIX_OFF=mysql, mariadb10.5)"
+    )
+    assert turned_off("mariadb", "10.5", environ) is not None
+    assert turned_off("mariadb", "11.8", environ) is None
+    assert turned_off("postgresql", None, environ) is None
+    assert turned_off("mysql", None, {}) is None
