@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from sqla_matrix.backends.containers import docker_unavailable
+from sqla_matrix.nox import turned_off
 from tests.conftest import ROOT
 from tests.private_servers import private_server
 
@@ -53,6 +54,8 @@ def _nox(*arguments: str, env: dict[str, str]) -> str:
 
 @pytest.mark.skipif(docker_unavailable() is not None, reason="no Docker engine is reachable")
 def test_no_password_appears_in_any_file_or_output_of_a_run(tmp_path: Path) -> None:
+    if turned_off("mysql", None):
+        pytest.skip("no MySQL: turned off on purpose (MATRIX_OFF)")
     image = os.environ.get("MATRIX_MYSQL_IMAGE", "sqla-matrix/mysql:9.7")
     with private_server("postgresql") as pg, private_server("mariadb") as maria:
         admin = create_engine(maria.url, poolclass=NullPool)
