@@ -206,10 +206,13 @@ def mysql_container() -> Iterator[tuple[str, str]]:
     if subprocess.run(["docker", "image", "inspect", MYSQL_IMAGE], capture_output=True).returncode:
         pytest.skip(f"no MySQL: MATRIX_MYSQL_URL is not set and image {MYSQL_IMAGE} is absent")
     name = f"sqla-matrix-tests-mysql-{uuid.uuid4().hex[:8]}"
+    # Not a word: every password in a MATRIX_*_URL is redacted wherever it appears, and
+    # "tests" would turn "tests.observe" in a results file into "***.observe".
+    password = f"mysql-{uuid.uuid4().hex}"
     started = subprocess.run(
         [
             *("docker", "run", "-d", "--rm", "--name", name, "-p", "127.0.0.1::3306"),
-            *("-e", "MYSQL_ROOT_PASSWORD=tests", "-e", "MYSQL_DATABASE=test", MYSQL_IMAGE),
+            *("-e", f"MYSQL_ROOT_PASSWORD={password}", "-e", "MYSQL_DATABASE=test", MYSQL_IMAGE),
         ],
         capture_output=True,
         text=True,
@@ -223,7 +226,7 @@ def mysql_container() -> Iterator[tuple[str, str]]:
             .stdout.split(":")[-1]
             .strip()
         )
-        url = f"mysql+pymysql://root:tests@127.0.0.1:{port}/test"
+        url = f"mysql+pymysql://root:{password}@127.0.0.1:{port}/test"
         engine = create_engine(url, poolclass=NullPool)
         deadline = time.monotonic() + 120
         while True:
