@@ -154,3 +154,31 @@ def test_the_urls_in_the_compose_file_are_the_ones_the_canary_uses() -> None:
     header = (ROOT / "docker/compose.yaml").read_text()
     exported = dict(re.findall(r"export (MATRIX_\w+_URL)=(\S+)", header))
     assert exported == {k: v for k, v in env.items() if k.endswith("_URL")}
+
+
+def test_a_password_that_is_a_word_of_the_output_still_leaves_a_readable_results_file(
+    tmp_path: Path,
+) -> None:
+    """Every password is redacted wherever it appears. The service containers' password
+    was "matrix", so each CI cell wrote "sqla-***/results" as its schema and no report
+    could read it. The schema marker is now kept, and CI's password is no word of ours."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sqla_matrix import redact, results\n"
+        "redact.register('matrix')\n"
+        "document = results.empty()\n"
+        "results.save(document, Path(sys.argv[1]))\n"
+        "print(results.load(Path(sys.argv[1]))['schema'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "r.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == results.SCHEMA
+    run = run_matrix("sqlite", tmp_path, None, "-k", "onupdate")
+    assert run.results is not None
+    assert fanout.SERVICE_PASSWORD not in run.results_text
