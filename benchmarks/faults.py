@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import subprocess
@@ -30,12 +29,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
-
-from sqla_matrix import backends, namespaces
+from sqla_matrix import backends
 from tests.conftest import ROOT, all_scenarios, matrix_command
-from tests.private_servers import PrivateServer, private_server
+from tests.private_servers import private_server
 
 #: About how many statements a whole run sends (tests/test_faults.py measured them).
 STATEMENTS = {"postgresql": 6000, "mariadb": 1600}
@@ -43,16 +39,6 @@ FAULTS = (signal.SIGKILL, signal.SIGSTOP)
 #: Seconds a paused server gets before the run gives it up (a scenario's deadline).
 PAUSE_DEADLINE = 3
 SELECTED = sum("cost" not in entry.tags for entry in all_scenarios())
-
-
-def _leftovers(server: PrivateServer) -> list[str]:
-    engine = create_engine(server.url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            found = namespaces.find(backends.get(server.backend), conn)
-            return [leftover.name for leftover in found]
-    finally:
-        engine.dispose()
 
 
 def one(seed: int, backend: str, folder: Path) -> dict[str, Any]:
@@ -76,15 +62,9 @@ def one(seed: int, backend: str, folder: Path) -> dict[str, Any]:
         elif faulted:
             server.signal(signal.SIGCONT)
         document = json.loads(results.read_text()) if results.exists() else None
-        left = _leftovers(server)
-        cleaned = subprocess.run(
-            [sys.executable, "-m", "sqla_matrix.namespaces", backend],
-            cwd=ROOT,
-            env={**os.environ, backends.get(backend).url_variable: server.url},
-            capture_output=True,
-            text=True,
-        )
-        after_clean = _leftovers(server)
+        left = server.leftovers()
+        cleaned = server.clean()
+        after_clean = server.leftovers()
     column = next(iter(document["columns"].values())) if document else {}
     outcome.update(
         faulted=faulted,

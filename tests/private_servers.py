@@ -17,6 +17,7 @@ import shutil
 import signal as signals
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,7 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
+from sqla_matrix import backends, namespaces
 from sqla_matrix.backends.embedded import free_port
 
 
@@ -118,6 +122,30 @@ class PrivateServer:
                     os.kill(pid, signals.SIGCONT)
                     os.kill(pid, signals.SIGKILL)
             self._reap()
+
+    # -- what a run left on it ---------------------------------------------
+
+    def leftovers(self) -> list[str]:
+        """The namespaces carrying the matrix's marker on this server (back up)."""
+        backend = backends.get(self.backend)
+        engine = create_engine(self.url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return [leftover.name for leftover in namespaces.find(backend, conn)]
+        finally:
+            engine.dispose()
+
+    def clean(self) -> subprocess.CompletedProcess[str]:
+        """``nox -s clean -- BACKEND`` against this server, as a user would run it."""
+        variable = backends.get(self.backend).url_variable
+        return subprocess.run(
+            [sys.executable, "-m", "sqla_matrix.namespaces", self.backend],
+            cwd=Path(__file__).resolve().parent.parent,
+            env={"PATH": "/usr/bin:/bin", variable: self.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     # -- kill points -------------------------------------------------------
 

@@ -19,16 +19,13 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
-from sqla_matrix import backends, namespaces
+from sqla_matrix import backends
 from sqla_matrix.scenario import Context
 from tests.conftest import (
     ROOT,
@@ -82,29 +79,6 @@ def _run_with_fault(
     return finished_run(proc.returncode, output, results), ended - faulted_at
 
 
-def _leftovers(server: PrivateServer) -> list[str]:
-    """The namespaces carrying the matrix's marker on ``server`` (back up)."""
-    backend = backends.get(server.backend)
-    engine = create_engine(server.url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return [leftover.name for leftover in namespaces.find(backend, conn)]
-    finally:
-        engine.dispose()
-
-
-def _clean(server: PrivateServer) -> subprocess.CompletedProcess[str]:
-    variable = backends.get(server.backend).url_variable
-    return subprocess.run(
-        [sys.executable, "-m", "sqla_matrix.namespaces", server.backend],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", variable: server.url},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def _figures(backend: str, fault: str, run: MatrixRun, left: list[str], after: float) -> None:
     """One line for the record (pytest -s shows it): what the fault cost."""
     recorded = len(run.results["scenarios"]) if run.results else 0
@@ -132,14 +106,14 @@ def _check_the_run(run: MatrixRun, backend: str) -> tuple[dict[str, Any], dict[s
 def _check_leftovers_are_named_and_cleaned(
     server: PrivateServer, run: MatrixRun, column: dict[str, Any]
 ) -> None:
-    left = _leftovers(server)
+    left = server.leftovers()
     for name in left:  # a namespace left behind is one the run told the user about
         assert column["left_behind"] is not None and name in column["left_behind"]
         assert f"remove it with: nox -s clean -- {server.backend}" in run.output
-    cleaned = _clean(server)
+    cleaned = server.clean()
     assert cleaned.returncode == 0, cleaned.stderr
     assert all(f" {name} " in cleaned.stdout for name in left)
-    assert _leftovers(server) == []
+    assert server.leftovers() == []
 
 
 @pytest.mark.parametrize("backend", list(KILL_POINTS))
@@ -173,7 +147,7 @@ def test_a_server_killed_mid_run_leaves_every_cell_recorded_and_its_namespace_na
                 cell = cells[scenario_id]
                 assert cell == {**cell, "status": "not run", "reason": lost[0].rstrip(": ")}
         server.start()  # back up, as after a crash: recovery, then connections
-        left = _leftovers(server)
+        left = server.leftovers()
         _figures(backend, f"SIGKILL {point}", run, left, after)
         _check_leftovers_are_named_and_cleaned(server, run, column)
 
@@ -194,7 +168,7 @@ def test_a_paused_server_ends_the_run_within_the_scenario_timeout(
         assert f"no answer within {timeout} s" in column["reason"]
         assert after < timeout + 30  # the scenario's deadline, then no further waiting
         server.signal(signal.SIGCONT)
-        _figures(backend, "SIGSTOP half way", run, _leftovers(server), after)
+        _figures(backend, "SIGSTOP half way", run, server.leftovers(), after)
         _check_leftovers_are_named_and_cleaned(server, run, column)
 
 
