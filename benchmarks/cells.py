@@ -56,20 +56,15 @@ def _columns(folder: Path) -> dict[str, dict[str, Any]]:
     for path in sorted((folder / "results").glob("*.json")):
         document = json.loads(path.read_text())
         for name, column in document["columns"].items():
-            timed = [
-                (cell["duration_s"], scenario_id)
+            ran = {
+                scenario_id: cell
                 for scenario_id, entry in document["scenarios"].items()
                 for cell in [entry["cells"].get(name)]
                 if cell and cell["status"] != "not run"
-            ]
-            ran = [
-                cell
-                for entry in document["scenarios"].values()
-                for cell in [entry["cells"].get(name)]
-                if cell and cell["status"] != "not run"
-            ]
-            statements = sum(len(c["statements"]) + c["statements_omitted"] for c in ran)
-            paused = sum(c.get("paused_s", 0.0) for c in ran)
+            }
+            timed = [(cell["duration_s"], scenario_id) for scenario_id, cell in ran.items()]
+            statements = sum(len(c["statements"]) + c["statements_omitted"] for c in ran.values())
+            paused = sum(c.get("paused_s", 0.0) for c in ran.values())
             columns[name] = {
                 "backend": column["backend"],
                 "status": column["status"],
