@@ -42,7 +42,7 @@ import nox
 # nox does not put the noxfile's folder on the path; the harness is run from this checkout
 # (a team's noxfile imports the installed sqla-matrix instead).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sqla_matrix.nox import COMPILED, Matrix, bytecode_env
+from sqla_matrix.nox import COMPILED, Matrix, bytecode_env, cell_id
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -123,8 +123,8 @@ def curves(session: nox.Session, backend: str) -> None:
     """The loading cost curves in each backend's default cell, then the report:
     nox -t curves (about a minute per backend)."""
     driver = DRIVERS[backend][0]
-    not_run = MATRIX.install(session, DEFAULT_SQLALCHEMY, backend, driver)
-    cell = f"{DEFAULT_SQLALCHEMY}-{backend}-{driver}"
+    not_run = MATRIX.install(session, DEFAULT_SQLALCHEMY, backend, driver, None)
+    cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
     MATRIX.run_scenarios(session, cell, backend, None, driver, "cost", not_run, part="-curves")
     MATRIX.then_report(session)
 

@@ -210,9 +210,13 @@ class Matrix:
                 harness = [f"{self.harness}{listed}"]
         return [*harness, *own]
 
-    def install(self, session: nox.Session, sqla: str, backend: str, driver: str) -> str | None:
-        """Install the cell's SQLAlchemy, harness, drivers and the team's requirements;
-        the reason a driver could not be installed (its cells then say "not run")."""
+    def install(
+        self, session: nox.Session, sqla: str, backend: str, driver: str, server: str | None
+    ) -> str | None:
+        """Install the cell's SQLAlchemy, harness, drivers and the team's requirements; the
+        reason its cells are not run: turned off (MATRIX_OFF: its driver is not installed,
+        but the rest is, to write its "not run" cells), or a driver that could not be."""
+        off = turned_off(backend, server)
         try:
             SpecifierSet(self.sqlalchemy[sqla])
         except InvalidSpecifier:
@@ -222,18 +226,18 @@ class Matrix:
             )
         sqlalchemy = f"sqlalchemy[asyncio]{self.sqlalchemy[sqla]}"
         common = self.requirements(backend)
-        requested = [*self.requirements(backend, driver), sqlalchemy]
+        requested = [*self.requirements(backend, *([] if off else [driver])), sqlalchemy]
         stamp = Path(session.virtualenv.location) / ".sqla-matrix-installed"
         key = self._stamp(requested)
         if stamp.is_file() and stamp.read_text() == key and _younger(stamp, UPGRADE_EVERY):
             # Installed by an earlier run, and nothing it was asked for has changed: no
             # install check at all (it costs uv or pip a resolution, and CPU, every run).
-            return None
+            return off
         if session.venv_backend == "uv":  # one resolution; -P: SQLAlchemy moves to its newest
             with contextlib.suppress(nox.command.CommandFailed):
                 session.install("-P", "sqlalchemy", *requested, silent=True)
                 stamp.write_text(key)
-                return None
+                return off
         # One step at a time, so that a failure names the part that failed.
         try:
             session.install(*common, silent=True)
@@ -244,16 +248,17 @@ class Matrix:
                 f"no SQLAlchemy release matches {self.sqlalchemy[sqla]!r} on the package index "
                 f"(cell {sqla}); choose a release listed on https://pypi.org/project/SQLAlchemy/"
             )
-        try:
-            session.install(*self.requirements(driver), silent=True)
-        except nox.command.CommandFailed:
-            needs = " (it compiles against the client headers: Debian's libmariadb-dev)"
-            return (
-                f"the {driver} driver could not be installed here"
-                f"{needs if driver in COMPILED else ''}; see this cell's nox log"
-            )
+        if not off:
+            try:
+                session.install(*self.requirements(driver), silent=True)
+            except nox.command.CommandFailed:
+                needs = " (it compiles against the client headers: Debian's libmariadb-dev)"
+                return (
+                    f"the {driver} driver could not be installed here"
+                    f"{needs if driver in COMPILED else ''}; see this cell's nox log"
+                )
         stamp.write_text(key)
-        return None
+        return off
 
     def _stamp(self, requested: Sequence[str]) -> str:
         """What an environment was installed from: the requirements, the project's
@@ -333,6 +338,11 @@ class Matrix:
                 "the report follows cells selected by tag (nox -t ...); else: nox -s report"
             )
 
+    @staticmethod
+    def run_module(session: nox.Session, module: str, *arguments: str) -> None:
+        """``python -m sqla_matrix.MODULE ARGUMENTS`` in the session, its bytecode cached."""
+        session.run("python", "-m", f"sqla_matrix.{module}", *arguments, env=bytecode_env(session))
+
     # -- the sessions -----------------------------------------------------------------
 
     def sessions(self, extra_report_tags: Sequence[str] = ()) -> None:
@@ -346,7 +356,7 @@ class Matrix:
             session: nox.Session, sqla: str, backend: str, server: str | None, driver: str
         ) -> None:
             """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
-            not_run = turned_off(backend, server) or matrix.install(session, sqla, backend, driver)
+            not_run = matrix.install(session, sqla, backend, driver, server)
             matrix.fresh_results()
             cell = cell_id(sqla, backend, server, driver)
             matrix.run_scenarios(session, cell, backend, server, driver, "not cost", not_run)
@@ -364,15 +374,14 @@ class Matrix:
                 firsts = [matrix.drivers[b][0] for b in matrix.timeline_databases]
                 session.install(*matrix.requirements(*matrix.timeline_databases, *firsts))
                 results_dir = matrix.report_dir / "results"
-                timeline = ["python", "-m", "sqla_matrix.timeline", f"--results-dir={results_dir}"]
-                session.run(*timeline, env=bytecode_env(session))
+                matrix.run_module(session, "timeline", f"--results-dir={results_dir}")
 
         @nox.session(name="fanout")
         def fanout(session: nox.Session) -> None:
             """Every selected cell in its own process and report folder, as the CI workflow
             runs them, then one combined report: nox -s fanout -- [-t axes] [--jobs 2]."""
             session.install("nox", *matrix.requirements(content=False), silent=True)
-            session.run("python", "-m", "sqla_matrix.fanout", "run", *session.posargs)
+            matrix.run_module(session, "fanout", "run", *session.posargs)
 
         @nox.session(name="compare")
         def compare(session: nox.Session) -> None:
@@ -380,9 +389,7 @@ class Matrix:
             nox -s compare -- FROM TO [--results PATH], e.g. psycopg2 psycopg, sqla20 sqla21."""
             session.install(*matrix.requirements(content=False), silent=True)
             results = matrix.report_dir / "results.json"
-            session.run(
-                "python", "-m", "sqla_matrix.compare", f"--results={results}", *session.posargs
-            )
+            matrix.run_module(session, "compare", f"--results={results}", *session.posargs)
 
         @nox.session(name="bisect")
         def bisect(session: nox.Session) -> None:
@@ -397,9 +404,7 @@ class Matrix:
             chosen = [d for d in matrix.drivers[backend] if d in session.posargs]
             driver = (chosen or matrix.drivers[backend])[0]
             session.install(*matrix.requirements(backend, driver))
-            session.run(
-                "python", "-m", "sqla_matrix.bisect", *session.posargs, env=bytecode_env(session)
-            )
+            matrix.run_module(session, "bisect", *session.posargs)
 
         @nox.session(name="clean")
         def clean(session: nox.Session) -> None:
@@ -412,7 +417,7 @@ class Matrix:
                 session.error(f"name a backend: nox -s clean -- {{{names}}} [--server V]")
             driver = matrix.drivers[backend][0]
             session.install(*matrix.requirements(backend, driver), silent=True)
-            session.run("python", "-m", "sqla_matrix.namespaces", *session.posargs)
+            matrix.run_module(session, "namespaces", *session.posargs)
 
         # The report goes with every selection of cells (so nox -t TAG ends with it) and
         # runs alone after them, also under nox -j (it is registered after the cells).
@@ -425,6 +430,4 @@ class Matrix:
             results_dir, out = matrix.report_dir / "results", matrix.report_dir
             # Arguments after -- come last and win.
             report_args = [f"--results-dir={results_dir}", f"--out={out}", *session.posargs]
-            session.run(
-                "python", "-m", "sqla_matrix.report", *report_args, env=bytecode_env(session)
-            )
+            matrix.run_module(session, "report", *report_args)
