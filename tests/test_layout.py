@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
+import os
 import pkgutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -139,3 +142,28 @@ def test_a_backend_turned_off_on_purpose_says_so_and_others_are_not_touched() ->
     assert turned_off("mariadb", "11.8", environ) is None
     assert turned_off("postgresql", None, environ) is None
     assert turned_off("mysql", None, {}) is None
+
+
+def test_a_cell_turned_off_on_purpose_writes_its_cells_from_a_fresh_environment(
+    tmp_path: Path,
+) -> None:
+    """The path .ci/run takes with MATRIX_WITHOUT_MYSQL=1 on a new clone: the cell's
+    environment is new, its driver is not installed, and its results say why."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
+    env.update(MATRIX_OFF="mysql", MATRIX_REPORT_DIR=str(tmp_path / "report"))
+    command = [sys.executable, "-m", "nox", "--envdir", str(tmp_path / "envs")]
+    done = subprocess.run(
+        [*command, "-s", "matrix(sqla21-mysql-pymysql)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    results = tmp_path / "report" / "results" / "sqla21-mysql-pymysql.json"
+    column = json.loads(results.read_text())["columns"]["sqla21-mysql-pymysql"]
+    assert (column["status"], column["reason"]) == (
+        "not run",
+        "turned off on purpose (MATRIX_OFF=mysql)",
+    )
