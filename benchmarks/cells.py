@@ -1,7 +1,8 @@
 """How long the matrix takes, and where the time goes: nox -s bench [-- --full].
 
-Runs the default cells twice, one at a time (``nox -j 1``) and at once
-(``nox -j auto``), each into a report folder of its own, and prints:
+Runs the default cells twice, one at a time (``nox -j 1``) and at once (as
+``nox`` runs them: the noxfile's ``nox.options.parallel``, or ``--jobs N``), each
+into a report folder of its own, and prints:
 
 - per cell: the nox session's duration, the time its scenarios took, and
   the rest (the overhead: nox, the install check, interpreter and pytest
@@ -32,13 +33,16 @@ from pathlib import Path
 from typing import Any
 
 
-def _nox(selection: list[str], jobs: str, folder: Path) -> tuple[float, float, dict[str, float]]:
-    """Run ``nox SELECTION -j JOBS`` into ``folder``: wall seconds, CPU seconds of every
+def _nox(
+    selection: list[str], jobs: str | None, folder: Path
+) -> tuple[float, float, dict[str, float]]:
+    """Run ``nox SELECTION [-j JOBS]`` into ``folder``: wall seconds, CPU seconds of every
     process it started (user + system, children waited for), session durations."""
     status = folder / "nox-status.json"
     env = {**os.environ, "MATRIX_REPORT_DIR": str(folder)}
     env.pop("MATRIX_INVOCATION", None)
-    command = [sys.executable, "-m", "nox", *selection, "-j", jobs, "--report", str(status)]
+    parallel = ["-j", jobs] if jobs else []  # else the noxfile's own
+    command = [sys.executable, "-m", "nox", *selection, *parallel, "--report", str(status)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -77,7 +81,7 @@ def _columns(folder: Path) -> dict[str, dict[str, Any]]:
     return columns
 
 
-def _report(title: str, selection: list[str], jobs: str) -> None:
+def _report(title: str, selection: list[str], jobs: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="sqla-matrix-bench-") as tmp:
         serial_wall, serial_cpu, sessions = _nox(selection, "1", Path(tmp) / "serial")
         parallel_wall, parallel_cpu, _ = _nox(selection, jobs, Path(tmp) / "parallel")
@@ -110,7 +114,8 @@ def _report(title: str, selection: list[str], jobs: str) -> None:
         print(f"  {backend:<11} {seconds:6.1f} s   {top}")
     ratio = serial_wall / parallel_wall if parallel_wall else float("nan")
     print(
-        f"wall: serial (-j 1) {serial_wall:.1f} s, parallel (-j {jobs}) {parallel_wall:.1f} s, "
+        f"wall: serial (-j 1) {serial_wall:.1f} s, parallel (-j {jobs or 'as nox'}) "
+        f"{parallel_wall:.1f} s, "
         f"ratio {ratio:.2f}"
     )
     print(f"cpu (user + system): serial {serial_cpu:.1f} s, parallel {parallel_cpu:.1f} s")
@@ -119,7 +124,7 @@ def _report(title: str, selection: list[str], jobs: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="also every cell (many minutes)")
-    parser.add_argument("--jobs", default="auto", help="nox -j for the parallel run")
+    parser.add_argument("--jobs", help="nox -j for the parallel run (default: the noxfile's)")
     args = parser.parse_args(argv)
     print(f"bench: {os.cpu_count()} cores; environments reused (run the cells once before)")
     _report("default cells", ["-t", "default"], args.jobs)

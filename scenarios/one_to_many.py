@@ -4,10 +4,9 @@ modules that import each other only under ``TYPE_CHECKING``."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
+import importlib
 import sys
+import types
 from pathlib import Path
 
 from sqlalchemy import exc, func, insert, select, text
@@ -69,57 +68,42 @@ def back_populates_in_step(ctx: Context) -> Observed:
     }
 
 
-# Runs in a fresh interpreter, which imports SQLAlchemy once and then forks one
-# child per import order: each child starts with no model imported. As
-# models/__init__.py imports every model, a child registers a bare "models"
-# package first: each import below then runs that one module (and what it
-# imports at run time), nothing else.
-_IMPORT_PROBE = """
-import importlib, json, os, sys, types
-from sqlalchemy.orm import configure_mappers
+def _import_with_no_model_loaded(names: tuple[str, ...]) -> dict[str, object]:
+    """Import the model modules ``names`` in that order as if none had been imported
+    yet, and configure the mappers they declared: which modules were loaded at run
+    time, and whether configuring succeeded (or the exception's name).
 
-def probe(names):
+    As models/__init__.py imports every model, a bare "models" package stands in
+    for it: each import then runs that one module (and what it imports at run
+    time), nothing else, with a declarative base of its own (models/base.py runs
+    again: a new registry). The cell's own model modules are put back afterwards,
+    and the new registry is disposed of, so that no later scenario sees it.
+    """
+    own = {name: sys.modules.pop(name) for name in list(sys.modules) if _is_model(name)}
     package = types.ModuleType("models")
-    package.__path__ = ["models"]
+    package.__path__ = [str(Path(__file__).resolve().parent.parent / "models")]
     sys.modules["models"] = package
-    for name in names:
-        importlib.import_module("models." + name)
-    loaded = sorted(m.split(".")[1] for m in sys.modules if m.startswith("models."))
     try:
-        configure_mappers()
-        outcome = "configured"
-    except Exception as error:
-        outcome = type(error).__name__
-    return json.dumps({"loaded": loaded, "mappers": outcome})
+        for name in names:
+            importlib.import_module(f"models.{name}")
+        loaded = sorted(name.split(".")[1] for name in sys.modules if name.startswith("models."))
+        registry = sys.modules["models.base"].Base.registry
+        try:
+            registry.configure()
+            outcome = "configured"
+        except Exception as error:
+            outcome = type(error).__name__
+        finally:
+            registry.dispose()
+        return {"loaded": loaded, "mappers": outcome}
+    finally:
+        for name in [name for name in sys.modules if _is_model(name)]:
+            del sys.modules[name]
+        sys.modules.update(own)
 
-for names in json.loads(sys.argv[1]):
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        print(probe(names), flush=True)
-        os._exit(0)
-    os.waitpid(pid, 0)
-"""
 
-
-def _import_in_fresh_interpreters(*orders: tuple[str, ...]) -> list[dict[str, object]]:
-    """Import model modules in the given orders, each in a fresh process: the children
-    of one interpreter, or (where processes cannot fork) an interpreter each."""
-    root = Path(__file__).resolve().parent.parent
-    batches = [orders] if hasattr(os, "fork") else [(order,) for order in orders]
-    outcomes = []
-    for batch in batches:
-        done = subprocess.run(
-            [sys.executable, "-c", _IMPORT_PROBE, json.dumps(batch)],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"import probe failed: {done.stderr.strip().splitlines()[-1:]}")
-        outcomes += [json.loads(line) for line in done.stdout.splitlines()]
-    return outcomes
+def _is_model(module: str) -> bool:
+    return module == "models" or module.startswith("models.")
 
 
 @scenario(
@@ -137,9 +121,9 @@ def import_order(ctx: Context) -> Observed:
     the mappers are configured, so the modules never import each other at run
     time: any order works once all are imported, and a module imported alone
     leaves its relationship unresolved until the other is imported."""
-    forward, backward, alone = _import_in_fresh_interpreters(
-        ("post", "profile", "user"), ("user", "profile", "post"), ("user",)
-    )
+    forward = _import_with_no_model_loaded(("post", "profile", "user"))
+    backward = _import_with_no_model_loaded(("user", "profile", "post"))
+    alone = _import_with_no_model_loaded(("user",))
     with ctx.engine.connect() as conn:  # the schema those models created here
         tables = sorted(ctx.engine.dialect.get_table_names(conn))
     tables.remove(MARKER_TABLE)  # the harness's mark on its namespace

@@ -311,6 +311,7 @@ def transaction_time(ctx: Context) -> Observed:
             observed["wall clock across the two statements"] = moved[1]
             sleep = clock.sleep.format(seconds=0.3)
             row = conn.exec_driver_sql(f"SELECT {now}, {wall}, {sleep}, {now}, {wall}").one()
+            ctx.paused_on_server(0.3)
             observed["now() within one statement that sleeps 0.3 s"] = (
                 "moved" if row[0] != row[3] else "same"
             )

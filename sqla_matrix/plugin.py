@@ -14,6 +14,7 @@ happened.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import os
@@ -282,6 +283,10 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     run = session.config.stash.get(RUN, None)
     if run is None or session.config.option.collectonly:
         return None
+    # What was imported and collected lives until the process ends: frozen, the
+    # collector never walks it again. A full collection (each asyncio scenario ends
+    # with one; pytest runs several at exit) then took 0.01 s instead of 0.08 s.
+    gc.freeze()
     run.start()
     if run.status == "ran":
         return None  # pytest's own loop runs the items

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +32,13 @@ class Recorder:
     the rest only counted (``omitted``); a ``counting`` block sees every one.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, tables: Iterable[str] = ()) -> None:
         self.statements: list[Statement] = []
         self.omitted = 0
+        #: Whether a statement of this scenario named one of ``tables`` (the shared
+        #: tables, which the harness empties after each scenario that did).
+        self.touched = False
+        self._tables = [name.lower() for name in tables]
         self._watchers: list[list[Statement]] = []
         self._on = False
         self.attach(engine)
@@ -53,6 +57,9 @@ class Recorder:
         executemany: bool,
     ) -> None:
         if self._on:
+            if not self.touched:
+                text = statement.lower()
+                self.touched = any(name in text for name in self._tables)
             params = None
             if parameters:
                 params = repr(parameters)
@@ -81,6 +88,7 @@ class Recorder:
         """Record afresh for the duration of the block (one scenario)."""
         self.statements = []
         self.omitted = 0
+        self.touched = False
         self._on = True
         try:
             yield self.statements

@@ -149,7 +149,8 @@ class BackendRun:
         engine = self.namespace.engine
         namespaces.mark(engine)
         self.backend.check_version(self.namespace.server_version, self.server, self.target)
-        self.recorder = Recorder(engine)
+        shared = self.metadata.tables.values() if self.metadata is not None else []
+        self.recorder = Recorder(engine, tables=[table.name for table in shared])
         if self.metadata is not None:
             self.metadata.create_all(engine)
         self.facts["round_trip_s"] = _round_trip(engine)
@@ -279,7 +280,8 @@ class BackendRun:
                 with recorder.paused():
                     try:
                         ctx.close()
-                        self._empty_shared_tables(namespace)
+                        if recorder.touched:  # no statement named them: nothing to empty
+                            self._empty_shared_tables(namespace)
                     except Exception as exc:  # the server went away during the scenario
                         error = error or redact.redact(one_line(exc))
         # Keys whose feature this release lacks are neither values nor mismatches.

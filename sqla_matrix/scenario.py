@@ -165,6 +165,11 @@ class Context:
         time.sleep(seconds)
         self.paused += seconds
 
+    def paused_on_server(self, seconds: float) -> None:
+        """Count a deliberate pause the server made (a statement that sleeps): part of
+        the floor in ``paused_s``, like :meth:`pause`."""
+        self.paused += seconds
+
     def measure(self, chart: str, series: str, x: int, y: float) -> None:
         """A measurement the report publishes (a point of ``series`` in ``chart``).
 

@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import NullPool
 
+import models
 from sqla_matrix import namespaces
 from sqla_matrix.backends import BACKENDS
 from sqla_matrix.runner import BackendRun
@@ -165,3 +167,56 @@ def _inside(engine: Engine, name: str) -> str:
     else:
         url = url.set(database=name)
     return url.render_as_string(hide_password=False)
+
+
+def _adds_a_user(ctx: Context) -> dict[str, object]:
+    session = ctx.session()
+    session.add(models.User(name="left by the previous scenario?"))
+    session.commit()
+    return {}
+
+
+def _adds_a_user_async(ctx: Context) -> dict[str, object]:
+    async def main(engine: AsyncEngine) -> None:
+        async with AsyncSession(engine) as session:
+            session.add(models.User(name="left by an async scenario?"))
+            await session.commit()
+
+    ctx.run_async(main)
+    return {}
+
+
+def _counts_users(ctx: Context) -> dict[str, object]:
+    with ctx.engine.connect() as conn:
+        return {"users": conn.scalar(select(func.count()).select_from(models.User))}
+
+
+def _names_no_shared_table(ctx: Context) -> dict[str, object]:
+    with ctx.engine.connect() as conn:
+        return {"one": conn.scalar(text("SELECT 1"))}
+
+
+def test_each_scenario_finds_the_shared_tables_empty() -> None:
+    """After a scenario whose statements named a shared table (users, posts, profiles),
+    through the sync engine or the async one, the harness deletes their rows; after one
+    whose statements named none, it issues nothing."""
+    run = BackendRun(BACKENDS["sqlite"], metadata=models.Base.metadata)
+    run.start()
+    assert run.namespace is not None
+    housekeeping: list[str] = []
+
+    @event.listens_for(run.namespace.engine, "before_cursor_execute")
+    def _seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("DELETE FROM"):
+            housekeeping.append(statement)
+
+    try:
+        for writes in (adhoc_scenario(_adds_a_user), adhoc_scenario(_adds_a_user_async)):
+            assert run.run(writes)["status"] == "pass"
+            assert len(housekeeping) == len(models.Base.metadata.tables)
+            assert run.run(adhoc_scenario(_counts_users))["observed"] == {"users": 0}
+            housekeeping.clear()
+        assert run.run(adhoc_scenario(_names_no_shared_table))["observed"] == {"one": 1}
+        assert housekeeping == []
+    finally:
+        run.finish()
