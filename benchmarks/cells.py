@@ -4,15 +4,17 @@ Runs the default cells twice, one at a time (``nox -j 1``) and at once (as
 ``nox`` runs them: the noxfile's ``nox.options.parallel``, or ``--jobs N``), each
 into a report folder of its own, and prints:
 
-- per cell: the nox session's duration, the time its scenarios took, and
-  the rest (the overhead: nox, the install check, interpreter and pytest
-  start, the backend's setup and teardown);
+- per cell: the nox session's duration, the time its scenarios took, their
+  teardown (dropping each scenario's tables, emptying the shared ones: it grows
+  with the scenarios), and the rest, the harness's own overhead (nox, the
+  install check, interpreter and pytest start, collection, the namespace's
+  setup and removal, the results file);
 - per backend: the scenario time, and its three slowest scenarios;
 - the wall time of both runs, their ratio, and the CPU time (user + system) of
   every process each run started (nox, uv, pytest; not the servers);
-- the floor of the scenarios: the sum of their deliberate pauses
-  (``ctx.pause``) and of their statements' round trips (each column measures
-  one ``SELECT 1``), what no harness could go below.
+- the floor of the scenarios: the sum of their deliberate pauses (``ctx.pause``,
+  a statement that sleeps on the server) and of their statements' round trips
+  (each column measures one ``SELECT 1``), what no harness could go below.
 
 ``--full`` does the same for every cell (``nox -s matrix``): that takes
 many minutes. Figures, not assertions: nothing here fails on a number.
@@ -73,6 +75,7 @@ def _columns(folder: Path) -> dict[str, dict[str, Any]]:
                 "backend": column["backend"],
                 "status": column["status"],
                 "scenarios": sum(seconds for seconds, _ in timed),
+                "teardown": sum(c.get("teardown_s", 0.0) for c in ran.values()),
                 "slowest": sorted(timed, reverse=True)[:3],
                 "floor": paused + statements * (column.get("round_trip_s") or 0.0),
                 "paused": paused,
@@ -87,7 +90,10 @@ def _report(title: str, selection: list[str], jobs: str | None) -> None:
         parallel_wall, parallel_cpu, _ = _nox(selection, jobs, Path(tmp) / "parallel")
         columns = _columns(Path(tmp) / "serial")
     print(f"\n== {title}: nox {' '.join(selection)}")
-    print(f"{'cell':<40} {'session':>8} {'scenarios':>10} {'overhead':>9} {'floor':>7}")
+    print(
+        f"{'cell':<40} {'session':>8} {'scenarios':>10} {'teardown':>9} {'overhead':>9} "
+        f"{'floor':>7}"
+    )
     per_backend: dict[str, float] = defaultdict(float)
     slowest: dict[str, list[tuple[float, str]]] = defaultdict(list)
     overheads = []
@@ -96,18 +102,19 @@ def _report(title: str, selection: list[str], jobs: str | None) -> None:
         if session is None or column["status"] != "ran":
             print(f"{name:<40} {column['status']:>8}")
             continue
-        overhead = session - column["scenarios"]
+        overhead = session - column["scenarios"] - column["teardown"]
         overheads.append(overhead)
         per_backend[column["backend"]] += column["scenarios"]
         slowest[column["backend"]] += column["slowest"]
         print(
-            f"{name:<40} {session:>7.1f}s {column['scenarios']:>9.1f}s {overhead:>8.1f}s "
+            f"{name:<40} {session:>7.2f}s {column['scenarios']:>9.2f}s "
+            f"{column['teardown']:>8.2f}s {overhead:>8.2f}s "
             f"{column['floor']:>6.2f}s  ({column['paused']:.2f} s paused, "
             f"{column['statements']} statements)"
         )
     if overheads:
         mean = sum(overheads) / len(overheads)
-        print(f"overhead per cell that ran: mean {mean:.1f} s, max {max(overheads):.1f} s")
+        print(f"overhead per cell that ran: mean {mean:.2f} s, max {max(overheads):.2f} s")
     print("scenario time per backend (slowest three):")
     for backend, seconds in per_backend.items():
         top = ", ".join(f"{sid} {s:.1f}s" for s, sid in sorted(slowest[backend], reverse=True)[:3])

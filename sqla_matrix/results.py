@@ -31,7 +31,8 @@ Layout (``schema_version`` 3)::
                                          "statements_omitted" (past the first 200),
                                          "measurements": {CHART: {SERIES: {X: Y}}},
                                          "duration_s", "paused_s" (optional: the
-                                         scenario's deliberate pauses)}}}},
+                                         scenario's deliberate pauses), "teardown_s"
+                                         (dropping its tables afterwards)}}}},
      "releases" (optional): [{"backend", "server", "driver", "scenario", "key",
                               "before", "before_value", "first", "first_value",
                               "observed_between": {RELEASE: value}}]}

@@ -284,6 +284,7 @@ class BackendRun:
                             self._empty_shared_tables(namespace)
                     except Exception as exc:  # the server went away during the scenario
                         error = error or redact.redact(one_line(exc))
+                teardown = time.perf_counter() - start - duration
         # Keys whose feature this release lacks are neither values nor mismatches.
         unavailable = {k: str(v) for k, v in observed.items() if isinstance(v, NotInRelease)}
         observed = {k: v for k, v in observed.items() if k not in unavailable}
@@ -310,6 +311,7 @@ class BackendRun:
             statements_omitted=recorder.omitted,
             measurements=ctx.measurements,
             duration_s=round(duration, 6),
+            teardown_s=round(teardown, 6),
             **({"paused_s": round(ctx.paused, 3)} if ctx.paused else {}),
         )
 

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
@@ -188,7 +188,10 @@ class Context:
         for session in self._sessions:
             session.close()
         for metadata in reversed(self._metadatas):
-            metadata.drop_all(self.engine)
+            try:  # created whole: a DROP per table, without asking first which exist
+                metadata.drop_all(self.engine, checkfirst=False)
+            except exc.DBAPIError:  # created in part, or the scenario dropped one itself
+                metadata.drop_all(self.engine)
 
 
 ScenarioFunction: TypeAlias = Callable[[Context], "Observed"]

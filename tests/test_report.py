@@ -338,8 +338,8 @@ def test_the_terminal_summary_names_the_behaviours_in_which_a_backend_differs(
 def test_timings_are_never_compared_and_an_observed_value_always_is(
     sqlite_run: dict[str, Any],
 ) -> None:
-    """Against a baseline, a run whose every timing differs (scenario durations and
-    pauses, measurements, the column's duration, round trip and start) has no change;
+    """Against a baseline, a run whose every timing differs (scenario durations,
+    pauses and teardowns, measurements, the column's duration, round trip and start) has no change;
     one observed value changed is a behaviour change."""
     timed = json.loads(json.dumps(sqlite_run))
     timed["generated_at"] = "2030-01-01T00:00:00+00:00"
@@ -348,7 +348,7 @@ def test_timings_are_never_compared_and_an_observed_value_always_is(
     for entry in timed["scenarios"].values():
         for cell in entry["cells"].values():
             cell["duration_s"] = cell["duration_s"] * 3 + 1
-            cell["paused_s"] = 9.0
+            cell["paused_s"] = cell["teardown_s"] = 9.0
             for series in cell["measurements"].values():
                 for points in series.values():
                     points.update({x: y * 10 + 1 for x, y in points.items()})
