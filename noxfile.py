@@ -12,7 +12,7 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
     nox -t sqla20 / -t postgresql / -t pg8000 / -t postgresql15   # cells by tag
     nox -t default -- -k one_to_one            # pytest arguments after --
     nox -t curves                              # the loading cost curves (about 1 min per backend)
-    nox -j auto                                # the same, the cells at once (one per core)
+    nox -j 1                                   # one cell at a time (by default two per core)
     nox -s fanout -- -t axes                   # each cell in its own process, as CI fans out
     nox -s bench                               # where the time goes; serial against parallel
     nox -s report                              # rebuild the report from the last run's cells
