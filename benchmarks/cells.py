@@ -10,8 +10,9 @@ into a report folder of its own, and prints:
   install check, interpreter and pytest start, collection, the namespace's
   setup and removal, the results file);
 - per backend: the scenario time, and its three slowest scenarios;
-- the wall time of both runs, their ratio, and the CPU time (user + system) of
-  every process each run started (nox, uv, pytest; not the servers);
+- per cell, the CPU time (user + system) of its pytest process; the wall time
+  of both runs, their ratio, and the CPU time of every process each run started
+  (nox, uv, pytest, the report; not the servers);
 - the floor of the scenarios: the sum of their deliberate pauses (``ctx.pause``,
   a statement that sleeps on the server) and of their statements' round trips
   (each column measures one ``SELECT 1``), what no harness could go below.
@@ -76,6 +77,7 @@ def _columns(folder: Path) -> dict[str, dict[str, Any]]:
                 "status": column["status"],
                 "scenarios": sum(seconds for seconds, _ in timed),
                 "teardown": sum(c.get("teardown_s", 0.0) for c in ran.values()),
+                "cpu": column.get("cpu_s"),
                 "slowest": sorted(timed, reverse=True)[:3],
                 "floor": paused + statements * (column.get("round_trip_s") or 0.0),
                 "paused": paused,
@@ -92,7 +94,7 @@ def _report(title: str, selection: list[str], jobs: str | None) -> None:
     print(f"\n== {title}: nox {' '.join(selection)}")
     print(
         f"{'cell':<40} {'session':>8} {'scenarios':>10} {'teardown':>9} {'overhead':>9} "
-        f"{'floor':>7}"
+        f"{'floor':>7} {'cpu':>6}"
     )
     per_backend: dict[str, float] = defaultdict(float)
     slowest: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -100,7 +102,7 @@ def _report(title: str, selection: list[str], jobs: str | None) -> None:
     for name, column in columns.items():
         session = sessions.get(f"matrix({name})")
         if session is None or column["status"] != "ran":
-            print(f"{name:<40} {column['status']:>8}")
+            print(f"{name:<40} {column['status']:>8}  (cpu {column['cpu'] or 0:.2f} s)")
             continue
         overhead = session - column["scenarios"] - column["teardown"]
         overheads.append(overhead)
@@ -108,8 +110,8 @@ def _report(title: str, selection: list[str], jobs: str | None) -> None:
         slowest[column["backend"]] += column["slowest"]
         print(
             f"{name:<40} {session:>7.2f}s {column['scenarios']:>9.2f}s "
-            f"{column['teardown']:>8.2f}s {overhead:>8.2f}s "
-            f"{column['floor']:>6.2f}s  ({column['paused']:.2f} s paused, "
+            f"{column['teardown']:>8.2f}s {overhead:>8.2f}s {column['floor']:>6.2f}s "
+            f"{column['cpu'] or 0:>5.2f}s  ({column['paused']:.2f} s paused, "
             f"{column['statements']} statements)"
         )
     if overheads:
@@ -122,8 +124,7 @@ def _report(title: str, selection: list[str], jobs: str | None) -> None:
     ratio = serial_wall / parallel_wall if parallel_wall else float("nan")
     print(
         f"wall: serial (-j 1) {serial_wall:.1f} s, parallel (-j {jobs or 'as nox'}) "
-        f"{parallel_wall:.1f} s, "
-        f"ratio {ratio:.2f}"
+        f"{parallel_wall:.1f} s, ratio {ratio:.2f}"
     )
     print(f"cpu (user + system): serial {serial_cpu:.1f} s, parallel {parallel_cpu:.1f} s")
 

@@ -10,7 +10,7 @@ Layout (``schema_version`` 3)::
                           that could not be dropped), "server_version",
                           "driver", "driver_version", "async_driver", "async_driver_version",
                           "sqlalchemy", "python", "sqlite_library",
-                          "started_at", "duration_s", "round_trip_s" (optional)}},
+                          "started_at", "duration_s", "round_trip_s", "cpu_s" (optional)}},
      "scenarios": {ID: {"title", "topic", "tags", "doc",
                         "cells": {COLUMN: {"status": "pass" | "mismatch" | "error" | "not run",
                                          "observed": {KEY: value},

@@ -373,6 +373,8 @@ class BackendRun:
             "sqlite_library": sqlite3.sqlite_version,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "duration_s": round(time.perf_counter() - self._clock, 3),
+            # The process's CPU (user + system) so far: all of it is this column's.
+            "cpu_s": round(time.process_time(), 3),
         }
         info.update(self.facts)
         info["left_behind"] = self.left_behind

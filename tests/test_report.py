@@ -338,13 +338,14 @@ def test_the_terminal_summary_names_the_behaviours_in_which_a_backend_differs(
 def test_timings_are_never_compared_and_an_observed_value_always_is(
     sqlite_run: dict[str, Any],
 ) -> None:
-    """Against a baseline, a run whose every timing differs (scenario durations,
-    pauses and teardowns, measurements, the column's duration, round trip and start) has no change;
-    one observed value changed is a behaviour change."""
+    """Against a baseline, a run whose every timing differs (scenario durations, pauses
+    and teardowns, measurements, the column's duration, round trip, CPU and start) has
+    no change; one observed value changed is a behaviour change."""
     timed = json.loads(json.dumps(sqlite_run))
     timed["generated_at"] = "2030-01-01T00:00:00+00:00"
     for column in timed["columns"].values():
-        column.update(duration_s=999.0, round_trip_s=1.0, started_at="2030-01-01T00:00:00")
+        column.update(duration_s=999.0, round_trip_s=1.0, cpu_s=99.0)
+        column.update(started_at="2030-01-01T00:00:00")
     for entry in timed["scenarios"].values():
         for cell in entry["cells"].values():
             cell["duration_s"] = cell["duration_s"] * 3 + 1
