@@ -85,11 +85,9 @@ def default_signals() -> None:  # runs in a child process, before exec
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def start_matrix(
-    backend: str, results_path: Path, env: dict[str, str] | None = None, *args: str
-) -> subprocess.Popen[str]:
-    """Start one cell of the matrix (see ``matrix_command``) for a test to signal."""
-    command, environ = matrix_command(backend, results_path, env, *args)
+def start_signalable(command: list[str], environ: dict[str, str]) -> subprocess.Popen[str]:
+    """Start ``command`` in the project's root for a test to signal (``default_signals``),
+    its output and errors read together as text."""
     return subprocess.Popen(
         command,
         cwd=ROOT,
@@ -99,6 +97,13 @@ def start_matrix(
         text=True,
         preexec_fn=default_signals,
     )
+
+
+def start_matrix(
+    backend: str, results_path: Path, env: dict[str, str] | None = None, *args: str
+) -> subprocess.Popen[str]:
+    """Start one cell of the matrix (see ``matrix_command``) for a test to signal."""
+    return start_signalable(*matrix_command(backend, results_path, env, *args))
 
 
 def wait_for_an_observed_scenario(

@@ -27,12 +27,11 @@ from sqla_matrix.backends.containers import docker_unavailable
 from sqla_matrix.nox import turned_off
 from tests.conftest import (
     NO_DOCKER,
-    ROOT,
     all_scenarios,
-    default_signals,
     finished_run,
     server_url,
     start_matrix,
+    start_signalable,
     wait_for_an_observed_scenario,
 )
 from tests.test_isolation import SERVERS, namespaces_of
@@ -135,15 +134,7 @@ def test_a_signal_to_nox_tears_the_cell_down_and_writes_its_results(
         _embedded_servers(),
         set(map(str, Path(tempfile.gettempdir()).glob("sqla-matrix-embedded-*"))),
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nox", "-s", f"matrix({cell})"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=default_signals,
-    )
+    proc = start_signalable([sys.executable, "-m", "nox", "-s", f"matrix({cell})"], env)
     try:
         wait_for_an_observed_scenario(tmp_path / "p", proc)
         for number, signum in enumerate(signals):
