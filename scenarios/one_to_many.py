@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from pathlib import Path
 
 from sqlalchemy import exc, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -81,7 +80,7 @@ def _import_with_no_model_loaded(names: tuple[str, ...]) -> dict[str, object]:
     """
     own = {name: sys.modules.pop(name) for name in list(sys.modules) if _is_model(name)}
     package = types.ModuleType("models")
-    package.__path__ = [str(Path(__file__).resolve().parent.parent / "models")]
+    package.__path__ = list(own["models"].__path__)  # where the cell's models come from
     sys.modules["models"] = package
     try:
         for name in names:
