@@ -20,8 +20,11 @@ testing grammar (``exclusions.SpecPredicate``), one or more words::
     "postgresql"  "mariadb>=10.5"  "postgresql+asyncpg"  "+pymysql"
     "sqlalchemy<2.0.36"  "postgresql>=15 sqlalchemy>=2.1"     (every word must hold)
 
-A ``+driver`` matches a column's sync driver or its asyncio partner. Names are
-checked when the spec is written: an unknown backend or driver is a one-line error.
+A ``+driver`` matches a column's sync driver or its asyncio partner, and a version
+beside it is the driver's (the DBAPI's, as in SQLAlchemy's grammar): ``+pymysql<1.1``;
+a version beside a backend alone is the server's. Names are checked when the spec is
+written: an unknown backend, a driver unknown or foreign to the backend named beside it
+is a one-line error.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from packaging.version import InvalidVersion, Version
@@ -98,6 +101,8 @@ class Facts:
     server: Version | None
     drivers: tuple[str, ...]  # the sync driver and its asyncio partner
     sqlalchemy: Version
+    #: driver name -> its installed version, where known (what ``+driver<ver`` compares)
+    driver_versions: Mapping[str, Version] = field(default_factory=dict)
 
 
 def version(text: str | None) -> Version | None:
@@ -134,9 +139,18 @@ class Spec:
                 raise ValueError(
                     f"spec {text!r}: unknown driver {driver!r}; known: {', '.join(known_drivers)}"
                 )
+            if driver and name in BACKEND_NAMES and name not in drivers.DRIVERS[driver].backends:
+                serves = ", ".join(drivers.DRIVERS[driver].backends)
+                raise ValueError(f"spec {text!r}: {driver} is a driver of {serves}, not of {name}")
+            if name == "sqlalchemy" and driver:
+                raise ValueError(f"spec {text!r}: sqlalchemy takes no +driver")
             if op and op not in _OPS:
                 raise ValueError(f"spec {text!r}: unknown comparison {op!r}")
-            words.append((name, driver, op, Version(raw) if raw else None))
+            try:
+                wanted = Version(raw) if raw else None
+            except InvalidVersion:
+                raise ValueError(f"spec {text!r}: {raw!r} is not a version") from None
+            words.append((name, driver, op, wanted))
         if not words:
             raise ValueError("an empty spec: name a backend, a driver or sqlalchemy")
         return cls(text, tuple(words))
@@ -151,12 +165,11 @@ class Spec:
                 return False
             if driver and driver not in facts.drivers:
                 return False
-            if (
-                op
-                and wanted is not None
-                and (facts.server is None or not _OPS[op](_cut(facts.server, wanted), wanted))
-            ):
-                return False
+            if op and wanted is not None:
+                # Beside a driver the version is the driver's; beside a backend, the server's.
+                found = facts.driver_versions.get(driver) if driver else facts.server
+                if found is None or not _OPS[op](_cut(found, wanted), wanted):
+                    return False
         return True
 
 
@@ -165,14 +178,26 @@ def _cut(found: Version, wanted: Version) -> Version:
     return Version(".".join(str(p) for p in found.release[: len(wanted.release)]))
 
 
+def parse_spec(text: str) -> Spec:
+    """``text`` as a spec over this project's backends and drivers (a bad name: ValueError)."""
+    return Spec.parse(text, tuple(drivers.DRIVERS))
+
+
 class When:
     """Expectations that hold for some columns: the first spec that matches applies."""
 
     def __init__(self, cases: Mapping[str, Expected]) -> None:
-        self.cases = [(Spec.parse(spec, tuple(drivers.DRIVERS)), e) for spec, e in cases.items()]
+        self.cases = [(parse_spec(spec), e) for spec, e in cases.items()]
 
     def for_(self, facts: Facts) -> Expected | None:
         return next((e for spec, e in self.cases if spec.matches(facts)), None)
+
+
+#: The mark of a documented key the scenario returned no value for: a misspelt key, or an
+#: observation that stopped being made. It is a mismatch of its own kind, never a pass.
+NEVER_OBSERVED = "never observed"
+#: The marks that make a cell a mismatch (and fail it under --matrix-strict).
+MISMATCHES = ("mismatch", NEVER_OBSERVED)
 
 
 def judge(expected: Expected, observed: JSON) -> str:

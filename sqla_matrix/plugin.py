@@ -272,7 +272,9 @@ def pytest_runtest_makereport(
 def _mismatch_line(cell: dict[str, Any]) -> str:
     observed, expected = cell["observed"], cell["expected"]
     return "; ".join(
-        f"{key}: observed {observed.get(key)!r}, documented {expected[key]['value']!r}"
+        f"{key}: observed {observed[key]!r}, documented {expected[key]['value']!r}"
+        if key in observed
+        else f"{key}: documented {expected[key]['value']!r}, never observed (no such key returned)"
         for key in cell["mismatches"]
     )
 

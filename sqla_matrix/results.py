@@ -19,7 +19,8 @@ Layout (``schema_version`` 3)::
                                                   (known bug) "issue", "fixed_in", "workaround",
                                                   (not supported) "reason"}},
                                          "mismatches": [KEY], "error", "reason",
-                                         "marks": {KEY: "pass" | "mismatch" | "known bug" |
+                                         "marks": {KEY: "pass" | "mismatch" | "never observed" |
+                                                  "known bug" |
                                                   "known bug no longer seen" |
                                                   "not supported" | "started to work"},
                                          "kind" (not run: "not observed here" |

@@ -197,7 +197,7 @@ class BackendRun:
             cell = _not_run(f"server lost during {self.lost_during}")
         elif self.status != "ran" or self.namespace is None or self.recorder is None:
             cell = _not_run(f"{self.column} {self.status}: {self.reason}")
-        elif not scenario.applies_to(self.backend.name, self.driver):
+        elif not scenario.applies_to(self.facts_for_specs()):
             lacking = (scenario.elsewhere or {}).get(self.backend.name)
             if lacking is not None:
                 reason = f"not supported: {lacking.reason} ({lacking.source})"
@@ -295,9 +295,11 @@ class BackendRun:
             if found is None:
                 continue
             expected[key] = expect.as_json(found)
-            if error is None and key not in unavailable and key in observed:
-                marks[key] = expect.judge(found, observed[key])
-        mismatches = [key for key, mark in marks.items() if mark == "mismatch"]
+            if error is None and key not in unavailable:
+                marks[key] = (
+                    expect.judge(found, observed[key]) if key in observed else expect.NEVER_OBSERVED
+                )
+        mismatches = [key for key, mark in marks.items() if mark in expect.MISMATCHES]
         return _cell(
             "error" if error else "mismatch" if mismatches else "pass",
             observed=observed if error is None else {},
@@ -319,11 +321,18 @@ class BackendRun:
         """This column as expectation specs see it: backend, server version, drivers,
         SQLAlchemy release."""
         pair = self.pair
+        versions = {}
+        if pair is not None:
+            for driver, field in ((pair.sync, "driver_version"), (pair.asyncio, "async_driver_version")):
+                found = expect.version(self.facts.get(field))
+                if found is not None:
+                    versions[driver.name] = found
         return expect.Facts(
             backend=self.backend.name,
             server=expect.version(self.facts.get("server_version")),
             drivers=(pair.sync.name, pair.asyncio.name) if pair else (),
             sqlalchemy=INSTALLED,
+            driver_versions=versions,
         )
 
     def _empty_shared_tables(self, namespace: Namespace) -> None:

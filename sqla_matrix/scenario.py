@@ -40,6 +40,7 @@ from sqla_matrix.expect import (
     KnownBug,
     Unsupported,
     When,
+    parse_spec,
 )
 from sqla_matrix.recording import Recorder, Statement
 from sqla_matrix.releases import INSTALLED, Since
@@ -214,19 +215,16 @@ class Scenario:
     #: Backends left out of ``backends`` because they lack it (else: not observed here).
     elsewhere: Mapping[str, Unsupported] | None = None
 
-    def applies_to(self, backend: str, driver: str | None = None) -> bool:
-        """Whether a column of ``backend`` through ``driver`` runs this scenario.
+    def applies_to(self, facts: Facts) -> bool:
+        """Whether the column ``facts`` describes runs this scenario.
 
-        ``backends`` entries are specs as SQLAlchemy's testing plugin writes
-        them: ``postgresql`` (any driver), ``postgresql+pg8000``, ``+asyncpg``.
+        ``backends`` entries are specs in the grammar of ``When`` (SQLAlchemy's
+        testing plugin's): ``postgresql`` (any driver), ``postgresql+pg8000``,
+        ``+asyncpg``, ``mariadb>=10.6``; the first that matches admits the column.
         """
         if self.backends is None:
             return True
-        for spec in self.backends:
-            name, _, wanted = spec.partition("+")
-            if (not name or name == backend) and (not wanted or wanted == driver):
-                return True
-        return False
+        return any(parse_spec(spec).matches(facts) for spec in self.backends)
 
 
 #: module name -> the scenarios it registered, in source order
@@ -252,11 +250,16 @@ def scenario(
     ``elsewhere`` says why a backend left out of ``backends`` lacks the behaviour
     (``Unsupported``); a backend left out without one is *not observed here*.
     """
-    for name in [*(elsewhere or {}), *(b.partition("+")[0] for b in backends or ())]:
-        if name and name not in BACKEND_NAMES:
+    for name in elsewhere or {}:
+        if name not in BACKEND_NAMES:
             raise ValueError(
                 f"scenario {title!r}: no backend {name!r}; known: {', '.join(BACKEND_NAMES)}"
             )
+    for spec in backends or ():
+        try:  # the names, drivers and versions of each, checked as When checks its specs
+            parse_spec(spec)
+        except ValueError as error:
+            raise ValueError(f"scenario {title!r}: backends=: {error}") from None
 
     def register(func: ScenarioFunction) -> ScenarioFunction:
         # This project's scenarios/ keeps short ids (loading.n_plus_one); any other

@@ -18,7 +18,13 @@ from sqla_matrix.scenario import ByBackend, Context, Doc, scenario
 from tests.conftest import adhoc_scenario, run_alone
 
 ISSUE = "https://github.com/sqlalchemy/sqlalchemy/issues/11917"
-MARIADB_10_11 = Facts("mariadb", Version("10.11.19"), ("pymysql", "aiomysql"), Version("2.0.35"))
+MARIADB_10_11 = Facts(
+    "mariadb",
+    Version("10.11.19"),
+    ("pymysql", "aiomysql"),
+    Version("2.0.35"),
+    driver_versions={"pymysql": Version("1.1.1"), "aiomysql": Version("0.2.0")},
+)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +36,12 @@ MARIADB_10_11 = Facts("mariadb", Version("10.11.19"), ("pymysql", "aiomysql"), V
         ("mariadb<11", True),
         ("mysql", False),
         ("+aiomysql", True),
-        ("mariadb+asyncpg", False),
+        ("mariadb+mysqldb", False),
+        # beside a driver, a version is the driver's (PyMySQL 1.1.1), never the server's
+        ("+pymysql<1.2", True),
+        ("+pymysql>=10", False),
+        ("mariadb+pymysql>=1.1", True),
+        ("+mysqldb<9", False),
         ("sqlalchemy<2.0.36", True),
         ("mariadb>=10.5 sqlalchemy>=2.0.36", False),
     ],
@@ -38,7 +49,7 @@ MARIADB_10_11 = Facts("mariadb", Version("10.11.19"), ("pymysql", "aiomysql"), V
 def test_a_spec_names_backends_server_versions_drivers_and_releases(
     spec: str, matches: bool
 ) -> None:
-    assert Spec.parse(spec, ("pymysql", "aiomysql", "asyncpg")).matches(MARIADB_10_11) is matches
+    assert Spec.parse(spec, ("pymysql", "aiomysql", "mysqldb")).matches(MARIADB_10_11) is matches
 
 
 @pytest.mark.parametrize(
@@ -47,7 +58,10 @@ def test_a_spec_names_backends_server_versions_drivers_and_releases(
         (lambda: When({"postgress": Doc(1, "https://x")}), "unknown backend 'postgress'; known:"),
         (lambda: When({"+psycopg3": Doc(1, "https://x")}), "unknown driver 'psycopg3'; known:"),
         (lambda: ByBackend(postgres=Doc(1, "https://x")), r"ByBackend\(postgres=...\): no such"),
-        (lambda: scenario("t", backends=("postgress",)), "no backend 'postgress'; known:"),
+        (lambda: scenario("t", backends=("postgress",)), "unknown backend 'postgress'; known:"),
+        (lambda: scenario("t", backends=("sqlite+pysqlit",)), "unknown driver 'pysqlit'; known:"),
+        (lambda: scenario("t", backends=("sqlite+pymysql",)), "pymysql is a driver of mysql, mariadb, not of sqlite"),
+        (lambda: scenario("t", backends=("mariadb>=ten",)), "'ten' is not a version"),
     ],
 )
 def test_a_name_that_no_backend_or_driver_has_is_refused_when_written(

@@ -25,6 +25,8 @@ import scenarios
 from sqla_matrix import drivers
 from sqla_matrix.backends import BACKENDS
 from sqla_matrix.nox import turned_off
+from sqla_matrix.expect import Facts
+from sqla_matrix.releases import INSTALLED
 from sqla_matrix.scenario import ByBackend, When, expectation_for, scenarios_of
 from tests.conftest import ROOT, all_scenarios, run_matrix
 
@@ -61,7 +63,9 @@ def test_every_driver_of_a_backend_inherits_all_its_scenarios_and_expectations(
     the backend's default column runs and is held to the same documentation."""
 
     def share(driver: str) -> tuple[list[str], list[tuple[str, str]]]:
-        ran = [s for s in all_scenarios() if s.applies_to(backend, driver)]
+        pair = drivers.pair(backend, driver)
+        facts = Facts(backend, None, (pair.sync.name, pair.asyncio.name), INSTALLED)
+        ran = [s for s in all_scenarios() if s.applies_to(facts)]
         named = [s for s in ran if any(f"+{driver}" in spec for spec in s.backends or ())]
         documented = [
             (s.id, key)

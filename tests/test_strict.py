@@ -29,10 +29,13 @@ def one_plus_one(ctx: Context) -> dict[str, object]:
 '''
 
 
-def _run(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+def _run(
+    tmp_path: Path, *options: str, scenarios: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     (tmp_path / "checks").mkdir(exist_ok=True)
     (tmp_path / "checks" / "__init__.py").write_text("")
-    (tmp_path / "checks" / "arithmetic.py").write_text(MISDOCUMENTED)
+    for name, text in (scenarios or {"arithmetic.py": MISDOCUMENTED}).items():
+        (tmp_path / "checks" / name).write_text(text)
     (tmp_path / "pyproject.toml").write_text(
         '[tool.pytest.ini_options]\nmatrix_scenarios = ["checks"]\n'
     )
@@ -62,3 +65,29 @@ def test_a_mismatch_is_recorded_and_fails_the_run_only_in_strict_mode(
     else:
         assert ran.returncode == 0, ran.stdout
         assert "1 passed" in ran.stdout
+
+
+MISSPELT = '''
+from sqla_matrix.scenario import Context, Doc, scenario
+
+
+@scenario("One", expect={"valeu": Doc(1, "https://example.org/one")})
+def one(ctx: Context) -> dict[str, object]:
+    """Documented under a misspelt key: the documented key is never observed."""
+    return {"value": 1}
+'''
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_documented_key_the_scenario_never_returns_is_a_mismatch_not_a_pass(
+    tmp_path: Path, strict: bool
+) -> None:
+    ran, document = _run(
+        tmp_path, *(["--matrix-strict"] if strict else []), scenarios={"misspelt.py": MISSPELT}
+    )
+    (only,) = document["scenarios"]["checks.misspelt.one"]["cells"].values()
+    assert only["status"] == "mismatch"
+    assert only["marks"] == {"valeu": "never observed"}
+    assert only["observed"] == {"value": 1}
+    assert "valeu: documented 1, never observed (no such key returned)" in ran.stdout
+    assert ran.returncode == (1 if strict else 0), ran.stdout

@@ -41,6 +41,7 @@ GRID_COLUMNS = 8
 MARKS = {
     "pass": " ✅",
     "mismatch": " ❌",
+    "never observed": " ❌",
     "known bug": " 🐛",
     "known bug no longer seen": " ✨",
     "not supported": " ⛔",
@@ -49,7 +50,7 @@ MARKS = {
     "not run": "",
 }
 #: Which mark a listed value carries when its columns disagree: the most urgent.
-URGENCY = ("mismatch", "known bug no longer seen", "started to work", "known bug", "not supported")
+URGENCY = ("mismatch", "never observed", "known bug no longer seen", "started to work", "known bug", "not supported")
 
 
 def escape(text: Any) -> str:

@@ -162,8 +162,9 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
             row_cells[name] = Cell(cell.get("kind") or status, status)
         elif key in cell.get("unavailable", {}):
             row_cells[name] = Cell("not in this release", "not run")
-        elif key not in cell["observed"]:
-            row_cells[name] = Cell("—", "")
+        elif key not in cell["observed"]:  # documented, and the scenario returned no such key
+            mark = cell.get("marks", {}).get(key, "")
+            row_cells[name] = Cell("—", mark, show(doc["value"]) if doc and mark else None)
         else:
             mark = cell.get("marks", {}).get(key)
             if mark is None:  # a schema 2 cell, or a key with no expectation
@@ -196,6 +197,7 @@ def behaviours(all_topics: list[TopicView]) -> int:
 KINDS = (
     "pass",
     "mismatch",
+    "never observed",
     "known bug",
     "known bug no longer seen",
     "not supported",
