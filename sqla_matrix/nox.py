@@ -106,7 +106,8 @@ class Matrix:
     sync drivers per backend, the default first (default: every driver the
     harness knows). ``servers``: versions a cell may ask for (default: none, the
     URL's or the default image's). ``timeline``: releases, each with why it is
-    there, run on ``timeline_databases`` and bisected between.
+    there, run on ``timeline_databases`` and bisected between. ``left_out``: tags whose
+    scenarios a cell does not run (sessions of their own run them).
     """
 
     def __init__(
@@ -123,6 +124,7 @@ class Matrix:
         groups: Sequence[str] = (),
         harness: str | None = "sqla-matrix",
         report_dir: Path | None = None,
+        left_out: Sequence[str] = (),
     ) -> None:
         # Checked here without importing SQLAlchemy (the interpreter running nox may not
         # have it); an unknown server version is refused by the cell's own run.
@@ -147,6 +149,9 @@ class Matrix:
         if requested:
             spec = requested if requested[0] in "=<>!~" else f"=={requested}"
             self.sqlalchemy["sqlaenv"] = spec
+        #: The pytest marks of a cell: every scenario but those tagged ``left_out`` (the
+        #: deliberately long ones, which sessions of their own run).
+        self.marks = " and ".join(f"not {tag}" for tag in left_out)
         self.install_requirements = list(install)
         self.groups = list(groups)
         self.harness = os.environ.get("MATRIX_HARNESS", harness or "") or None
@@ -313,7 +318,8 @@ class Matrix:
             f"--matrix-results={out / 'results' / f'{cell}{part}.json'}",
             f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
             *([f"--matrix-not-run={not_run}"] if not_run else []),
-            *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
+            *(("-m", marks) if marks else ()),
+            *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
         ]
         # Only this plugin: no third-party pytest plugin is needed (and each costs start-up).
         env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **bytecode_env(session)}
@@ -359,7 +365,7 @@ class Matrix:
             not_run = matrix.install(session, sqla, backend, driver, server)
             matrix.fresh_results()
             cell = cell_id(sqla, backend, server, driver)
-            matrix.run_scenarios(session, cell, backend, server, driver, "not cost", not_run)
+            matrix.run_scenarios(session, cell, backend, server, driver, matrix.marks, not_run)
             matrix.then_report(session)
 
         if self.timeline:

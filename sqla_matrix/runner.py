@@ -264,7 +264,13 @@ class BackendRun:
     def _watch(
         self, scenario: Scenario, namespace: Namespace, recorder: Recorder
     ) -> dict[str, Any]:
-        ctx = Context(self.backend.name, namespace.engine, recorder, namespace.make_async_engine)
+        ctx = Context(
+            self.backend.name,
+            namespace.engine,
+            recorder,
+            namespace.make_async_engine,
+            namespace=namespace.name,
+        )
         error: str | None = None
         observed: dict[str, Any] = {}
         start = time.perf_counter()
@@ -323,7 +329,10 @@ class BackendRun:
         pair = self.pair
         versions = {}
         if pair is not None:
-            for driver, field in ((pair.sync, "driver_version"), (pair.asyncio, "async_driver_version")):
+            for driver, field in (
+                (pair.sync, "driver_version"),
+                (pair.asyncio, "async_driver_version"),
+            ):
                 found = expect.version(self.facts.get(field))
                 if found is not None:
                     versions[driver.name] = found

@@ -100,9 +100,13 @@ class Context:
         engine: Engine,
         recorder: Recorder,
         make_async_engine: Callable[[], AsyncEngine] | None = None,
+        namespace: str | None = None,
     ) -> None:
         self.backend = backend
         self.engine = engine
+        #: The run's own schema, database or file name (``matrix_<hex>``): what a scenario
+        #: replaces in text it observes, so that values compare from run to run.
+        self.namespace = namespace
         self._recorder = recorder
         self._make_async_engine = make_async_engine
         self._sessions: list[Session] = []

@@ -43,6 +43,9 @@ pytest_plugins = ["tests.ci_skips"]
 ROOT = Path(__file__).resolve().parent.parent
 #: Docker made unreachable, so that "no URL" means "not run" whatever the machine has.
 NO_DOCKER = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+#: The tags a cell leaves out (noxfile.LEFT_OUT: the curves, the whole loading product).
+LEFT_OUT = ("cost", "loading_product_all")
+CELL_MARKS = " and ".join(f"not {tag}" for tag in LEFT_OUT)
 
 
 @dataclass
@@ -71,7 +74,7 @@ def matrix_command(
             else [f"--matrix-column={backend}"]
         ),
         f"--matrix-results={results_path}",
-        *("-m", "not cost", "-p", "no:cacheprovider", "-q", "-o", "addopts="),
+        *("-m", CELL_MARKS, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
         *args,
     ]
     return command, environ

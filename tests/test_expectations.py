@@ -60,7 +60,10 @@ def test_a_spec_names_backends_server_versions_drivers_and_releases(
         (lambda: ByBackend(postgres=Doc(1, "https://x")), r"ByBackend\(postgres=...\): no such"),
         (lambda: scenario("t", backends=("postgress",)), "unknown backend 'postgress'; known:"),
         (lambda: scenario("t", backends=("sqlite+pysqlit",)), "unknown driver 'pysqlit'; known:"),
-        (lambda: scenario("t", backends=("sqlite+pymysql",)), "pymysql is a driver of mysql, mariadb, not of sqlite"),
+        (
+            lambda: scenario("t", backends=("sqlite+pymysql",)),
+            "pymysql is a driver of mysql, mariadb, not of sqlite",
+        ),
         (lambda: scenario("t", backends=("mariadb>=ten",)), "'ten' is not a version"),
     ],
 )

@@ -26,6 +26,7 @@ from sqla_matrix import backends
 from sqla_matrix.backends.containers import docker_unavailable
 from sqla_matrix.nox import turned_off
 from tests.conftest import (
+    LEFT_OUT,
     NO_DOCKER,
     all_scenarios,
     finished_run,
@@ -37,7 +38,7 @@ from tests.conftest import (
 from tests.test_isolation import SERVERS, namespaces_of
 
 #: The scenarios of a cell (every one but the cost curves): each gets a cell.
-SELECTED = sum("cost" not in entry.tags for entry in all_scenarios())
+SELECTED = sum(not set(LEFT_OUT) & set(entry.tags) for entry in all_scenarios())
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -24,8 +24,8 @@ import pytest
 import scenarios
 from sqla_matrix import drivers
 from sqla_matrix.backends import BACKENDS
-from sqla_matrix.nox import turned_off
 from sqla_matrix.expect import Facts
+from sqla_matrix.nox import turned_off
 from sqla_matrix.releases import INSTALLED
 from sqla_matrix.scenario import ByBackend, When, expectation_for, scenarios_of
 from tests.conftest import ROOT, all_scenarios, run_matrix
@@ -171,3 +171,16 @@ def test_a_cell_turned_off_on_purpose_writes_its_cells_from_a_fresh_environment(
         "not run",
         "turned off on purpose (MATRIX_OFF=mysql)",
     )
+
+
+def test_the_tests_run_a_cell_as_nox_does_leaving_out_the_same_tags() -> None:
+    from tests.conftest import LEFT_OUT
+
+    tree = ast.parse((ROOT / "noxfile.py").read_text())
+    (assigned,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "LEFT_OUT" for t in node.targets)
+    ]
+    assert ast.literal_eval(assigned) == LEFT_OUT

@@ -50,7 +50,14 @@ MARKS = {
     "not run": "",
 }
 #: Which mark a listed value carries when its columns disagree: the most urgent.
-URGENCY = ("mismatch", "never observed", "known bug no longer seen", "started to work", "known bug", "not supported")
+URGENCY = (
+    "mismatch",
+    "never observed",
+    "known bug no longer seen",
+    "started to work",
+    "known bug",
+    "not supported",
+)
 
 
 def escape(text: Any) -> str:
@@ -90,6 +97,25 @@ def cell(value: Cell) -> str:
     return text + MARKS.get(value.mark, "") + documented
 
 
+#: A scenario with more behaviours than this (a product of dimensions) lists in report.md
+#: only the ones that differ between columns or from their documentation; report.html and
+#: results.json hold every one.
+LISTED_WHOLE = 40
+
+
+def listed(rows: list[Row]) -> list[Row]:
+    """The rows report.md shows of one scenario: all of a small one; of a large one, each
+    row whose columns disagree or whose mark is not a plain pass."""
+    if len(rows) <= LISTED_WHOLE:
+        return rows
+    return [
+        row
+        for row in rows
+        if len({c.text for c in row.cells.values() if c.mark != "not run"}) > 1
+        or any(c.mark in URGENCY or c.mark == "error" for c in row.cells.values())
+    ]
+
+
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
     order = backend_order(results)
     all_topics = topics(results)
@@ -121,6 +147,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         code=code,
         cell=cell,
         mark=mark,
+        listed=listed,
         title=_title,
         table_rows=table_rows,
     )
