@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import itertools
 import json
 import os
@@ -43,8 +44,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import nox
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from sqla_matrix import drivers as driver_table
@@ -150,6 +154,49 @@ def column_results(
     return document
 
 
+#: The harness a team's noxfile installs in each cell unless it names another.
+HARNESS = "sqla-matrix"
+
+
+def installed_harness() -> str:
+    """The sqla-matrix installed where nox runs (the one a team's noxfile imports), as a
+    requirement: the wheel or checkout it was installed from (PEP 610's direct_url.json),
+    else its release."""
+    try:
+        distribution = importlib.metadata.distribution(HARNESS)
+    except importlib.metadata.PackageNotFoundError:
+        return HARNESS
+    direct = json.loads(distribution.read_text("direct_url.json") or "{}")
+    url = str(direct.get("url", ""))
+    if url.startswith("file://"):
+        return url2pathname(urlparse(url).path)  # a wheel or a checkout, as a path
+    if url:
+        return f"{HARNESS} @ {url}"
+    return f"{HARNESS}=={distribution.version}"
+
+
+def harness_requirement(harness: str, extras: Sequence[str]) -> str:
+    """``harness`` (a wheel, a checkout, a URL or a requirement) with ``extras``; a path
+    that names nothing is a one-line MatrixError."""
+    listed = f"[{','.join(extras)}]" if extras else ""
+    path = Path(harness).expanduser()
+    if path.exists():
+        return f"{HARNESS}{listed} @ {path.resolve().as_uri()}"
+    if "://" in harness:
+        return harness if " @ " in harness else f"{HARNESS}{listed} @ {harness}"
+    try:
+        requirement = Requirement(harness)
+    except InvalidRequirement:
+        requirement = None
+    if requirement is None or os.sep in harness or harness.endswith((".whl", ".tar.gz")):
+        raise MatrixError(
+            f"the harness {harness!r} cannot be found: MATRIX_HARNESS (or Matrix(harness=...)) "
+            "names a wheel, a checkout or a requirement such as sqla-matrix==0.1"
+        )
+    requirement.extras |= set(extras)
+    return str(requirement)
+
+
 def _extras(pyproject: Mapping[str, Any], names: Sequence[str]) -> list[str]:
     """The requirements of the project's extras ``names`` (this checkout's harness)."""
     table = pyproject.get("project", {}).get("optional-dependencies", {})
@@ -179,7 +226,7 @@ class Matrix:
         timeline_databases: Sequence[str] = ("sqlite", "postgresql"),
         install: Sequence[str] = (),
         groups: Sequence[str] = (),
-        harness: str | None = "sqla-matrix",
+        harness: str | None = HARNESS,
         report_dir: Path | None = None,
     ) -> None:
         # Checked here without importing SQLAlchemy (the interpreter running nox may not
@@ -211,7 +258,15 @@ class Matrix:
             self.sqlalchemy["sqlaenv"] = spec
         self.install_requirements = list(install)
         self.groups = list(groups)
-        self.harness = os.environ.get("MATRIX_HARNESS", harness or "") or None
+        # The default: the sqla-matrix this noxfile runs on (a team installs it in the
+        # environment nox runs from), which need not be on the package index.
+        default = installed_harness() if harness == HARNESS else harness
+        self.harness = os.environ.get("MATRIX_HARNESS", default or "") or None
+        if self.harness is not None:
+            try:
+                harness_requirement(self.harness, [])
+            except MatrixError as error:
+                raise SystemExit(f"nox: {error}") from None
         self.pyproject: dict[str, Any] = (
             nox.project.load_toml("pyproject.toml") if Path("pyproject.toml").is_file() else {}
         )
@@ -264,12 +319,7 @@ class Matrix:
             project = self.pyproject.get("project", {})
             harness = [*project.get("dependencies", []), *_extras(self.pyproject, extras)]
         else:
-            listed = f"[{','.join(extras)}]" if extras else ""
-            path = Path(self.harness).expanduser()
-            if path.exists():
-                harness = [f"sqla-matrix{listed} @ {path.resolve().as_uri()}"]
-            else:
-                harness = [f"{self.harness}{listed}"]
+            harness = [harness_requirement(self.harness, extras)]
         return [*harness, *own]
 
     def install(
@@ -301,8 +351,23 @@ class Matrix:
                 stamp.write_text(key)
                 return off
         # One step at a time, so that a failure names the part that failed.
+        if self.harness is not None:
+            try:
+                session.install(common[0], silent=True)
+            except nox.command.CommandFailed:
+                session.error(
+                    f"the harness {common[0]!r} cannot be installed (not on the package index, "
+                    "or unreadable); set MATRIX_HARNESS to its wheel, its checkout or a "
+                    "requirement the index has; see the installer's output above"
+                )
         try:
             session.install(*common, silent=True)
+        except nox.command.CommandFailed:
+            session.error(
+                f"the cell's requirements cannot be installed ({' '.join(common)}); "
+                "see the installer's output above"
+            )
+        try:
             # -U: a reused environment moves to the newest release the series allows.
             session.install("-U", sqlalchemy, silent=True)
         except nox.command.CommandFailed:
