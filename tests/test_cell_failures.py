@@ -66,9 +66,7 @@ def _environ(tmp_path: Path, **more: str) -> dict[str, str]:
     return env
 
 
-def _nox(
-    tmp_path: Path, *args: str, **env: str
-) -> tuple[subprocess.CompletedProcess[str], str]:
+def _nox(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.CompletedProcess[str], str]:
     done = subprocess.run(
         [sys.executable, "-m", "nox", *args],
         cwd=ROOT,
@@ -160,7 +158,9 @@ def test_a_cell_turned_off_installs_nothing_and_says_so(tmp_path: Path) -> None:
     harness: it was about 111 MB when the whole stack was built to say "not run")."""
     cell = "sqla21-mariadb-pymysql"
     envs = tmp_path / "envs"
-    done, output = _nox(tmp_path, "--envdir", str(envs), "-s", f"matrix({cell})", MATRIX_OFF="mariadb")
+    done, output = _nox(
+        tmp_path, "--envdir", str(envs), "-s", f"matrix({cell})", MATRIX_OFF="mariadb"
+    )
     assert done.returncode == 0, output
     column, scenarios = _column(tmp_path, cell)
     assert (column["status"], column["reason"]) == (
