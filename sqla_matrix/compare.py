@@ -66,6 +66,8 @@ def pairs(found: dict[str, Config], start: str, end: str) -> tuple[str, list[tup
     axes = {_axis_of(start, values), _axis_of(end, values)}
     if None in axes or len(axes) != 1:
         unknown = [v for v in (start, end) if _axis_of(v, values) is None]
+        if unknown and all(_could_be_a_value(v) for v in unknown):
+            raise MatrixError(_not_in_these_results(found, start, end, unknown))
         known = "; ".join(f"{a}: {', '.join(sorted(v))}" for a, v in values.items() if v)
         what = f"{', '.join(map(repr, unknown))} is not" if unknown else "they are not"
         raise MatrixError(
@@ -90,7 +92,39 @@ def pairs(found: dict[str, Config], start: str, end: str) -> tuple[str, list[tup
 
     starts = {rest(c): name for name, c in found.items() if at(start, c)}
     ends = {rest(c): name for name, c in found.items() if at(end, c)}
+    if not any(k in ends for k in starts):
+        raise MatrixError(
+            f"no column at {start} agrees with one at {end} on every other axis; "
+            f"found at {start}: {', '.join(starts.values())}; at {end}: "
+            f"{', '.join(ends.values())}; it needs two columns that differ only in the "
+            f"{AXIS_NAMES.get(axis, axis)} (e.g. nox -t {start} -t {end} runs both in one run)"
+        )
     return axis, [(starts[k], ends[k]) for k in starts if k in ends]
+
+
+#: Every driver the harness knows, and the backends: what FROM and TO may name.
+_DRIVERS = {name for backend in drivers.DEFAULT for name in drivers.for_backend(backend)}
+_BACKENDS = "|".join(map(re.escape, drivers.DEFAULT))
+_VALUE = re.compile(rf"sqla(\d+|env|\d+\.\d+\.\d+\w*)|({_BACKENDS})([\d.]+)?")
+
+
+def _could_be_a_value(value: str) -> bool:
+    """Whether ``value`` names a value of an axis (a series, a driver, a backend or a
+    server version), whether or not these results hold it."""
+    return value in _DRIVERS or _VALUE.fullmatch(value) is not None
+
+
+def _not_in_these_results(found: dict[str, Config], start: str, end: str, absent: list[str]) -> str:
+    """Which columns the results hold, and which it needed: each nox invocation clears the
+    last one's results (``nox``, then ``nox -t sqla20``, leaves only sqla20's columns)."""
+    names = ", ".join(found) or "none"
+    missing = " or ".join(repr(value) for value in absent)
+    return (
+        f"no column at {missing} in these results; comparing {start} with {end} needs "
+        f"columns at both, and they hold {len(found)}: {names}. Each nox run starts the "
+        f"results afresh: run both at once (nox -t {start} -t {end}), or give --results of "
+        "a run that has them"
+    )
 
 
 @dataclass
@@ -217,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     text = render(axis, args.start, args.end, [compare(document, a, b) for a, b in found])
     out = args.out or args.results.with_name("compare.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print(text, end="")
     print(f"compare: {out}")

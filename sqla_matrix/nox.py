@@ -32,20 +32,27 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import itertools
 import json
 import os
+import signal
 import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import nox
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from sqla_matrix import drivers as driver_table
+from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
 
 #: SQLAlchemy series: a cell's token and what it installs from PyPI.
@@ -92,6 +99,104 @@ def cell_id(sqla: str, backend: str, server: str | None, driver: str) -> str:
     return f"{sqla}-{backend}{server or ''}-{driver}"
 
 
+def why_it_died(returncode: int) -> str:
+    """A cell's pytest process that ended without writing its results, in words."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"its pytest process died of {name} before it wrote its results"
+    meaning = PYTEST_EXIT.get(returncode)
+    return f"its pytest process exited with code {returncode}{f' ({meaning})' if meaning else ''}"
+
+
+#: pytest's own exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
+PYTEST_EXIT = {2: "interrupted", 3: "internal error", 4: "usage error"}
+
+
+def column_results(
+    cell: str,
+    backend: str,
+    server: str | None,
+    driver: str,
+    status: str,
+    reason: str,
+    remedy: str | None = None,
+    started: float | None = None,
+) -> results.Results:
+    """A results file written by the nox process for a cell whose pytest wrote none (it
+    died, or it was never started: turned off). Its column has no cells; the report
+    shows each of its scenarios as not run, and the column's status and reason."""
+    document = results.empty()
+    column: dict[str, Any] = dict.fromkeys(results.COLUMN_FIELDS)
+    backends, versions = list(driver_table.DEFAULT), driver_table.for_backend(backend)
+    rank = backends.index(backend) * 10_000 if backend in backends else 10**6
+    column.update(
+        backend=backend,
+        server_requested=server,
+        driver=driver,
+        status=status,
+        reason=reason,
+        remedy=remedy,
+        required=False,
+        column=rank + (versions.index(driver) if driver in versions else 0),
+        started_at=document["generated_at"],
+        duration_s=0.0,
+    )
+    if started is not None:  # when its pytest started (time.time()), and how long it lasted
+        when = datetime.fromtimestamp(started, timezone.utc)
+        column.update(
+            started_at=when.isoformat(timespec="seconds"),
+            duration_s=round(time.time() - started, 3),
+        )
+    document["columns"][cell] = column
+    return document
+
+
+#: The harness a team's noxfile installs in each cell unless it names another.
+HARNESS = "sqla-matrix"
+
+
+def installed_harness() -> str:
+    """The sqla-matrix installed where nox runs (the one a team's noxfile imports), as a
+    requirement: the wheel or checkout it was installed from (PEP 610's direct_url.json),
+    else its release."""
+    try:
+        distribution = importlib.metadata.distribution(HARNESS)
+    except importlib.metadata.PackageNotFoundError:
+        return HARNESS
+    direct = json.loads(distribution.read_text("direct_url.json") or "{}")
+    url = str(direct.get("url", ""))
+    if url.startswith("file://"):
+        return url2pathname(urlparse(url).path)  # a wheel or a checkout, as a path
+    if url:
+        return f"{HARNESS} @ {url}"
+    return f"{HARNESS}=={distribution.version}"
+
+
+def harness_requirement(harness: str, extras: Sequence[str]) -> str:
+    """``harness`` (a wheel, a checkout, a URL or a requirement) with ``extras``; a path
+    that names nothing is a one-line MatrixError."""
+    listed = f"[{','.join(extras)}]" if extras else ""
+    path = Path(harness).expanduser()
+    if path.exists():
+        return f"{HARNESS}{listed} @ {path.resolve().as_uri()}"
+    if "://" in harness:
+        return harness if " @ " in harness else f"{HARNESS}{listed} @ {harness}"
+    try:
+        requirement = Requirement(harness)
+    except InvalidRequirement:
+        requirement = None
+    if requirement is None or os.sep in harness or harness.endswith((".whl", ".tar.gz")):
+        raise MatrixError(
+            f"the harness {harness!r} cannot be found: MATRIX_HARNESS (or Matrix(harness=...)) "
+            "names a wheel, a checkout or a requirement such as sqla-matrix==0.1"
+        )
+    requirement.extras |= set(extras)
+    return str(requirement)
+
+
 def _extras(pyproject: Mapping[str, Any], names: Sequence[str]) -> list[str]:
     """The requirements of the project's extras ``names`` (this checkout's harness)."""
     table = pyproject.get("project", {}).get("optional-dependencies", {})
@@ -122,18 +227,22 @@ class Matrix:
         timeline_databases: Sequence[str] = ("sqlite", "postgresql"),
         install: Sequence[str] = (),
         groups: Sequence[str] = (),
-        harness: str | None = "sqla-matrix",
+        harness: str | None = HARNESS,
         report_dir: Path | None = None,
         left_out: Sequence[str] = (),
     ) -> None:
         # Checked here without importing SQLAlchemy (the interpreter running nox may not
-        # have it); an unknown server version is refused by the cell's own run.
-        for name in databases:
-            if name not in driver_table.DEFAULT:
-                known = ", ".join(driver_table.DEFAULT)
-                raise MatrixError(f"unknown backend {name!r}: choose one of {known}")
-            for driver in (drivers or {}).get(name, []):
-                driver_table.pair(name, driver)
+        # have it); an unknown server version is refused by the cell's own run. A noxfile's
+        # typo is one line (nox would show the noxfile's whole traceback).
+        try:
+            for name in databases:
+                if name not in driver_table.DEFAULT:
+                    known = ", ".join(driver_table.DEFAULT)
+                    raise MatrixError(f"unknown backend {name!r}: choose one of {known}")
+                for driver in (drivers or {}).get(name, []):
+                    driver_table.pair(name, driver)
+        except MatrixError as error:
+            raise SystemExit(f"nox: Matrix(...): {error}") from None
         self.databases = list(databases)
         self.sqlalchemy = dict(sqlalchemy)
         self.default_sqlalchemy = default_sqlalchemy
@@ -154,7 +263,15 @@ class Matrix:
         self.marks = " and ".join(f"not {tag}" for tag in left_out)
         self.install_requirements = list(install)
         self.groups = list(groups)
-        self.harness = os.environ.get("MATRIX_HARNESS", harness or "") or None
+        # The default: the sqla-matrix this noxfile runs on (a team installs it in the
+        # environment nox runs from), which need not be on the package index.
+        default = installed_harness() if harness == HARNESS else harness
+        self.harness = os.environ.get("MATRIX_HARNESS", default or "") or None
+        if self.harness is not None:
+            try:
+                harness_requirement(self.harness, [])
+            except MatrixError as error:
+                raise SystemExit(f"nox: {error}") from None
         self.pyproject: dict[str, Any] = (
             nox.project.load_toml("pyproject.toml") if Path("pyproject.toml").is_file() else {}
         )
@@ -207,12 +324,7 @@ class Matrix:
             project = self.pyproject.get("project", {})
             harness = [*project.get("dependencies", []), *_extras(self.pyproject, extras)]
         else:
-            listed = f"[{','.join(extras)}]" if extras else ""
-            path = Path(self.harness).expanduser()
-            if path.exists():
-                harness = [f"sqla-matrix{listed} @ {path.resolve().as_uri()}"]
-            else:
-                harness = [f"{self.harness}{listed}"]
+            harness = [harness_requirement(self.harness, extras)]
         return [*harness, *own]
 
     def install(
@@ -244,8 +356,23 @@ class Matrix:
                 stamp.write_text(key)
                 return off
         # One step at a time, so that a failure names the part that failed.
+        if self.harness is not None:
+            try:
+                session.install(common[0], silent=True)
+            except nox.command.CommandFailed:
+                session.error(
+                    f"the harness {common[0]!r} cannot be installed (not on the package index, "
+                    "or unreadable); set MATRIX_HARNESS to its wheel, its checkout or a "
+                    "requirement the index has; see the installer's output above"
+                )
         try:
             session.install(*common, silent=True)
+        except nox.command.CommandFailed:
+            session.error(
+                f"the cell's requirements cannot be installed ({' '.join(common)}); "
+                "see the installer's output above"
+            )
+        try:
             # -U: a reused environment moves to the newest release the series allows.
             session.install("-U", sqlalchemy, silent=True)
         except nox.command.CommandFailed:
@@ -323,15 +450,31 @@ class Matrix:
         ]
         # Only this plugin: no third-party pytest plugin is needed (and each costs start-up).
         env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **bytecode_env(session)}
-        session.run(
-            "python",
-            "-m",
-            "pytest",
-            *pytest_args,
-            *session.posargs,
-            env=env,
-            interrupt_timeout=TEARDOWN_SECONDS,
-        )
+        written = out / "results" / f"{cell}{part}.json"
+        written.unlink(missing_ok=True)  # an earlier run's: whatever is there now is this run's
+        started = time.time()
+        try:
+            session.run(
+                "python",
+                "-m",
+                "pytest",
+                *pytest_args,
+                *session.posargs,
+                env=env,
+                interrupt_timeout=TEARDOWN_SECONDS,
+            )
+        except nox.command.CommandFailed as failed:
+            returncode = getattr(failed, "return_code", None)
+            if written.exists() or not isinstance(returncode, int):
+                raise  # the cell recorded why it failed, or nox could not start it
+            # A pytest that died (a segfault while collecting garbage) wrote nothing: its
+            # column is failed, with the signal or exit code, instead of missing.
+            reason = f"{why_it_died(returncode)}; see this cell's nox log"
+            document = column_results(
+                cell, backend, server, driver, "failed", reason, started=started
+            )
+            results.save(document, written)
+            session.error(f"{cell}: {reason}")
 
     @staticmethod
     def then_report(session: nox.Session) -> None:
@@ -362,9 +505,27 @@ class Matrix:
             session: nox.Session, sqla: str, backend: str, server: str | None, driver: str
         ) -> None:
             """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
+            cell = cell_id(sqla, backend, server, driver)
+            off = turned_off(backend, server)
+            if off is not None:
+                # Known before anything is installed: the nox process writes the column
+                # itself, instead of building the cell's whole stack to say "not run".
+                matrix.fresh_results()
+                required = {n.strip() for n in os.environ.get("MATRIX_REQUIRE", "").split(",")}
+                if f"{backend}{server or ''}" in required:  # as the cell's own run says it
+                    status, off = "failed", f"required by MATRIX_REQUIRE but not available: {off}"
+                else:
+                    status = "not run"
+                remedy = "remove it from MATRIX_OFF to run it"
+                document = column_results(cell, backend, server, driver, status, off, remedy)
+                results.save(document, matrix.report_dir / "results" / f"{cell}.json")
+                session.log(f"matrix: {cell} {status}: {off}")
+                matrix.then_report(session)
+                if status == "failed":
+                    session.error(f"{cell}: {off}")
+                return
             not_run = matrix.install(session, sqla, backend, driver, server)
             matrix.fresh_results()
-            cell = cell_id(sqla, backend, server, driver)
             matrix.run_scenarios(session, cell, backend, server, driver, matrix.marks, not_run)
             matrix.then_report(session)
 
@@ -394,8 +555,11 @@ class Matrix:
             """What changes when one axis moves, on the last run's results (report/compare.md):
             nox -s compare -- FROM TO [--results PATH], e.g. psycopg2 psycopg, sqla20 sqla21."""
             session.install(*matrix.requirements(content=False), silent=True)
-            results = matrix.report_dir / "results.json"
-            matrix.run_module(session, "compare", f"--results={results}", *session.posargs)
+            # Into the report folder, also for --results PATH (else beside PATH);
+            # arguments after -- come last and win.
+            merged, out = matrix.report_dir / "results.json", matrix.report_dir / "compare.md"
+            args = [f"--results={merged}", f"--out={out}", *session.posargs]
+            matrix.run_module(session, "compare", *args)
 
         @nox.session(name="bisect")
         def bisect(session: nox.Session) -> None:

@@ -36,6 +36,8 @@ from sqla_matrix.scenario import Scenario, scenarios_of
 RUN = pytest.StashKey[BackendRun]()
 #: scenario folder -> the dotted name of the package it is (from the ini key matrix_scenarios)
 ROOTS = pytest.StashKey[dict[Path, str]]()
+#: Each module that could not be collected, with its error's line.
+COLLECTION_ERRORS = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -220,6 +222,22 @@ class ScenarioModule(pytest.File):
             yield item
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """A module that cannot be collected (a misspelt backend in a scenario, an import
+    error) fails the column, with the error's line, once collection ends."""
+    report = yield
+    if report.failed and RUN in collector.config.stash:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        lines = str(getattr(crash, "message", None) or report.longrepr).strip().splitlines()
+        line = lines[-1].strip() if lines else "an error"
+        found = collector.config.stash.setdefault(COLLECTION_ERRORS, [])
+        found.append(f"{report.nodeid or collector.nodeid}: {line}")
+    return report
+
+
 def _progress(scenario_id: str, status: str) -> None:
     """One line per scenario as it ends, in ``MATRIX_PROGRESS`` (a file) when set: to
     follow a long cell (``tail -f``), or to act on the first observed scenario."""
@@ -290,7 +308,13 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     # asyncio scenario ends with one; pytest runs two at exit) took 0.13-0.25 s, 1.09 s
     # before (measured with gc.callbacks).
     gc.freeze()
-    run.start()
+    errors = session.config.stash.get(COLLECTION_ERRORS, [])
+    if errors and not session.config.option.continue_on_collection_errors:
+        # pytest runs nothing after a collection error: the column failed, and says why.
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        run.status, run.reason = "failed", f"collection error in {errors[0]}{more}"
+    else:
+        run.start()
     if run.status == "ran":
         return None  # pytest's own loop runs the items
     for item in session.items:

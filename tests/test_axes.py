@@ -166,3 +166,23 @@ def test_a_value_in_a_listing_carries_the_mark_its_legend_promises() -> None:
     assert "✅ matches the documentation, ❌ differs from it, 🐛" in markdown.render(
         results.empty()
     )
+
+
+def test_compare_of_a_value_the_last_run_did_not_run_names_the_columns_it_found(
+    two_drivers: dict[str, Any], tmp_path: Path
+) -> None:
+    """``nox``, then ``nox -t sqla20``: the second run's results hold sqla20's columns
+    only. Comparing sqla20 with sqla21 then says which columns it found and which it
+    needed, and how to get both in one run."""
+    path = tmp_path / "results.json"
+    results.save(two_drivers, path)
+    command = [sys.executable, "-m", "sqla_matrix.compare", "sqla20", "sqla21", f"--results={path}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line == (
+        "compare: no column at 'sqla20' in these results; comparing sqla20 with sqla21 needs "
+        "columns at both, and they hold 2: sqla21-sqlite-pysqlite, sqla21-sqlite-other. "
+        "Each nox run starts the results afresh: run both at once (nox -t sqla20 -t sqla21), "
+        "or give --results of a run that has them"
+    )

@@ -149,6 +149,20 @@ def test_the_example_noxfile_gives_the_cells_the_report_and_the_axes(
     ]
 
 
+def test_a_team_cell_installs_the_harness_nox_runs_on_by_default(
+    team: tuple[Path, Path, Path],
+) -> None:
+    """Without MATRIX_HARNESS a team's cell installs the sqla-matrix its nox runs on (here
+    the wheel, which no package index has), not a release it would look for on the index
+    and then blame SQLAlchemy for not finding."""
+    project, python, _ = team
+    ran = _run([str(python), "-m", "nox", "-s", "matrix(sqla21-sqlite-pysqlite)"], project)
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert "no SQLAlchemy release matches" not in ran.stderr
+    results = project / "report" / "results" / "sqla21-sqlite-pysqlite.json"
+    assert set(_cells(results)) == set(SCENARIOS)
+
+
 def test_without_matrix_options_the_plugin_stays_out_of_a_team_test_run(
     team: tuple[Path, Path, Path],
 ) -> None:
