@@ -9,8 +9,10 @@ server version (``postgresql15 postgresql18``) or backend (``mysql mariadb``,
 their default columns). Every column at FROM is paired with the column at TO
 that agrees with it on every other axis; for each pair, the behaviours whose
 values differ are listed with both values, and the statements whose SQL
-differs are shown as a diff. A behaviour observed on one side only (a
-scenario not run there, an error) is counted apart, never listed as a change.
+differs are shown as a diff. A scenario's warnings (normalised) are one more
+behaviour, ``(warnings)``, where either side raised one. A behaviour observed
+on one side only (a scenario not run there, an error) is counted apart, never
+listed as a change.
 The same text is printed and written to ``--out``.
 """
 
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqla_matrix import drivers, results
+from sqla_matrix import drivers, results, warned
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.report.axes import AXES, AXIS_NAMES, Config, configs
 from sqla_matrix.report.view import show
@@ -177,6 +179,13 @@ def compare(document: results.Results, before: str, after: str) -> PairDiff:
                 diff.one_side += 1
             elif old[key] != new[key]:
                 diff.changed.append((scenario_id, key, old[key], new[key]))
+            else:
+                diff.same += 1
+        # The scenario's warnings are one more behaviour, where either side raised one.
+        old_warnings, new_warnings = warned.of(old_cell), warned.of(new_cell)
+        if old_warnings is not None and new_warnings is not None and old_warnings + new_warnings:
+            if old_warnings != new_warnings:
+                diff.changed.append((scenario_id, warned.KEY, old_warnings, new_warnings))
             else:
                 diff.same += 1
         assert old_cell is not None and new_cell is not None

@@ -563,8 +563,9 @@ class Matrix:
 
         @nox.session(name="bisect")
         def bisect(session: nox.Session) -> None:
-            """The first SQLAlchemy release whose observed value differs: nox -s bisect --
-            onupdate.onupdate_sql_function "KEY" --from 2.0.30 --to 2.1.9 [--backend B]."""
+            """The first release of SQLAlchemy (or --package P: a driver, Alembic) whose
+            observed value differs: nox -s bisect -- onupdate.onupdate_sql_function "KEY"
+            --from 2.0.30 --to 2.1.9 [--package P] [--backend B] [--driver D]."""
             backend = "sqlite"
             if "--backend" in session.posargs[:-1]:
                 backend = session.posargs[session.posargs.index("--backend") + 1]

@@ -17,7 +17,7 @@ import sqlalchemy
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.pool import NullPool
 
-from sqla_matrix import drivers, expect, namespaces, redact, results
+from sqla_matrix import drivers, expect, namespaces, redact, results, warned
 from sqla_matrix.backends import BACKENDS
 from sqla_matrix.backends.base import Backend, Namespace, Target
 from sqla_matrix.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
@@ -314,7 +314,7 @@ class BackendRun:
             marks=marks,
             unavailable=unavailable,
             error=error,
-            warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+            warnings=warned.normalised(map(warned.line, caught), self.facts.get("namespace")),
             statements=[statement.as_json() for statement in statements],
             statements_omitted=recorder.omitted,
             measurements=ctx.measurements,

@@ -1,8 +1,12 @@
 """What changed between a baseline results file and this run.
 
-A change is any cell whose observed value, status or documented value
-differs, a scenario or backend that appears or disappears, or a backend
+A change is any cell whose observed value, status, warnings or documented
+value differs, a scenario or backend that appears or disappears, or a backend
 whose server, driver, SQLAlchemy or Python version differs.
+
+Warnings are compared normalised (sqla_matrix/warned.py) on both sides, so a
+baseline written before they were normalised reads the same warnings as equal;
+a cell whose file recorded no warnings at all is not compared on them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqla_matrix import warned
 from sqla_matrix.report.view import FLAGS, show
 from sqla_matrix.results import Results
 
@@ -109,6 +114,11 @@ def _cell_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[
         before, after = old["observed"].get(key, "(absent)"), new["observed"].get(key, "(absent)")
         if before != after:
             changes.append(f"{where} · {key}: {show(before)} → {show(after)}")
+    old_warnings, new_warnings = warned.of(old), warned.of(new)
+    if old_warnings is not None and new_warnings is not None:
+        gone = [f"- {w}" for w in old_warnings if w not in new_warnings]
+        came = [f"+ {w}" for w in new_warnings if w not in old_warnings]
+        changes += [f"{where} · {warned.KEY}: {change}" for change in [*gone, *came]]
     for key in sorted(set(old["expected"]) | set(new["expected"])):
         before, after = old["expected"].get(key), new["expected"].get(key)
         if (before or {}).get("value") != (after or {}).get("value"):

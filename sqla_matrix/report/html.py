@@ -20,7 +20,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from sqla_matrix import drivers
+from sqla_matrix import drivers, warned
 from sqla_matrix.compare import NAMESPACE, axis_values
 from sqla_matrix.report import chart
 from sqla_matrix.report.axes import AXIS_NAMES, Config, by_axis, configs
@@ -98,6 +98,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         sql=sql.as_json(),
         charts=[c for c in charts if c[2]],
         anchor=anchor,
+        warnings_key=warned.KEY,
         behaviours=behaviours(all_topics),
         tally=tally,
         kinds=kinds,

@@ -12,6 +12,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from sqla_matrix import warned
 from sqla_matrix.results import Results
 
 #: Marks that say a known problem stopped reproducing (the expected value is shown beside).
@@ -122,6 +123,8 @@ def topics(results: Results) -> list[TopicView]:
                 if key not in keys:
                     keys.append(key)
         rows = [_row(key, cells, order, backend_of) for key in keys]
+        if any(warned.of(cells.get(name)) for name in order):  # a warning is a value too
+            rows.append(_warnings_row(cells, order))
         if not rows:  # nothing observed anywhere (not run, or an error everywhere)
             rows = [_row("(no observation)", cells, order, backend_of)]
         view = ScenarioView(
@@ -175,6 +178,23 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
     return Row(key, expected, row_cells)
 
 
+def _warnings_row(cells: dict[str, Any], order: list[str]) -> Row:
+    """The scenario's warnings as one more behaviour (``(warnings)``): each column's,
+    normalised, one a line, or "none"; not observed where the scenario did not run to
+    its end or the file recorded no warnings."""
+    row_cells: dict[str, Cell] = {}
+    for name in order:
+        cell = cells.get(name)
+        if cell is None:
+            row_cells[name] = Cell("absent", "not run")
+        elif cell["status"] in ("error", "not run"):
+            row_cells[name] = Cell(cell.get("kind") or cell["status"], cell["status"])
+        else:
+            found = warned.of(cell)
+            row_cells[name] = Cell("—", "") if found is None else Cell(warned.show(found), "")
+    return Row(warned.KEY, [], row_cells)
+
+
 def _notes(cell: dict[str, Any]) -> list[str]:
     notes = []
     if cell.get("statements_omitted"):
@@ -184,7 +204,8 @@ def _notes(cell: dict[str, Any]) -> list[str]:
     if cell.get("reason"):
         notes.append(f"not run: {cell['reason']}")
     notes.extend(f"{key}: {why}" for key, why in cell.get("unavailable", {}).items())
-    notes.extend(f"warning: {w}" for w in cell.get("warnings", []))
+    if cell.get("status") not in warned.OBSERVED:  # elsewhere, the (warnings) row has them
+        notes.extend(f"warning: {w}" for w in warned.normalised(cell.get("warnings", [])))
     return notes
 
 
