@@ -69,6 +69,7 @@ def _bulk_delete(ctx: Context, conn: Connection, parent: Any, child: Any) -> Obs
         session.add(parent(id=1, children=[child(id=1, name="a"), child(id=2, name="b")]))
         session.commit()
         loaded = session.get(parent, 1)
+        assert loaded is not None
         kids = list(loaded.children)  # loaded, as a page would have them
         with ctx.counting() as statements:
             try:

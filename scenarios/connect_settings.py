@@ -40,13 +40,24 @@ from scenarios._raised import raised
 from scenarios._zones import set_zone
 from scenarios.driver_values import NOON_UTC, NOW_OFFSET, PLUS_FIVE_THIRTY, UTC_ZONE, wall
 from sqla_matrix.capabilities import per_backend
-from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, When, scenario
+from sqla_matrix.scenario import (
+    ByBackend,
+    Context,
+    Doc,
+    Expectation,
+    Observed,
+    Unsupported,
+    When,
+    scenario,
+)
 
 LIBPQ_OPTIONS = "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-OPTIONS"
 ASYNCPG_CONNECT = "https://magicstack.github.io/asyncpg/current/api/index.html#connection"
 PYMYSQL_CONNECT = "https://pymysql.readthedocs.io/en/latest/modules/connections.html"
 CONNECTOR_ARGS = "https://dev.mysql.com/doc/connector-python/en/connector-python-connectargs.html"
-CONNECT_EVENT = "https://docs.sqlalchemy.org/en/20/core/events.html#sqlalchemy.events.PoolEvents.connect"
+CONNECT_EVENT = (
+    "https://docs.sqlalchemy.org/en/20/core/events.html#sqlalchemy.events.PoolEvents.connect"
+)
 SQLITE_TIME = "https://www.sqlite.org/lang_datefunc.html"
 PG_TIMEZONE = "https://www.postgresql.org/docs/current/datatype-datetime.html#DATATYPE-TIMEZONES"
 MYSQL_TZ = "https://dev.mysql.com/doc/refman/8.4/en/time-zone-support.html"
@@ -55,8 +66,11 @@ ZONED_BACKENDS = ("postgresql", "mysql", "mariadb")
 #: The session's zone as the server reports it.
 SESSION_ZONE = per_backend(
     "connect_settings.SESSION_ZONE",
-    {"postgresql": "SHOW TimeZone", "mysql": "SELECT @@session.time_zone"}
-    | {"mariadb": "SELECT @@session.time_zone"},
+    {
+        "postgresql": "SHOW TimeZone",
+        "mysql": "SELECT @@session.time_zone",
+        "mariadb": "SELECT @@session.time_zone",
+    },
     only=ZONED_BACKENDS,
 )
 
@@ -79,10 +93,13 @@ def _connect_args(driver: str, backend: str) -> tuple[str, dict[str, Any]]:
 
 #: connect_args for +05:30, per driver: what each driver's documentation names.
 FIVE_THIRTY = 5.5
-NOW_AHEAD = {
+NOW_AHEAD: dict[str, Expectation] = {
     "connect_args: now() hours ahead of UTC (sync)": ByBackend(
         postgresql=When(
-            {"+psycopg": Doc(FIVE_THIRTY, LIBPQ_OPTIONS), "+psycopg2": Doc(FIVE_THIRTY, LIBPQ_OPTIONS)}
+            {
+                "+psycopg": Doc(FIVE_THIRTY, LIBPQ_OPTIONS),
+                "+psycopg2": Doc(FIVE_THIRTY, LIBPQ_OPTIONS),
+            }
         ),
         mysql=When({"+pymysql": Doc(FIVE_THIRTY, PYMYSQL_CONNECT)}),
         mariadb=When({"+pymysql": Doc(FIVE_THIRTY, PYMYSQL_CONNECT)}),

@@ -115,4 +115,6 @@ def str_against_datetime(ctx: Context) -> Observed:
         return found
 
     observed.update(ctx.run_async(run))
-    return {f"{label}: {kind}": observed[f"{label}: {kind}"] for label in SPELLINGS for kind in KINDS}
+    return {
+        f"{label}: {kind}": observed[f"{label}: {kind}"] for label in SPELLINGS for kind in KINDS
+    }

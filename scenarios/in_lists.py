@@ -30,6 +30,7 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Column,
     Integer,
     MetaData,
@@ -72,14 +73,12 @@ def _labels(size: int) -> tuple[str, str]:
 def _queries(table: Table, size: int) -> dict[str, Select[Any]]:
     ids = list(range(1, size + 1))
     counted = select(func.count()).select_from(table)
-    literal = bindparam("ids", ids, expanding=True, literal_execute=True)
+    literal: BindParameter[int] = bindparam("ids", ids, expanding=True, literal_execute=True)
     expanding, inline = _labels(size)
     return {
         expanding: counted.where(table.c.id.in_(ids)),
         inline: counted.where(table.c.id.in_(literal)),
     }
-
-
 
 
 def _table(ctx: Context) -> Table:
@@ -127,7 +126,8 @@ def _host_parameter_limit(ctx: Context) -> int | str:
         getlimit = getattr(driver, "getlimit", None)
         if getlimit is None:
             return "not reported by the driver"
-        return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        # SQLITE_LIMIT_VARIABLE_NUMBER (9), a constant of Python 3.11+ only
+        return int(getlimit(getattr(sqlite3, "SQLITE_LIMIT_VARIABLE_NUMBER", 9)))
 
 
 UNDER_EVERY_LIMIT = Doc(_count(ROWS), EXPANDING)
@@ -161,9 +161,9 @@ def in_list_of_1000(ctx: Context) -> Observed:
     )
     observed["render_postcompile=True: parameters in the compiled statement"] = len(shown.params)
     observed["render_postcompile=True: the IN clause begins"] = _in_clause(str(shown))
-    observed["render_postcompile=True, literal_binds=True: parameters in the compiled statement"] = len(
-        inline.params
-    )
+    observed[
+        "render_postcompile=True, literal_binds=True: parameters in the compiled statement"
+    ] = len(inline.params)
     observed["render_postcompile=True, literal_binds=True: the IN clause begins"] = _in_clause(
         str(inline)
     )
