@@ -27,6 +27,7 @@ in every cell.
 from __future__ import annotations
 
 import sqlite3
+import struct
 from typing import Any
 
 from sqlalchemy import (
@@ -54,7 +55,8 @@ EXPANDING = "https://docs.sqlalchemy.org/en/20/core/sqlelement.html#sqlalchemy.s
 LITERAL_EXECUTE = "https://docs.sqlalchemy.org/en/20/core/sqlelement.html#sqlalchemy.sql.expression.bindparam.params.literal_execute"
 RENDER_POSTCOMPILE = "https://docs.sqlalchemy.org/en/20/faq/sqlexpressions.html#rendering-postcompile-parameters-as-bound-parameters"
 SQLITE_LIMITS = "https://www.sqlite.org/limits.html#max_variable_number"
-FAILURES = (exc.StatementError, exc.InterfaceError)
+#: pg8000 packs the parameter count into 16 bits itself: past 65,535 it raises struct.error.
+FAILURES = (exc.StatementError, exc.InterfaceError, struct.error)
 KINDS = ("sync", "async")
 
 
