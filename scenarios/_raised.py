@@ -29,7 +29,11 @@ def inner(error: BaseException) -> BaseException:
 def raised(error: BaseException) -> str:
     """``raises Class: first line`` of ``error``'s inner exception, normalised."""
     cause = inner(error)
-    lines = str(cause).strip().splitlines()
+    args = getattr(cause, "args", ())
+    if args and isinstance(args[0], dict) and isinstance(args[0].get("M"), str):
+        lines = [args[0]["M"]]  # pg8000: the server's ErrorResponse fields; M is the message
+    else:
+        lines = str(cause).strip().splitlines()
     first = lines[0].strip() if lines else ""
     first = _ADDRESS.sub("0x…", _NAMESPACE.sub("<namespace>", first))
     if len(first) > SHOWN:

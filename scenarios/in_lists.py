@@ -103,7 +103,9 @@ def _run_each(ctx: Context, queries: dict[str, Select[Any]]) -> Observed:
                 observed[f"{label}: sync"] = _count(conn.execute(query).scalar_one())
             except FAILURES as error:
                 observed[f"{label}: sync"] = raised(error)
-                conn.rollback()
+                # Never back to the pool: pg8000's struct.error leaves a half-sent message,
+                # and the next statement on that connection then reads no row.
+                conn.invalidate()
 
     async def run(engine: AsyncEngine) -> Observed:
         found: Observed = {}
@@ -113,7 +115,7 @@ def _run_each(ctx: Context, queries: dict[str, Select[Any]]) -> Observed:
                     found[f"{label}: async"] = _count((await conn.execute(query)).scalar_one())
                 except FAILURES as error:
                     found[f"{label}: async"] = raised(error)
-                    await conn.rollback()
+                    await conn.invalidate()
         return found
 
     observed.update(ctx.run_async(run))
