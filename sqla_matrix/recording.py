@@ -11,6 +11,9 @@ from sqlalchemy import Engine, event
 
 _PARAMS_SHOWN = 300  # characters of bound parameters kept per statement
 KEPT = 200  # statements kept per scenario for the report; the rest are only counted
+#: Characters of a statement's SQL kept for the report (a 70,000-value IN list rendered
+#: inline is ~500 kB); a ``counting`` block still sees the whole text.
+_SQL_SHOWN = 4000
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,14 @@ class Statement:
 
     def as_json(self) -> dict[str, Any]:
         return {"sql": self.sql, "params": self.params, "many": self.many}
+
+
+def _abridged(statement: Statement) -> Statement:
+    """``statement`` with its SQL cut to ``_SQL_SHOWN`` characters, saying how long it was."""
+    if len(statement.sql) <= _SQL_SHOWN:
+        return statement
+    cut = f"{statement.sql[: _SQL_SHOWN - 1]}… ({len(statement.sql):,} characters)"
+    return Statement(cut, statement.params, statement.many)
 
 
 class Recorder:
@@ -69,7 +80,7 @@ class Recorder:
             for watcher in self._watchers:
                 watcher.append(recorded)
             if len(self.statements) < KEPT:
-                self.statements.append(recorded)
+                self.statements.append(_abridged(recorded))
             else:
                 self.omitted += 1
 
