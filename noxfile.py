@@ -100,7 +100,7 @@ SERVERS = {
 }
 
 #: Tags of the scenarios a cell leaves out (tests/conftest.py runs cells the same way).
-LEFT_OUT = ("cost", "loading_product_all")
+LEFT_OUT = ("cost", "long")
 
 # The cells (sqla_matrix/nox.py): this repository runs the harness from its checkout
 # (harness=None), and its scenarios need the dependency group "matrix" in every cell.
@@ -114,8 +114,8 @@ MATRIX = Matrix(
     timeline_databases=TIMELINE_DATABASES,
     groups=["matrix"],
     harness=None,
-    # The cost curves (nox -t curves) and the whole loading product (nox -t loading-product)
-    # run in sessions of their own; a cell runs every other scenario.
+    # The cost curves (nox -t curves) and the long observations (nox -t long) run in
+    # sessions of their own; a cell runs every other scenario.
     left_out=LEFT_OUT,
 )
 PYPROJECT = MATRIX.pyproject
@@ -138,26 +138,23 @@ def curves(session: nox.Session, backend: str) -> None:
     MATRIX.then_report(session)
 
 
-PRODUCTS = [
-    nox.param(name, tags=["loading-product", f"{name}-loading-product"]) for name in DATABASES
-]
+LONG = [nox.param(name, tags=["long", f"{name}-long"]) for name in DATABASES]
 
 
-@nox.session(name="loading-product")
-@nox.parametrize("backend", PRODUCTS)
-def loading_product(session: nox.Session, backend: str) -> None:
-    """The whole loading product (scenarios/loading_product.py; the default cells run its
-    core) in each backend's default cell, then the report: nox -t loading-product."""
+@nox.session
+@nox.parametrize("backend", LONG)
+def long(session: nox.Session, backend: str) -> None:
+    """The deliberately long observations (tagged long: the whole loading product, IN lists
+    of 40,000 and 70,000 values) in each backend's default cell, then the report: nox -t long."""
     driver = DRIVERS[backend][0]
     not_run = MATRIX.install(session, DEFAULT_SQLALCHEMY, backend, driver, None)
     cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
-    marks = "loading_product_all"
-    MATRIX.run_scenarios(session, cell, backend, None, driver, marks, not_run, part="-product")
+    MATRIX.run_scenarios(session, cell, backend, None, driver, "long", not_run, part="-long")
     MATRIX.then_report(session)
 
 
 # matrix (the cells), timeline, fanout, compare, bisect, clean, then the report after them.
-MATRIX.sessions(extra_report_tags=[tag for param in CURVES + PRODUCTS for tag in param.tags])
+MATRIX.sessions(extra_report_tags=[tag for param in CURVES + LONG for tag in param.tags])
 
 
 @nox.session(venv_backend="none")

@@ -18,10 +18,9 @@ count, or the exception and the first line of its message.
 
 Cost: 40,000 and 70,000 values take 2-8 s a cell (psycopg alone spends 0.5 s
 splitting a 40,000-placeholder query), against 6-8 s for the whole default
-run. That scenario is therefore tagged ``cost``, like the loading curves:
-``nox -t curves`` runs it in each backend's default cell, and one cell runs it
-with ``nox -s "matrix(CELL)" -- -m in_lists``. The 1,000-value scenario runs
-in every cell.
+run. That scenario is therefore tagged ``long``, with the other deliberately long
+observations: ``nox -t long`` runs it in each backend's default cell. The
+1,000-value scenario runs in every cell.
 """
 
 from __future__ import annotations
@@ -182,7 +181,7 @@ def _in_clause(sql: str) -> str:
 
 @scenario(
     "An IN list of 40,000 and 70,000 values, per driver: the bound-parameter limits",
-    tags=("drivers", "failing", "in_lists", "cost"),
+    tags=("drivers", "failing", "in_lists", "long"),
     expect={
         f"{label}: sync": Doc(_count(ROWS), LITERAL_EXECUTE)
         for size in LARGE
@@ -192,7 +191,7 @@ def _in_clause(sql: str) -> str:
 def in_list_limits(ctx: Context) -> Observed:
     """The same SELECT count(*) WHERE id IN (1 .. N) with 40,000 and 70,000 values,
     each once as an expanding parameter and once rendered into the SQL
-    (literal_execute), through the sync driver and the asyncio one. Tagged cost
-    (2-8 s a cell): nox -t curves, or nox -s "matrix(CELL)" -- -m in_lists."""
+    (literal_execute), through the sync driver and the asyncio one. Tagged long
+    (2-8 s a cell): nox -t long."""
     table = _table(ctx)
     return _run_each(ctx, {k: q for size in LARGE for k, q in _queries(table, size).items()})

@@ -17,7 +17,7 @@ combination loads its parents, touches every parent's relationship, and is obser
 
 The default cells run the declared core (every strategy on every shape with a plain
 select, every query shape on one-to-many and many-to-many for the eager loaders, the
-asyncio session on a plain select); ``nox -t loading-product`` runs the whole product.
+asyncio session on a plain select); ``nox -t long`` runs the whole product.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def _parts(combination: Combination) -> tuple[Strategy, Shape, Query, Mode]:
 
 
 def _core(combination: Combination) -> bool:
-    """What the default cells run: the rest waits for ``nox -t loading-product``."""
+    """What the default cells run: the rest waits for ``nox -t long``."""
     strategy, shape, query, mode = _parts(combination)
     if mode is Mode.ASYNC:
         return query is Query.PLAIN and shape in (Shape.ONE_TO_MANY, Shape.MANY_TO_ONE)
@@ -387,9 +387,9 @@ def core(ctx: Context) -> Observed:
 
 @scenario(
     "Every loading strategy × relationship shape × query shape (the whole product)",
-    tags=("loading", "loading_product_all"),
+    tags=("loading", "long"),
     expect=PRODUCT.expectations(),
 )
 def everything(ctx: Context) -> Observed:
-    """The whole product: run by nox -t loading-product."""
+    """The whole product: run by nox -t long (with the other deliberately long ones)."""
     return _run(ctx, PRODUCT)

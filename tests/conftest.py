@@ -43,8 +43,8 @@ pytest_plugins = ["tests.ci_skips"]
 ROOT = Path(__file__).resolve().parent.parent
 #: Docker made unreachable, so that "no URL" means "not run" whatever the machine has.
 NO_DOCKER = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
-#: The tags a cell leaves out (noxfile.LEFT_OUT: the curves, the whole loading product).
-LEFT_OUT = ("cost", "loading_product_all")
+#: The tags a cell leaves out (noxfile.LEFT_OUT: the cost curves, the long observations).
+LEFT_OUT = ("cost", "long")
 CELL_MARKS = " and ".join(f"not {tag}" for tag in LEFT_OUT)
 
 
