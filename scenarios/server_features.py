@@ -12,6 +12,7 @@ is changed in the session only, on a connection that is discarded afterwards.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -158,7 +159,7 @@ def returning(ctx: Context) -> Observed:
 
 
 @scenario(
-    "ON DUPLICATE KEY UPDATE: SQLAlchemy's VALUES() against MySQL's row alias",
+    "ON DUPLICATE KEY UPDATE: VALUES() or MySQL's row alias, as SQLAlchemy renders it here",
     tags=("upsert", "server_versions"),
     backends=MY,
     expect={
@@ -171,9 +172,12 @@ def returning(ctx: Context) -> Observed:
     },
 )
 def on_duplicate_key(ctx: Context) -> Observed:
-    """on_duplicate_key_update(name=stmt.inserted.name) renders VALUES(name), which
-    MySQL deprecates since 8.0.20 in favour of a row alias (AS new ... new.name);
-    MariaDB has no row alias. The server's warnings after each statement say so."""
+    """on_duplicate_key_update(name=stmt.inserted.name) as SQLAlchemy renders it for
+    this server (the SQL and "inserted row as" rows say which): either VALUES(name),
+    which MySQL deprecates since 8.0.20, or MySQL's row alias (AS new ... new.name),
+    which SQLAlchemy's dialect chooses from MySQL 8.0.20 on; MariaDB has no row alias.
+    The server's warnings right after the upsert say whether it deprecates what it
+    was sent (1287), and the same row alias sent as plain SQL shows whether it takes one."""
     metadata = MetaData()
     table = Table(
         "upserted", metadata, Column("id", Integer, primary_key=True), Column("name", String(20))
@@ -186,8 +190,10 @@ def on_duplicate_key(ctx: Context) -> Observed:
         conn.execute(insert(table).values(id=1, name="a"))
         with ctx.counting() as seen:
             conn.execute(upsert)
-        observed["on_duplicate_key_update(name=stmt.inserted.name): SQL"] = seen[-1].sql
+        sql = seen[-1].sql  # the upsert's own SQL, read without another statement
+        observed["on_duplicate_key_update(name=stmt.inserted.name): SQL"] = sql
         observed["on_duplicate_key_update(...): server warnings"] = _warnings(conn)
+        observed["on_duplicate_key_update(...): the inserted row as"] = inserted_row_as(sql)
         alias = (
             "INSERT INTO upserted (id, name) VALUES (1, 'c') AS new "
             "ON DUPLICATE KEY UPDATE name = new.name"
@@ -196,6 +202,13 @@ def on_duplicate_key(ctx: Context) -> Observed:
         observed[f"{key}: outcome"] = _raw(conn, alias)
         observed["name after both"] = conn.execute(select(table.c.name)).scalar_one()
     return observed
+
+
+def inserted_row_as(sql: str) -> str:
+    """How an upsert's SQL names the inserted row's value: ``VALUES(name)`` or
+    ``new.name`` (a row alias), read from the statement sent."""
+    found = re.search(r"ON DUPLICATE KEY UPDATE \w+ = (.+)$", sql)
+    return found.group(1) if found else f"not found in: {sql}"
 
 
 def _warnings(conn: Connection) -> list[str]:
