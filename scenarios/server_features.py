@@ -12,6 +12,7 @@ is changed in the session only, on a connection that is discarded afterwards.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -76,14 +77,21 @@ def _run(conn: Connection, statement: Any) -> str:
     return f"{len(result.all())} row(s) returned" if result.returns_rows else "accepted"
 
 
-def _raw(conn: Connection, sql: str) -> str:
-    """The server's verdict on SQL that never went through SQLAlchemy's compiler."""
+def _raw(conn: Connection, sql: str, *, warnings: bool = False) -> str:
+    """The server's verdict on SQL that never went through SQLAlchemy's compiler, in a
+    savepoint; with ``warnings``, the codes of the warnings it raised: ``accepted
+    (warnings 1264)``. They are read right after the statement, inside the savepoint:
+    MySQL's RELEASE SAVEPOINT clears them, MariaDB's keeps them, so read afterwards
+    the same statement would seem to warn on one server only."""
+    raised: list[str] = []
     try:
         with conn.begin_nested():
             conn.exec_driver_sql(sql)
+            if warnings:
+                raised = _warnings(conn)
     except exc.DBAPIError as error:
         return refused(error)
-    return "accepted"
+    return f"accepted (warnings {', '.join(raised)})" if raised else "accepted"
 
 
 @scenario(
@@ -151,7 +159,7 @@ def returning(ctx: Context) -> Observed:
 
 
 @scenario(
-    "ON DUPLICATE KEY UPDATE: SQLAlchemy's VALUES() against MySQL's row alias",
+    "ON DUPLICATE KEY UPDATE: VALUES() or MySQL's row alias, as SQLAlchemy renders it here",
     tags=("upsert", "server_versions"),
     backends=MY,
     expect={
@@ -164,9 +172,12 @@ def returning(ctx: Context) -> Observed:
     },
 )
 def on_duplicate_key(ctx: Context) -> Observed:
-    """on_duplicate_key_update(name=stmt.inserted.name) renders VALUES(name), which
-    MySQL deprecates since 8.0.20 in favour of a row alias (AS new ... new.name);
-    MariaDB has no row alias. The server's warnings after each statement say so."""
+    """on_duplicate_key_update(name=stmt.inserted.name) as SQLAlchemy renders it for
+    this server (the SQL and "inserted row as" rows say which): either VALUES(name),
+    which MySQL deprecates since 8.0.20, or MySQL's row alias (AS new ... new.name),
+    which SQLAlchemy's dialect chooses from MySQL 8.0.20 on; MariaDB has no row alias.
+    The server's warnings right after the upsert say whether it deprecates what it
+    was sent (1287), and the same row alias sent as plain SQL shows whether it takes one."""
     metadata = MetaData()
     table = Table(
         "upserted", metadata, Column("id", Integer, primary_key=True), Column("name", String(20))
@@ -179,8 +190,10 @@ def on_duplicate_key(ctx: Context) -> Observed:
         conn.execute(insert(table).values(id=1, name="a"))
         with ctx.counting() as seen:
             conn.execute(upsert)
-        observed["on_duplicate_key_update(name=stmt.inserted.name): SQL"] = seen[-1].sql
+        sql = seen[-1].sql  # the upsert's own SQL, read without another statement
+        observed["on_duplicate_key_update(name=stmt.inserted.name): SQL"] = sql
         observed["on_duplicate_key_update(...): server warnings"] = _warnings(conn)
+        observed["on_duplicate_key_update(...): the inserted row as"] = inserted_row_as(sql)
         alias = (
             "INSERT INTO upserted (id, name) VALUES (1, 'c') AS new "
             "ON DUPLICATE KEY UPDATE name = new.name"
@@ -191,8 +204,17 @@ def on_duplicate_key(ctx: Context) -> Observed:
     return observed
 
 
+def inserted_row_as(sql: str) -> str:
+    """How an upsert's SQL names the inserted row's value: ``VALUES(name)`` or
+    ``new.name`` (a row alias), read from the statement sent."""
+    found = re.search(r"ON DUPLICATE KEY UPDATE \w+ = (.+)$", sql)
+    return found.group(1) if found else f"not found in: {sql}"
+
+
 def _warnings(conn: Connection) -> list[str]:
-    """The server's warnings about the last statement: ``1287`` and so on."""
+    """The server's warnings about the statement just before, ``1287`` and so on: call
+    it next, before any other statement (a RELEASE SAVEPOINT or ROLLBACK TO SAVEPOINT
+    among them) can reset the server's diagnostics."""
     return [f"{row[1]}" for row in conn.exec_driver_sql("SHOW WARNINGS")]
 
 
@@ -337,10 +359,9 @@ def timestamp_settings(ctx: Context) -> Observed:
         for number, mode in enumerate(("", "NO_ZERO_DATE", "STRICT_TRANS_TABLES,NO_ZERO_DATE")):
             conn.exec_driver_sql(f"SET SESSION sql_mode = '{mode}'")
             sql = f"INSERT INTO zero_dates VALUES ({number}, '0000-00-00 00:00:00')"
-            outcome = _raw(conn, sql)
-            warnings = _warnings(conn) if outcome == "accepted" else []
-            shown = f"{outcome} (warnings {', '.join(warnings)})" if warnings else outcome
-            observed[f"'0000-00-00' into DATETIME, sql_mode='{mode}'"] = shown
+            observed[f"'0000-00-00' into DATETIME, sql_mode='{mode}'"] = _raw(
+                conn, sql, warnings=True
+            )
         conn.exec_driver_sql("DROP TABLE zero_dates")
         conn.commit()
         conn.invalidate()  # its session settings leave with it, never back to the pool

@@ -10,7 +10,11 @@ Layout (``schema_version`` 3)::
                           that could not be dropped), "server_version",
                           "driver", "driver_version", "async_driver", "async_driver_version",
                           "sqlalchemy", "python", "sqlite_library",
-                          "started_at", "duration_s", "round_trip_s", "cpu_s" (optional)}},
+                          "started_at", "duration_s", "round_trip_s", "cpu_s",
+                          "alembic", "greenlet", "driver_implementation",
+                          "async_driver_implementation" (psycopg's c, binary or python;
+                          mysql-connector's C extension or pure Python), "client_time_zone"
+                          (the process's, on which naive datetimes depend) (optional)}},
      "scenarios": {ID: {"title", "topic", "tags", "doc",
                         "cells": {COLUMN: {"status": "pass" | "mismatch" | "error" | "not run",
                                          "observed": {KEY: value},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
@@ -75,6 +76,8 @@ class BackendRun:
         self.left_behind: str | None = None
         self.recorder: Recorder | None = None
         self.started_at = datetime.now(timezone.utc)
+        #: Read before any scenario (one may travel in time): naive datetimes depend on it.
+        self.client_time_zone = client_time_zone()
         self._clock = time.perf_counter()
         self.facts: dict[str, Any] = {}  # about the server, kept after it is gone
         self.cells: dict[str, dict[str, Any]] = {}
@@ -147,6 +150,12 @@ class BackendRun:
             async_driver_version=self.backend.driver_version(self.pair.asyncio),
         )
         engine = self.namespace.engine
+        self.facts.update(
+            driver_implementation=self.backend.driver_implementation(self.pair.sync, engine),
+            # No async connection is opened for it: the async partners that have more
+            # than one implementation (psycopg's) say which without one.
+            async_driver_implementation=self.backend.driver_implementation(self.pair.asyncio, None),
+        )
         namespaces.mark(engine)
         self.backend.check_version(self.namespace.server_version, self.server, self.target)
         shared = self.metadata.tables.values() if self.metadata is not None else []
@@ -389,6 +398,11 @@ class BackendRun:
             "sqlalchemy": sqlalchemy.__version__,
             "python": platform.python_version(),
             "sqlite_library": sqlite3.sqlite_version,
+            "alembic": installed("alembic"),
+            "greenlet": installed("greenlet"),
+            "driver_implementation": None,
+            "async_driver_implementation": None,
+            "client_time_zone": self.client_time_zone,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "duration_s": round(time.perf_counter() - self._clock, 3),
             # The process's CPU (user + system) so far: all of it is this column's.
@@ -405,6 +419,32 @@ class BackendRun:
         names = drivers.for_backend(self.backend.name)
         driver = names.index(self.driver) if self.driver in names else 0
         return list(BACKENDS).index(self.backend.name) * 10_000 + server * 100 + driver
+
+
+def installed(distribution: str) -> str | None:
+    """The installed version of ``distribution``, or None where it is not installed."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+#: Where a system's zone database lives: /etc/localtime links into it.
+ZONEINFO = "/zoneinfo/"
+
+
+def client_time_zone() -> str:
+    """This process's local time zone, on which every naive datetime it makes depends:
+    ``Etc/UTC: UTC +00:00`` (the zone's name, from TZ or /etc/localtime where known,
+    then its abbreviation and offset now)."""
+    now = datetime.now().astimezone()
+    offset = now.strftime("%z")
+    shown = f"{now.tzname()} {offset[:3]}:{offset[3:]}"
+    name = os.environ.get("TZ")  # what the C library read it from, if set
+    if name is None:
+        linked = os.path.realpath("/etc/localtime")
+        name = linked.split(ZONEINFO, 1)[1] if ZONEINFO in linked else None
+    return f"{name}: {shown}" if name else shown
 
 
 def _round_trip(engine: Engine, times: int = 7) -> float:

@@ -186,3 +186,44 @@ def test_compare_of_a_value_the_last_run_did_not_run_names_the_columns_it_found(
         "Each nox run starts the results afresh: run both at once (nox -t sqla20 -t sqla21), "
         "or give --results of a run that has them"
     )
+
+
+def test_every_column_means_every_column_and_the_others_are_named_with_why() -> None:
+    """Row locks: SQLite has none, so its cells are *not supported*; the columns that
+    locked are every column but SQLite's, and the row says so (issue 35, item 5)."""
+    cells = {name: Cell("locked", "pass") for name in COLUMNS}
+    cells["sqla21-sqlite-pysqlite"] = Cell("not supported", "not run")
+    explained = explain(Row("first post", [], cells), list(COLUMNS), COLUMNS)
+    assert explained.groups == [("postgresql", "locked")]
+    assert explained.unobserved == [("sqlite", "not supported")]
+    every = {name: Cell("locked", "pass") for name in COLUMNS}
+    assert explain(Row("k", [], every), list(COLUMNS), COLUMNS).groups == [
+        ("every column", "locked")
+    ]
+
+
+def _column(backend: str, rank: int) -> dict[str, Any]:
+    return {
+        **dict.fromkeys(results.COLUMN_FIELDS),
+        "backend": backend,
+        "status": "ran",
+        "column": rank,
+        "sqlalchemy": "2.1.0",
+    }
+
+
+def test_report_md_lists_the_columns_a_value_leaves_out_and_why() -> None:
+    """Beyond GRID_COLUMNS columns report.md lists each row's values by columns; a value
+    seen everywhere but on SQLite reads so, and SQLite's cells read *not supported*."""
+    names = [f"sqla21-postgresql{v}-psycopg" for v in range(10, 19)]
+    document = results.empty()
+    document["columns"] = {name: _column("postgresql", rank) for rank, name in enumerate(names)}
+    document["columns"]["sqla21-sqlite-pysqlite"] = _column("sqlite", 99)
+    locked = {**results.EMPTY_CELL, "status": "pass", "observed": {"first post": "locked"}}
+    cells: dict[str, Any] = {name: locked for name in names}
+    cells["sqla21-sqlite-pysqlite"] = {**results.EMPTY_CELL, "kind": "not supported"}
+    document["scenarios"]["row_locks.joined"] = {"title": "t", "topic": "row_locks", "cells": cells}
+    assert len(document["columns"]) > markdown.GRID_COLUMNS
+    report = markdown.render(document)
+    assert "| first post | — | postgresql: `locked` · sqlite: _not supported_ |" in report
+    assert "every column: `locked`" not in report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -11,12 +12,15 @@ from typing import Any
 import pytest
 
 from scenarios import _updated_at as recommend
-from sqla_matrix import fanout, results
+from sqla_matrix import fanout, results, runner
+from sqla_matrix.backends import BACKENDS
 from sqla_matrix.errors import MatrixError
+from sqla_matrix.report import diff as diff_module
 from sqla_matrix.report import html, markdown, summary
 from sqla_matrix.report.build import build
 from sqla_matrix.report.diff import compare
 from sqla_matrix.report.view import Cell, Row, anchor, labels, runs
+from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Context, Doc
 from tests.conftest import ROOT, adhoc_scenario, run_alone, run_matrix, server_url, valid
 
@@ -362,3 +366,79 @@ def test_timings_are_never_compared_and_an_observed_value_always_is(
     changed = compare(sqlite_run, timed)
     assert changed.behaviour_changed
     assert [line for line in changed.cells if key in line and "something else" in line]
+
+
+# -- what else a column's answers depend on (issue 35, item 7) ----------------
+
+
+def test_a_column_records_alembic_greenlet_and_the_clients_time_zone(tmp_path: Path) -> None:
+    """Every naive datetime depends on the client process's zone, which a machine in UTC
+    hides: the column records it as the process saw it, with Alembic's and greenlet's
+    versions, and both reports show them in the Columns table and on hover."""
+    run = run_matrix("sqlite", tmp_path, {"TZ": "Asia/Kolkata"}, "-k", "orphan_post")
+    assert run.returncode == 0, run.output
+    assert run.results is not None
+    column = valid(run.results)["columns"]["sqlite"]
+    assert column["client_time_zone"] == "Asia/Kolkata: IST +05:30"
+    assert column["alembic"] == importlib.metadata.version("alembic")
+    assert column["greenlet"] == importlib.metadata.version("greenlet")
+    assert column["driver_implementation"] is None  # pysqlite has one implementation
+    shown = (
+        f"Alembic {column['alembic']} · greenlet {column['greenlet']} · "
+        "client time zone Asia/Kolkata: IST +05:30"
+    )
+    assert f"| {shown} |" in markdown.render(run.results)
+    page = html.render(run.results)
+    assert f"<td>{shown}</td>" in page
+    assert f" · {shown}" in page.split('<tr class="configs">', 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_psycopg_column_records_which_of_its_implementations_ran() -> None:
+    """psycopg wraps libpq in C, in its binary wheel or in Python (psycopg.pq.__impl__);
+    each may answer differently, so the column says which ran, beside its version."""
+    server_url("postgresql")
+    import psycopg
+
+    _, run = run_alone("postgresql", adhoc_scenario(_observes_one))
+    document = valid(run.as_results())
+    column = document["columns"][run.column]
+    assert column["driver_implementation"] == psycopg.pq.__impl__
+    assert column["async_driver_implementation"] == psycopg.pq.__impl__
+    version = column["driver_version"]
+    assert f"psycopg {version} ({psycopg.pq.__impl__}) + psycopg_async" in markdown.render(document)
+
+
+def test_a_mysql_connector_column_says_whether_its_c_extension_ran() -> None:
+    """mysql-connector runs its C extension where it is installed, else pure Python:
+    read from the class of the connection it opened."""
+    server_url("mariadb")
+    import mysql.connector
+
+    run = BackendRun(BACKENDS["mariadb"], driver="mysqlconnector")
+    run.start()
+    try:
+        assert run.status == "ran", run.reason
+        implementation = run.describe()["driver_implementation"]
+    finally:
+        run.finish()
+    assert implementation == ("C extension" if mysql.connector.HAVE_CEXT else "pure Python")
+
+
+def test_a_file_from_before_these_were_recorded_still_loads_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    _, run = run_alone("sqlite", adhoc_scenario(_observes_one))
+    current = run.as_results()
+    older = json.loads(json.dumps(current))
+    for key in diff_module.RECORDED_LATER:
+        del older["columns"][run.column][key]
+    results.save(older, tmp_path / "old.json")
+    loaded = valid(results.load(tmp_path / "old.json"))
+    python = loaded["columns"][run.column]["python"]
+    assert f"| {python} | — |" in markdown.render(loaded)  # "also ran on": not recorded
+    assert compare(loaded, current).lines() == []
+    changed = json.loads(json.dumps(current))
+    changed["columns"][run.column]["client_time_zone"] = "Europe/Paris: CET +01:00"
+    assert compare(changed, current).backends == [
+        f"{run.column}: client_time_zone Europe/Paris: CET +01:00 → {runner.client_time_zone()}"
+    ]

@@ -193,6 +193,25 @@ class Backend(abc.ABC):
     def open_namespace(self, target: Target, name: str, pair: DriverPair) -> Namespace:
         """Create the run's own namespace called ``name`` and engines confined to it."""
 
+    def driver_implementation(self, driver: Driver, engine: Engine | None) -> str | None:
+        """Which of ``driver``'s implementations ran, for a driver that has more than one;
+        None for one that has a single implementation. psycopg's libpq wrapper:
+        ``c``, ``binary`` or ``python`` (psycopg.pq.__impl__,
+        https://www.psycopg.org/psycopg3/docs/api/pq.html#pq-impl); mysql-connector:
+        its ``C extension`` or ``pure Python``, read from the class of a connection
+        ``engine`` opened (https://dev.mysql.com/doc/connector-python/en/connector-python-cext.html)."""
+        if driver.name in ("psycopg", "psycopg_async"):
+            import psycopg
+
+            return str(psycopg.pq.__impl__)
+        if driver.name == "mysqlconnector" and engine is not None:
+            with engine.connect() as conn:
+                opened = type(conn.connection.driver_connection)
+            if opened.__name__ == "CMySQLConnection":
+                return "C extension"
+            return "pure Python" if opened.__name__ == "MySQLConnection" else opened.__name__
+        return None
+
     def driver_version(self, driver: Driver) -> str:
         """The installed version of ``driver``'s distribution."""
         if driver.distribution is None:

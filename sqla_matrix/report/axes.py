@@ -12,9 +12,9 @@ backend* when each backend has one value, else *within postgresql by driver*
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqla_matrix.report.view import Difference, Row, TopicView, differences, observed
+from sqla_matrix.report.view import Cell, Difference, Row, TopicView, differences, observed
 from sqla_matrix.results import Results
 
 AXES = ("sqlalchemy", "server", "driver")
@@ -65,11 +65,17 @@ class Explanation:
     groups: list[tuple[str, str]]  # (the columns, described on the axes; the value there)
     #: The same, among the columns of the backends in ``within`` only.
     within_groups: list[tuple[str, str]]
+    #: The columns that did not observe it, described on the axes, and why (``not
+    #: supported``, ``error``...): "every column" in ``groups`` means every column.
+    unobserved: list[tuple[str, str]] = field(default_factory=list)
 
 
 def explain(row: Row, order: list[str], found: dict[str, Config]) -> Explanation:
-    """Group the columns that observed ``row`` by value and name the axis that splits them."""
+    """Group the columns that observed ``row`` by value and name the axis that splits them.
+    Each group is described among all the columns of ``order``, those that did not observe
+    it too (listed apart, with why): a value no column lacks is on ``every column``."""
     values = {name: row.cells[name].text for name in order if observed(row.cells[name])}
+    missing = {name: _why(row.cells[name]) for name in order if name not in values}
     backends = list(dict.fromkeys(found[name].backend for name in values))
     per_backend = {b: [n for n in values if found[n].backend == b] for b in backends}
     within = [b for b, names in per_backend.items() if len({values[n] for n in names}) > 1]
@@ -82,17 +88,31 @@ def explain(row: Row, order: list[str], found: dict[str, Config]) -> Explanation
     own = [{values[n] for n in names} for names in per_backend.values()]
     if any(not a & b for a, b in itertools.combinations(own, 2)):  # no value in common
         splits.append("by backend")
-    groups: list[tuple[str, str]] = []
-    for value in dict.fromkeys(values.values()):
-        members = [n for n in values if values[n] == value]
-        groups.append((describe(members, list(values), found), value))
+    groups = _grouped(values, order, found)
     inside = []
     for backend in within:
         names = per_backend[backend]
+        theirs = [n for n in order if found[n].backend == backend]
         for value in dict.fromkeys(values[n] for n in names):
             members = [n for n in names if values[n] == value]
-            inside.append((_within(backend, members, names, found), value))
-    return Explanation(within, "; ".join(splits), groups, inside)
+            inside.append((_within(backend, members, theirs, found), value))
+    return Explanation(within, "; ".join(splits), groups, inside, _grouped(missing, order, found))
+
+
+def _grouped(
+    values: dict[str, str], order: list[str], found: dict[str, Config]
+) -> list[tuple[str, str]]:
+    """``values`` (column -> text) grouped by text, each group described among ``order``."""
+    groups = []
+    for value in dict.fromkeys(values.values()):
+        members = [n for n in values if values[n] == value]
+        groups.append((describe(members, order, found), value))
+    return groups
+
+
+def _why(cell: Cell) -> str:
+    """Why a column has no value for a row: its cell's kind of "no", or no such key there."""
+    return "not observed" if cell.text == "—" else cell.text
 
 
 def _decides(axis: str, names: list[str], values: dict[str, str], found: dict[str, Config]) -> bool:

@@ -2,7 +2,8 @@
 
 A change is any cell whose observed value, status, warnings or documented
 value differs, a scenario or backend that appears or disappears, or a backend
-whose server, driver, SQLAlchemy or Python version differs.
+whose server, driver (or its implementation), SQLAlchemy, Alembic, greenlet or
+Python version, or the client's time zone, differs.
 
 Warnings are compared normalised (sqla_matrix/warned.py) on both sides, so a
 baseline written before they were normalised reads the same warnings as equal;
@@ -20,6 +21,15 @@ from sqla_matrix import warned
 from sqla_matrix.report.view import FLAGS, show
 from sqla_matrix.results import Results
 
+#: What a column ran on, recorded later than the rest: a baseline from before has none
+#: of them, which is no change.
+RECORDED_LATER = (
+    "driver_implementation",
+    "async_driver_implementation",
+    "alembic",
+    "greenlet",
+    "client_time_zone",
+)
 VERSIONS = (
     "server_version",
     "driver",
@@ -29,6 +39,7 @@ VERSIONS = (
     "sqlalchemy",
     "python",
     "sqlite_library",
+    *RECORDED_LATER,
 )
 
 
@@ -63,6 +74,8 @@ def compare(baseline: Results, current: Results, match_without: str | None = Non
         if old["status"] != new["status"]:
             diff.backends.append(f"{name}: status {old['status']} → {new['status']}")
         for key in VERSIONS:
+            if key in RECORDED_LATER and key not in old:
+                continue
             if old.get(key) != new.get(key):
                 diff.backends.append(f"{name}: {key} {old.get(key)} → {new.get(key)}")
     old_ids, new_ids = set(baseline["scenarios"]), set(current["scenarios"])

@@ -37,6 +37,7 @@ from sqla_matrix.report.view import (
     flagged,
     kinds,
     labels,
+    runtime_of,
     tally,
     topics,
     versions,
@@ -53,6 +54,7 @@ class Column:
     status: str
     configuration: str  # server · drivers · SQLAlchemy, or why it did not run
     info: dict[str, Any]
+    runtime: str  # Alembic, greenlet, the client's time zone (view.runtime_of)
 
 
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
@@ -112,7 +114,8 @@ def _column(results: Results, name: str, index: int, label: str) -> Column:
     configuration = versions(results, name)
     if info["status"] != "ran":
         configuration += f": {info.get('reason') or ''}"
-    return Column(name, index, label, info["backend"], info["status"], configuration, info)
+    runtime = runtime_of(info)
+    return Column(name, index, label, info["backend"], info["status"], configuration, info, runtime)
 
 
 def _axes(found: dict[str, Config], order: list[str]) -> dict[str, Any]:

@@ -100,13 +100,31 @@ def versions(results: Results, name: str) -> str:
 
 
 def drivers_of(column: dict[str, Any]) -> str:
-    """``psycopg 3.3.9 + psycopg_async 3.3.9``: the column's sync and asyncio drivers."""
+    """``psycopg 3.3.9 (binary) + psycopg_async 3.3.9 (binary)``: the column's sync and
+    asyncio drivers, each with the implementation that ran where it has several."""
     if not column.get("driver_version"):
         return str(column.get("driver") or "—")
     shown = f"{column['driver']} {column['driver_version']}"
+    if column.get("driver_implementation"):
+        shown += f" ({column['driver_implementation']})"
     if column.get("async_driver"):
         shown += f" + {column['async_driver']} {column.get('async_driver_version')}"
+        if column.get("async_driver_implementation"):
+            shown += f" ({column['async_driver_implementation']})"
     return shown
+
+
+def runtime_of(column: dict[str, Any]) -> str:
+    """``Alembic 1.16.1 · greenlet 3.2.3 · client time zone Etc/UTC: UTC +00:00``: the
+    other versions a column's answers depend on, as recorded (a file from before they
+    were recorded: ``—``)."""
+    parts = []
+    for key, label in (("alembic", "Alembic"), ("greenlet", "greenlet")):
+        if key in column:
+            parts.append(f"{label} {column[key] or 'not installed'}")
+    if column.get("client_time_zone"):
+        parts.append(f"client time zone {column['client_time_zone']}")
+    return " · ".join(parts) or "—"
 
 
 def topics(results: Results) -> list[TopicView]:
