@@ -123,7 +123,7 @@ def run_on_release(
     server: str | None = None,
 ) -> dict[str, Any]:
     """Install SQLAlchemy ``version`` here and run the scenarios ``scenario_ids``
-    (``onupdate.onupdate_sql_function``; the project's ``matrix_scenarios``) in one
+    (``MODULE.FUNCTION`` under the project's ``matrix_scenarios``) in one
     pytest subprocess, as a matrix cell does: their cells, by scenario id."""
     install = [*_installer(), f"sqlalchemy[asyncio]=={version}"]
     if subprocess.run(install, capture_output=True, text=True).returncode != 0:
@@ -176,7 +176,7 @@ def observer(
         if scenario not in cells:
             raise BisectError(
                 f"no scenario {scenario!r} on SQLAlchemy {version}: give its id as in "
-                "results.json, e.g. onupdate.onupdate_sql_function"
+                "results.json: MODULE.FUNCTION under matrix_scenarios"
             )
         value = value_of(cells[scenario], key)
         log(f"bisect: SQLAlchemy {version}: {json.dumps(value, ensure_ascii=False)}")
@@ -187,7 +187,7 @@ def observer(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sqla_matrix.bisect", description=__doc__)
-    parser.add_argument("scenario", help="a scenario id, e.g. onupdate.onupdate_sql_function")
+    parser.add_argument("scenario", help="a scenario id as in results.json (MODULE.FUNCTION)")
     parser.add_argument("key", nargs="?", help="one observed key (default: every value)")
     parser.add_argument("--from", dest="start", required=True, help="the older release")
     parser.add_argument("--to", dest="end", required=True, help="the newer release")

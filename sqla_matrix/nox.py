@@ -106,7 +106,9 @@ class Matrix:
     sync drivers per backend, the default first (default: every driver the
     harness knows). ``servers``: versions a cell may ask for (default: none, the
     URL's or the default image's). ``timeline``: releases, each with why it is
-    there, run on ``timeline_databases`` and bisected between.
+    there, run on ``timeline_databases`` and bisected between. ``exclude_tags``:
+    scenarios of these tags are left out of the cells (a session of the project's
+    own runs them, as this repository's ``curves`` runs its ``cost`` curves).
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class Matrix:
         groups: Sequence[str] = (),
         harness: str | None = "sqla-matrix",
         report_dir: Path | None = None,
+        exclude_tags: Sequence[str] = (),
     ) -> None:
         # Checked here without importing SQLAlchemy (the interpreter running nox may not
         # have it); an unknown server version is refused by the cell's own run.
@@ -153,6 +156,7 @@ class Matrix:
         self.pyproject: dict[str, Any] = (
             nox.project.load_toml("pyproject.toml") if Path("pyproject.toml").is_file() else {}
         )
+        self.exclude_tags = list(exclude_tags)
         self.report_dir = report_dir or Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
         #: One id per nox invocation, inherited by the processes of --parallel.
         self.invocation = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
@@ -302,8 +306,8 @@ class Matrix:
         not_run: str | None = None,
         part: str = "",
     ) -> None:
-        """The scenarios selected by ``marks`` in one cell (report/results/<cell><part>.json);
-        the plugin collects the project's ``matrix_scenarios``."""
+        """The scenarios selected by ``marks`` (all, when empty) in one cell
+        (report/results/<cell><part>.json); the plugin collects ``matrix_scenarios``."""
         out = self.report_dir
         pytest_args = [
             *("-p", "sqla_matrix.plugin"),
@@ -313,7 +317,8 @@ class Matrix:
             f"--matrix-results={out / 'results' / f'{cell}{part}.json'}",
             f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
             *([f"--matrix-not-run={not_run}"] if not_run else []),
-            *("-m", marks, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
+            *(["-m", marks] if marks else []),
+            *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
         ]
         # Only this plugin: no third-party pytest plugin is needed (and each costs start-up).
         env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **bytecode_env(session)}
@@ -355,11 +360,12 @@ class Matrix:
         def cells(
             session: nox.Session, sqla: str, backend: str, server: str | None, driver: str
         ) -> None:
-            """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
+            """Every scenario (but those of exclude_tags) in one cell: nox -t CELL, -t TAG."""
             not_run = matrix.install(session, sqla, backend, driver, server)
             matrix.fresh_results()
             cell = cell_id(sqla, backend, server, driver)
-            matrix.run_scenarios(session, cell, backend, server, driver, "not cost", not_run)
+            marks = " and ".join(f"not {tag}" for tag in matrix.exclude_tags)
+            matrix.run_scenarios(session, cell, backend, server, driver, marks, not_run)
             matrix.then_report(session)
 
         if self.timeline:
@@ -394,7 +400,7 @@ class Matrix:
         @nox.session(name="bisect")
         def bisect(session: nox.Session) -> None:
             """The first SQLAlchemy release whose observed value differs: nox -s bisect --
-            onupdate.onupdate_sql_function "KEY" --from 2.0.30 --to 2.1.9 [--backend B]."""
+            TOPIC.FUNCTION "KEY" --from 2.0.30 --to 2.1.9 [--backend B]."""
             backend = "sqlite"
             if "--backend" in session.posargs[:-1]:
                 backend = session.posargs[session.posargs.index("--backend") + 1]

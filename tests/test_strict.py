@@ -49,11 +49,11 @@ def test_a_mismatch_is_recorded_and_fails_the_run_only_in_strict_mode(
     tmp_path: Path, strict: bool
 ) -> None:
     ran, document = _run(tmp_path, *(["--matrix-strict"] if strict else []))
-    cell = document["scenarios"]["checks.arithmetic.one_plus_one"]["cells"]
+    cell = document["scenarios"]["arithmetic.one_plus_one"]["cells"]
     (only,) = cell.values()
     assert only["status"] == "mismatch"
     assert only["mismatches"] == ["sum"]
-    assert "matrix: mismatch in checks.arithmetic.one_plus_one: sum: observed 2, documented 3" in (
+    assert "matrix: mismatch in arithmetic.one_plus_one: sum: observed 2, documented 3" in (
         ran.stdout
     )
     if strict:
