@@ -211,3 +211,11 @@ def test_a_misspelt_backend_in_a_team_scenario_fails_collection_in_one_line(
         (project / "shop_matrix" / "misspelt.py").unlink()
     assert ran.returncode != 0
     assert "ByBackend(postgres=...): no such backend; known: sqlite, postgresql" in ran.stdout
+
+
+def test_the_readme_shows_an_example_scenario_whole() -> None:
+    """The README's scenario is examples/own-models/shop_matrix/onupdate.py, as it runs here."""
+    readme = (ROOT / "README.md").read_text()
+    source = (EXAMPLE / "shop_matrix" / "onupdate.py").read_text()
+    indented = "\n".join(f"   {line}" if line else "" for line in source.splitlines())
+    assert f"   ```python\n{indented}\n   ```" in readme
