@@ -256,7 +256,7 @@ def observer(
         if scenario not in cells:
             raise BisectError(
                 f"no scenario {scenario!r} on {name} {version}: give its id as in "
-                "results.json, e.g. onupdate.onupdate_sql_function"
+                "results.json: MODULE.FUNCTION under matrix_scenarios"
             )
         value = value_of(cells[scenario], key)
         log(f"bisect: {name} {version}: {json.dumps(value, ensure_ascii=False)}")
@@ -267,7 +267,7 @@ def observer(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sqla_matrix.bisect", description=__doc__)
-    parser.add_argument("scenario", help="a scenario id, e.g. onupdate.onupdate_sql_function")
+    parser.add_argument("scenario", help="a scenario id as in results.json (MODULE.FUNCTION)")
     parser.add_argument("key", nargs="?", help="one observed key (default: every value)")
     parser.add_argument("--from", dest="start", required=True, help="the older release")
     parser.add_argument("--to", dest="end", required=True, help="the newer release")

@@ -211,8 +211,9 @@ class Matrix:
     sync drivers per backend, the default first (default: every driver the
     harness knows). ``servers``: versions a cell may ask for (default: none, the
     URL's or the default image's). ``timeline``: releases, each with why it is
-    there, run on ``timeline_databases`` and bisected between. ``left_out``: tags whose
-    scenarios a cell does not run (sessions of their own run them).
+    there, run on ``timeline_databases`` and bisected between. ``exclude_tags``:
+    scenarios of these tags are left out of the cells (a session of the project's
+    own runs them, as this repository's ``curves`` runs its ``cost`` curves).
     """
 
     def __init__(
@@ -229,7 +230,7 @@ class Matrix:
         groups: Sequence[str] = (),
         harness: str | None = HARNESS,
         report_dir: Path | None = None,
-        left_out: Sequence[str] = (),
+        exclude_tags: Sequence[str] = (),
     ) -> None:
         # Checked here without importing SQLAlchemy (the interpreter running nox may not
         # have it); an unknown server version is refused by the cell's own run. A noxfile's
@@ -258,9 +259,8 @@ class Matrix:
         if requested:
             spec = requested if requested[0] in "=<>!~" else f"=={requested}"
             self.sqlalchemy["sqlaenv"] = spec
-        #: The pytest marks of a cell: every scenario but those tagged ``left_out`` (the
-        #: deliberately long ones, which sessions of their own run).
-        self.marks = " and ".join(f"not {tag}" for tag in left_out)
+        #: The pytest marks of a cell: every scenario but those tagged ``exclude_tags``.
+        self.marks = " and ".join(f"not {tag}" for tag in exclude_tags)
         self.install_requirements = list(install)
         self.groups = list(groups)
         # The default: the sqla-matrix this noxfile runs on (a team installs it in the
@@ -275,6 +275,7 @@ class Matrix:
         self.pyproject: dict[str, Any] = (
             nox.project.load_toml("pyproject.toml") if Path("pyproject.toml").is_file() else {}
         )
+        self.exclude_tags = list(exclude_tags)
         self.report_dir = report_dir or Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
         #: One id per nox invocation, inherited by the processes of --parallel.
         self.invocation = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
@@ -434,8 +435,8 @@ class Matrix:
         not_run: str | None = None,
         part: str = "",
     ) -> None:
-        """The scenarios selected by ``marks`` in one cell (report/results/<cell><part>.json);
-        the plugin collects the project's ``matrix_scenarios``."""
+        """The scenarios selected by ``marks`` (all, when empty) in one cell
+        (report/results/<cell><part>.json); the plugin collects ``matrix_scenarios``."""
         out = self.report_dir
         pytest_args = [
             *("-p", "sqla_matrix.plugin"),
@@ -445,7 +446,7 @@ class Matrix:
             f"--matrix-results={out / 'results' / f'{cell}{part}.json'}",
             f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
             *([f"--matrix-not-run={not_run}"] if not_run else []),
-            *(("-m", marks) if marks else ()),
+            *(["-m", marks] if marks else []),
             *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
         ]
         # Only this plugin: no third-party pytest plugin is needed (and each costs start-up).
@@ -504,7 +505,7 @@ class Matrix:
         def cells(
             session: nox.Session, sqla: str, backend: str, server: str | None, driver: str
         ) -> None:
-            """Every scenario but the cost curves in one cell: nox -t CELL, nox -t TAG."""
+            """Every scenario (but those of exclude_tags) in one cell: nox -t CELL, -t TAG."""
             cell = cell_id(sqla, backend, server, driver)
             off = turned_off(backend, server)
             if off is not None:
@@ -564,7 +565,7 @@ class Matrix:
         @nox.session(name="bisect")
         def bisect(session: nox.Session) -> None:
             """The first release of SQLAlchemy (or --package P: a driver, Alembic) whose
-            observed value differs: nox -s bisect -- onupdate.onupdate_sql_function "KEY"
+            observed value differs: nox -s bisect -- TOPIC.FUNCTION "KEY"
             --from 2.0.30 --to 2.1.9 [--package P] [--backend B] [--driver D]."""
             backend = "sqlite"
             if "--backend" in session.posargs[:-1]:

@@ -1,19 +1,22 @@
-"""The pytest plugin that runs ``scenarios/`` on one backend.
+"""The pytest plugin that runs a project's scenarios on one backend.
 
-    pytest -p sqla_matrix.plugin scenarios --matrix-backend postgresql \
-        --matrix-results report/results/postgresql.json
+    pytest --matrix-backend postgresql --matrix-results report/results/postgresql.json
 
-Each scenario becomes a test item whose id is ``scenarios/<topic>.py::<name>``
-and whose markers are its tags, so ``-k`` and ``-m`` select cells. A
-scenario that raises fails its item; a value that differs from the
-documented expectation is recorded as a *mismatch* and fails the item only
-with ``--matrix-strict``. The backend is set up once, before the first item,
-and torn down (namespace dropped, container stopped) at the end, whatever
-happened.
+It collects the folders or packages the ini key ``matrix_scenarios`` names
+(``matrix_scenarios = ["shop_matrix"]``). Each scenario becomes a test item
+whose id is ``<topic>.<name>``, the module's name under its root and the
+function's (``loading.n_plus_one``), and whose markers are its tags, so
+``-k`` and ``-m`` select cells. A scenario that raises fails its item; a
+value that differs from the documented expectation is recorded as a
+*mismatch* and fails the item only with ``--matrix-strict``. The backend is
+set up once, before the first item, and torn down (namespace dropped,
+container stopped) at the end, whatever happened. Without ``--matrix-backend``
+the plugin (the wheel's pytest11 entry point) is inert and imports nothing more.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import importlib
 import importlib.util
@@ -22,18 +25,19 @@ import signal
 import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import MetaData
 
-from sqla_matrix import backends, drivers, named, results
-from sqla_matrix.backends.base import server_limits
-from sqla_matrix.errors import MatrixError
-from sqla_matrix.runner import BackendRun
-from sqla_matrix.scenario import Scenario, scenarios_of
+# Loaded by every pytest run of a project that has the wheel installed (its pytest11 entry
+# point), the plugin imports the harness and SQLAlchemy only once --matrix-backend is given.
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
-RUN = pytest.StashKey[BackendRun]()
+    from sqla_matrix.runner import BackendRun
+    from sqla_matrix.scenario import Scenario
+
+RUN = pytest.StashKey["BackendRun"]()
 #: scenario folder -> the dotted name of the package it is (from the ini key matrix_scenarios)
 ROOTS = pytest.StashKey[dict[Path, str]]()
 #: Each module that could not be collected, with its error's line.
@@ -45,7 +49,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "matrix_scenarios",
         "the folders (relative to the rootdir) or packages whose modules hold scenarios",
         type="args",
-        default=["scenarios"],
+        default=[],
     )
     parser.addini(
         "matrix_metadata",
@@ -93,6 +97,8 @@ def pytest_load_initial_conftests(
     known = early_config.known_args_namespace
     if not getattr(known, "matrix_backend", None) or known.file_or_dir:
         return
+    from sqla_matrix.errors import MatrixError
+
     try:
         folders = [str(folder) for folder in _roots(early_config)]
     except MatrixError as error:
@@ -105,6 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
     name = config.getoption("matrix_backend")
     if not name:
         return
+    from sqla_matrix import backends, drivers
+    from sqla_matrix.backends.base import server_limits
+    from sqla_matrix.errors import MatrixError
+    from sqla_matrix.runner import BackendRun
+
     server, driver = config.getoption("matrix_server"), config.getoption("matrix_driver")
     try:
         backend = backends.get(name)
@@ -148,9 +159,17 @@ def _stop_on_sigterm() -> None:
 
 def _roots(config: pytest.Config) -> dict[Path, str]:
     """Each folder of scenarios, and the package name its modules are imported under:
-    a folder under the rootdir (``scenarios``, ``tests/matrix``) or a package's name."""
+    a folder under the rootdir (``tests/matrix``) or a package's name (``shop_matrix``)."""
+    from sqla_matrix.errors import MatrixError
+
+    entries = config.getini("matrix_scenarios")
+    if not entries:
+        raise MatrixError(
+            "matrix_scenarios is not set: name the folders or packages of your scenarios "
+            'in [tool.pytest.ini_options], e.g. matrix_scenarios = ["myapp_matrix"]'
+        )
     roots = {}
-    for entry in config.getini("matrix_scenarios"):
+    for entry in entries:
         folder = config.rootpath / entry
         if folder.is_dir():
             parts = folder.resolve().relative_to(config.rootpath.resolve()).parts
@@ -173,6 +192,11 @@ def _metadata(spec: str) -> MetaData | None:
     """The MetaData ``module:attribute`` names (a DeclarativeBase gives its own), or None."""
     if not spec:
         return None
+    from sqlalchemy import MetaData
+
+    from sqla_matrix import named
+    from sqla_matrix.errors import MatrixError
+
     found = named.resolve(spec, f"matrix_metadata = {spec!r}")
     metadata = getattr(found, "metadata", found)
     if not isinstance(metadata, MetaData):
@@ -181,16 +205,29 @@ def _metadata(spec: str) -> MetaData | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``--matrix-scenario ID``: only those scenarios; an id that names none is an error."""
-    wanted = config.getoption("matrix_scenario") if RUN in config.stash else []
+    """Two scenarios with one id are an error (their cells would merge); ``--matrix-scenario
+    ID``: only those scenarios, and an id that names none is an error."""
+    if RUN not in config.stash:
+        return
+    found: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, ScenarioItem):
+            other = found.setdefault(item.scenario.id, item.nodeid)
+            if other != item.nodeid:
+                raise pytest.UsageError(
+                    f"two scenarios have the id {item.scenario.id}: {other} and {item.nodeid} "
+                    "(an id is the module's name under its matrix_scenarios root, then the "
+                    "function's); rename one"
+                )
+    wanted = config.getoption("matrix_scenario")
     if not wanted:
         return
-    found = {item.scenario.id for item in items if isinstance(item, ScenarioItem)}
     unknown = [scenario_id for scenario_id in wanted if scenario_id not in found]
     if unknown:
+        example = f", e.g. {next(iter(found))}" if found else ""
         raise pytest.UsageError(
             f"--matrix-scenario {unknown[0]}: no such scenario; give its id as in "
-            "results.json, e.g. onupdate.onupdate_sql_function"
+            f"results.json (MODULE.FUNCTION under matrix_scenarios){example}"
         )
     items[:] = [i for i in items if isinstance(i, ScenarioItem) and i.scenario.id in wanted]
 
@@ -212,9 +249,12 @@ class ScenarioModule(pytest.File):
         self.package = package
 
     def collect(self) -> Iterator[pytest.Item]:
+        from sqla_matrix.scenario import scenarios_of
+
         module = f"{self.package}.{self.path.stem}"
         importlib.import_module(module)
-        for entry in scenarios_of(module):
+        for registered in scenarios_of(module):
+            entry = _under_root(registered, self.package)
             item = ScenarioItem.from_parent(self, name=entry.func.__name__, scenario=entry)
             for tag in entry.tags:
                 self.config.addinivalue_line("markers", f"{tag}: matrix tag")
@@ -236,6 +276,14 @@ def pytest_make_collect_report(
         found = collector.config.stash.setdefault(COLLECTION_ERRORS, [])
         found.append(f"{report.nodeid or collector.nodeid}: {line}")
     return report
+
+
+def _under_root(entry: Scenario, package: str) -> Scenario:
+    """``entry``, its id and topic relative to the scenario root it was collected from: the
+    module ``shop_matrix.loading`` of the root ``shop_matrix`` is the topic ``loading``, its
+    function ``n_plus_one`` the scenario ``loading.n_plus_one``."""
+    topic = entry.topic.removeprefix(f"{package}.")
+    return dataclasses.replace(entry, id=f"{topic}.{entry.func.__name__}", topic=topic)
 
 
 def _progress(scenario_id: str, status: str) -> None:
@@ -327,6 +375,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN, None)
     if run is None or session.config.option.collectonly:
         return
+    from sqla_matrix import results
+
     try:
         run.finish()
     finally:

