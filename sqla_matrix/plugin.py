@@ -254,7 +254,7 @@ class ScenarioModule(pytest.File):
         module = f"{self.package}.{self.path.stem}"
         importlib.import_module(module)
         for registered in scenarios_of(module):
-            entry = _under_root(registered, self.package)
+            entry = under_root(registered, self.package)
             item = ScenarioItem.from_parent(self, name=entry.func.__name__, scenario=entry)
             for tag in entry.tags:
                 self.config.addinivalue_line("markers", f"{tag}: matrix tag")
@@ -278,7 +278,7 @@ def pytest_make_collect_report(
     return report
 
 
-def _under_root(entry: Scenario, package: str) -> Scenario:
+def under_root(entry: Scenario, package: str) -> Scenario:
     """``entry``, its id and topic relative to the scenario root it was collected from: the
     module ``shop_matrix.loading`` of the root ``shop_matrix`` is the topic ``loading``, its
     function ``n_plus_one`` the scenario ``loading.n_plus_one``."""

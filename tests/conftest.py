@@ -36,6 +36,7 @@ import scenarios
 from sqla_matrix import backends
 from sqla_matrix import results as results_module
 from sqla_matrix.backends import BACKENDS, embedded
+from sqla_matrix.plugin import under_root
 from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Context, Doc, Scenario, scenarios_of
 
@@ -157,12 +158,13 @@ def valid(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def all_scenarios() -> list[Scenario]:
-    """Every scenario registered in scenarios/."""
+    """Every scenario registered in scenarios/, with its id as the plugin gives it (relative
+    to the scenario root: ``loading.n_plus_one``)."""
     found = []
     for info in pkgutil.iter_modules(scenarios.__path__):
         module = f"scenarios.{info.name}"
         importlib.import_module(module)
-        found += scenarios_of(module)
+        found += [under_root(entry, "scenarios") for entry in scenarios_of(module)]
     return found
 
 

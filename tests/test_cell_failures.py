@@ -114,7 +114,7 @@ def test_a_collection_error_fails_the_column_with_the_error_line(tmp_path: Path)
     column, scenarios = _column(tmp_path)
     assert column["status"] == "failed"
     assert "collection error in" in column["reason"]
-    assert "no backend 'postgress'; known: sqlite, postgresql" in column["reason"]
+    assert "unknown backend 'postgress'; known: sqlite, postgresql" in column["reason"]
     assert scenarios["typo.fine.fine"]["cells"][CELL]["status"] == "not run"
 
 

@@ -72,3 +72,20 @@ def test_observations_take_only_declared_combinations_and_measures() -> None:
         seen[(Strategy.JOINED, Shape.ONE_TO_MANY), "rows"] = 1
     with pytest.raises(KeyError, match="is not a combination"):
         seen[(Shape.ONE_TO_MANY, Strategy.JOINED), "statements"] = 1
+
+
+def test_report_md_lists_of_a_large_scenario_only_what_differs_and_says_how_many_it_left() -> None:
+    """A product has hundreds of behaviours: report.md (a CI job summary) keeps the ones
+    whose columns disagree or that differ from their documentation, at most 25, and says
+    how many more report.html holds; a small scenario is listed whole."""
+    from sqla_matrix.report import markdown
+    from sqla_matrix.report.view import Cell, Row
+
+    same = [Row(f"same {i}", [], {"a": Cell("1", ""), "b": Cell("1", "")}) for i in range(50)]
+    differ = [Row(f"differ {i}", [], {"a": Cell("1", ""), "b": Cell("2", "")}) for i in range(30)]
+    wrong = Row("wrong", [], {"a": Cell("1", "mismatch", "2"), "b": Cell("1", "mismatch", "2")})
+    shown = markdown.listed([*same, *differ, wrong])
+    assert shown[0] is wrong  # what differs from its documentation comes first
+    assert len(shown) == markdown.LISTED_AT_MOST
+    assert all(row.key.startswith("differ") for row in shown[1:])
+    assert markdown.listed(same[:10]) == same[:10]

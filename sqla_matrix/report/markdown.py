@@ -23,6 +23,7 @@ from sqla_matrix.report.summaries import Summary
 from sqla_matrix.report.view import (
     Cell,
     Row,
+    TopicView,
     agreeing,
     anchor,
     backend_order,
@@ -104,17 +105,43 @@ def cell(value: Cell) -> str:
 LISTED_WHOLE = 40
 
 
+#: ... and of those, at most this many, the ones that differ from their documentation first.
+LISTED_AT_MOST = 25
+
+
+def _urgent(row: Row) -> bool:
+    return any(c.mark in URGENCY or c.mark == "error" for c in row.cells.values())
+
+
 def listed(rows: list[Row]) -> list[Row]:
     """The rows report.md shows of one scenario: all of a small one; of a large one, each
-    row whose columns disagree or whose mark is not a plain pass."""
+    row whose columns disagree or whose mark is not a plain pass, urgent ones first, at
+    most ``LISTED_AT_MOST`` (report.html has the rest)."""
     if len(rows) <= LISTED_WHOLE:
         return rows
-    return [
+    telling = [
         row
         for row in rows
-        if len({c.text for c in row.cells.values() if c.mark != "not run"}) > 1
-        or any(c.mark in URGENCY or c.mark == "error" for c in row.cells.values())
+        if _urgent(row) or len({c.text for c in row.cells.values() if c.mark != "not run"}) > 1
     ]
+    return sorted(telling, key=lambda row: not _urgent(row))[:LISTED_AT_MOST]
+
+
+def _cut_large(
+    explained: list[tuple[Any, Any]], all_topics: list[TopicView]
+) -> tuple[list[tuple[Any, Any]], dict[str, int]]:
+    """The differences report.md lists: of a large scenario's, those ``listed`` keeps; and
+    per topic how many it leaves to report.html."""
+    large = {s.id: s for t in all_topics for s in t.scenarios if len(s.rows) > LISTED_WHOLE}
+    kept_rows = {sid: {id(row) for row in listed(s.rows)} for sid, s in large.items()}
+    kept: list[tuple[Any, Any]] = []
+    left: dict[str, int] = {}
+    for d, e in explained:
+        if d.scenario.id in large and id(d.row) not in kept_rows[d.scenario.id]:
+            left[d.topic] = left.get(d.topic, 0) + 1
+        else:
+            kept.append((d, e))
+    return kept, left
 
 
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
@@ -122,6 +149,8 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
     all_topics = topics(results)
     on_axes = configs(results)
     within, between = by_axis(results, all_topics, order)
+    within, within_left = _cut_large(within, all_topics)
+    between, between_left = _cut_large(between, all_topics)
     return render_template(
         "report.md.j2",
         results=results,
@@ -130,6 +159,8 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         topics=all_topics,
         within=within,
         between=between,
+        within_left=within_left,
+        between_left=between_left,
         timelines=along(results, all_topics),
         differing_topics=sorted({d.topic for d, _ in [*within, *between]}),
         agreeing=agreeing,
