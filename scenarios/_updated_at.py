@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqla_matrix.report.view import backend_order
+from sqla_matrix.report.view import column_order
 from sqla_matrix.results import Results
 
 # -- the observed keys -------------------------------------------------------
@@ -43,7 +43,7 @@ class Recommendation:
 
 
 def updated_at(results: Results) -> Recommendation | None:
-    order = backend_order(results)
+    order = column_order(results)
     rows: list[tuple[str, list[str]]] = []
     best: dict[str, list[str]] = {name: [] for name in order}
     for entry in results["scenarios"].values():

@@ -11,7 +11,7 @@ from sqla_matrix.scenario import Context
 def set_zone(ctx: Context, zones: Mapping[str, str]) -> str:
     """The statement that sets this session's zone to the backend's name for it in
     ``zones`` (PostgreSQL's ``SET TIME ZONE``, MySQL's and MariaDB's ``SET time_zone``)."""
-    statement = ctx.requires.set_time_zone
+    statement = ctx.capabilities.set_time_zone
     if statement is None:
         raise RuntimeError(f"{ctx.backend} has no session time zone")
     return statement.format(zone=zones[ctx.backend])

@@ -133,7 +133,7 @@ def bulk_delete_cascades(ctx: Context) -> Observed:
     for number, (name, (options, ondelete)) in enumerate(VARIANTS.items()):
         parent, child = _models(number, options, ondelete)
         ctx.create_tables(parent.metadata)
-        pragmas = [False, True] if ctx.requires.foreign_keys_by_pragma else [False]
+        pragmas = [False, True] if ctx.capabilities.foreign_keys_by_pragma else [False]
         for foreign_keys in pragmas:
             with ctx.engine.connect() as conn:
                 if foreign_keys:

@@ -167,11 +167,11 @@ def connect_time_zone(ctx: Context) -> Observed:
     )
     ctx.create_tables(metadata)
     utc = set_zone(ctx, UTC_ZONE)
-    noon = NOON_UTC if ctx.requires.aware_datetimes else NOON_UTC.replace(tzinfo=None)
+    noon = NOON_UTC if ctx.capabilities.aware_datetimes else NOON_UTC.replace(tzinfo=None)
     with ctx.engine.connect() as conn:
         conn.exec_driver_sql(utc)
         conn.execute(insert(metadata.tables["connect_zoned"]).values(id=1, zoned=noon))
-        namespace = conn.exec_driver_sql(f"SELECT {ctx.requires.catalog_namespace}").scalar()
+        namespace = conn.exec_driver_sql(f"SELECT {ctx.capabilities.catalog_namespace}").scalar()
         conn.commit()
         conn.invalidate()  # its session zone never goes back to the pool
     # The new engines have none of the harness's connect hooks: the table by its namespace.

@@ -119,7 +119,7 @@ def delete_parent(ctx: Context) -> Observed:
     for number, (name, (options, ondelete, write_only)) in enumerate(VARIANTS.items()):
         parent, child = _models(number, options, ondelete, write_only)
         ctx.create_tables(parent.metadata)
-        pragmas = [False, True] if ctx.requires.foreign_keys_by_pragma and ondelete else [False]
+        pragmas = [False, True] if ctx.capabilities.foreign_keys_by_pragma and ondelete else [False]
         for foreign_keys in pragmas:
             with ctx.engine.connect() as conn:
                 if foreign_keys:

@@ -381,7 +381,7 @@ def session_time_zone(ctx: Context) -> Observed:
     )
     ctx.create_tables(metadata)
     utc = set_zone(ctx, UTC_ZONE)
-    noon = NOON_UTC if ctx.requires.aware_datetimes else NOON_UTC.replace(tzinfo=None)
+    noon = NOON_UTC if ctx.capabilities.aware_datetimes else NOON_UTC.replace(tzinfo=None)
     with ctx.engine.begin() as conn:
         conn.exec_driver_sql(utc)
         conn.execute(insert(table).values(id=1, zoned=noon, plain=NOON_UTC.replace(tzinfo=None)))
@@ -470,7 +470,7 @@ def aware_and_naive_writes(ctx: Context) -> Observed:
         Column("zoned", DateTime(timezone=True)),
     )
     ctx.create_tables(metadata)
-    utc = set_zone(ctx, UTC_ZONE) if ctx.requires.set_time_zone else None
+    utc = set_zone(ctx, UTC_ZONE) if ctx.capabilities.set_time_zone else None
     naive = PLUS_FIVE.replace(tzinfo=None)
     rows = {"sync": (1, 2), "async": (3, 4)}
     observed: Observed = {}

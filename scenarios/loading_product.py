@@ -262,6 +262,7 @@ def _collections(parents: list[Any], shape: Shape, excluded: str | None = None) 
 def _raised(error: BaseException) -> str:
     first = str(error).splitlines()[0] if str(error) else ""
     first = re.sub(r"\(Background on this error at: [^)]*\)", "", first).strip()
+    first = re.sub(r"matrix_[0-9a-f]{12}", "matrix_*", first)  # the run's own namespace
     return f"raises {type(error).__name__}: {first[:160]}"
 
 

@@ -137,7 +137,7 @@ def add_and_alter_columns(ctx: Context) -> Observed:
             MetaData(), Column("stamp", DateTime(), server_default="2024-01-01 00:00:00")
         ).create(conn)
         conn.commit()
-        batch = not ctx.requires.alter_column
+        batch = not ctx.capabilities.alter_column
 
         def alter(op: Operations) -> None:
             if batch:
@@ -157,7 +157,7 @@ def add_and_alter_columns(ctx: Context) -> Observed:
         ][:2]
         final = MetaData()
         _table(final, Column("stamp", DateTime(), server_default=func.now()))
-        if ctx.requires.on_update_current_timestamp:
+        if ctx.capabilities.on_update_current_timestamp:
             on_update = text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")
             with ctx.counting() as seen:
                 observed[

@@ -168,7 +168,7 @@ def orphan_post(ctx: Context) -> Observed:
     observed["orphan post, default settings"], observed["error"] = _flush_outcome(session)
     session.rollback()
 
-    if ctx.requires.foreign_keys_by_pragma:
+    if ctx.capabilities.foreign_keys_by_pragma:
         with ctx.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             try:
@@ -179,7 +179,7 @@ def orphan_post(ctx: Context) -> Observed:
                 observed["orphan post, PRAGMA foreign_keys=ON"] = "rejected"
             conn.rollback()
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # as the pool handed it out
-    if ctx.requires.storage_engines:
+    if ctx.capabilities.storage_engines:
         with ctx.engine.connect() as conn:
             observed["storage engine of posts"] = conn.execute(
                 text(

@@ -145,7 +145,7 @@ def _held_value(obj: Any, before: Any) -> str:
 def _kept_digits(ctx: Context, table: str) -> int | None:
     """How many fractional-second digits the server keeps in ``table.updated_at``, as its
     catalog declares (None on SQLite, which stores whatever text it is given)."""
-    schema = ctx.requires.catalog_namespace
+    schema = ctx.capabilities.catalog_namespace
     if schema is None:
         return None
     query = text(
@@ -541,7 +541,7 @@ TRIGGER_KEEPERS = per_backend(
 def server_keeper(ctx: Context) -> ServerKeeper:
     """What keeps updated_at on this server: ON UPDATE CURRENT_TIMESTAMP where it has
     one, else a trigger."""
-    if ctx.requires.on_update_current_timestamp:
+    if ctx.capabilities.on_update_current_timestamp:
         return _ON_UPDATE
     return TRIGGER_KEEPERS[ctx.backend]
 
@@ -587,7 +587,7 @@ ON_CONFLICT_INSERT: Mapping[str, Callable[[Any], Any]] = per_backend(
 def _upsert(ctx: Context, table: Any, set_updated_at: bool) -> Any:
     """An upsert of row 1 that changes its name (and, if asked, sets updated_at=now())."""
     extra = {"updated_at": func.now()} if set_updated_at else {}
-    if ctx.requires.upsert == "on duplicate key":
+    if ctx.capabilities.upsert == "on duplicate key":
         on_mysql = mysql.insert(table).values(id=1, name="b")
         return on_mysql.on_duplicate_key_update(name=on_mysql.inserted.name, **extra)
     on_conflict = ON_CONFLICT_INSERT[ctx.backend](table).values(id=1, name="b")

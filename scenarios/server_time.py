@@ -127,7 +127,7 @@ def _stamp_columns(ctx: Context) -> list[Column[Any]]:
         Column("client_naive", DateTime, default=datetime.now),
         Column("client_aware", DateTime(timezone=True), default=lambda: datetime.now(timezone.utc)),
     ]
-    if ctx.requires.mysql_timestamp_types:
+    if ctx.capabilities.mysql_timestamp_types:
         columns += [
             Column(
                 "server_datetime6",
@@ -297,7 +297,7 @@ def transaction_time(ctx: Context) -> Observed:
     resolution needs (on SQLite, whose CURRENT_TIMESTAMP has whole seconds, until
     just past the next second; 0.05 s elsewhere, at microsecond precision), then one
     statement that sleeps inside itself."""
-    clock = ctx.requires.clock
+    clock = ctx.capabilities.clock
     now, wall = clock.transaction, clock.wall
     clocks = f"SELECT {now}" + (f", {wall}" if wall else "")
     observed: Observed = {"transaction-time function": now, "wall-clock function": wall or "none"}

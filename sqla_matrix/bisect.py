@@ -40,7 +40,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from sqla_matrix import warned
+from sqla_matrix import results, warned
+from sqla_matrix.command import cell_arguments
 
 #: PyPI's JSON API for a package (MATRIX_PYPI_JSON points elsewhere, e.g. a mirror, with
 #: ``{package}`` where the name goes; without it, the address is SQLAlchemy's list alone).
@@ -199,15 +200,10 @@ def run_on_release(
     name = requirement(package).name
     results = folder / f"{version}.json"
     results.unlink(missing_ok=True)
-    command = [
-        *(sys.executable, "-m", "pytest", "-p", "sqla_matrix.plugin"),
-        *(f"--matrix-scenario={scenario_id}" for scenario_id in scenario_ids),
-        *(f"--matrix-backend={backend}", f"--matrix-column={backend}"),
-        f"--matrix-results={results}",
-        *([f"--matrix-driver={driver}"] if driver else []),
-        *([f"--matrix-server={server}"] if server else []),
-        *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
-    ]
+    arguments = cell_arguments(
+        backend, results=results, driver=driver, server=server, scenarios=scenario_ids
+    )
+    command = [sys.executable, "-m", "pytest", *arguments]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     ran = subprocess.run(command, capture_output=True, text=True, env=env)
     if not results.exists():
@@ -229,7 +225,7 @@ def value_of(cell: dict[str, Any], key: str | None) -> Any:
     if key is None:
         shown = warned.normalised(cell.get("warnings", []))
         return {"status": cell["status"], "observed": cell["observed"], "warnings": shown}
-    if cell["status"] in ("error", "not run"):
+    if cell["status"] in ("error", results.NOT_RUN):
         return f"{cell['status']}: {cell['error'] or cell['reason']}"
     if key == warned.KEY:
         return warned.normalised(cell.get("warnings", []))

@@ -1,8 +1,8 @@
 """What each backend can do, declared once, beside the backend it describes.
 
 On the model of SQLAlchemy's ``testing/requirements.py``: a scenario asks what
-the backend it runs on *can do* (``ctx.requires.row_locks``) or *how it spells
-it* (``ctx.requires.clock.transaction``), never which backend it is. Every
+the backend it runs on *can do* (``ctx.capabilities.row_locks``) or *how it spells
+it* (``ctx.capabilities.clock.transaction``), never which backend it is. Every
 backend module declares one :class:`Capabilities`; all of its fields are
 required, so a backend added without one, or with one field missing, is
 refused when the backend is registered, before any scenario is collected.
@@ -82,7 +82,7 @@ def check(backend: str, capabilities: object) -> Capabilities:
     if not isinstance(capabilities, Capabilities):
         raise MatrixError(
             f"backend {backend!r} declares no capabilities: give its class "
-            "`requires = Capabilities(...)` (sqla_matrix/capabilities.py lists each field)"
+            "`capabilities = Capabilities(...)` (sqla_matrix/capabilities.py lists each field)"
         )
     return capabilities
 

@@ -145,7 +145,7 @@ class PairDiff:
 
 
 def _observed(cell: dict[str, Any] | None) -> dict[str, Any] | None:
-    if cell is None or cell.get("status") not in ("pass", "mismatch"):
+    if cell is None or cell.get("status") not in (results.PASS, results.MISMATCH):
         return None
     values: dict[str, Any] = cell.get("observed", {})
     return values

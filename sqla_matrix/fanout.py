@@ -110,13 +110,13 @@ def missing(planned: dict[str, str], reason: str, scenario_ids: list[str]) -> re
         backend=planned["backend"],
         server_requested=planned["server"] or None,
         driver=planned["driver"],
-        status="failed",
+        status=results.FAILED,
         reason=reason,
         column=10**6,
     )
     document["columns"][planned["cell"]] = column
     for scenario_id in scenario_ids:
-        cell = {**results.EMPTY_CELL, "status": "not run", "reason": reason}
+        cell = {**results.EMPTY_CELL, "status": results.NOT_RUN, "reason": reason}
         document["scenarios"][scenario_id] = {"cells": {planned["cell"]: cell}}
     return document
 
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             job_summary.write((args.out / "report.md").read_text())
     print(summary.render(merged))
     columns = merged["columns"]
-    failed = [name for name, column in columns.items() if column["status"] == "failed"]
+    failed = [name for name, column in columns.items() if column["status"] == results.FAILED]
     print(f"fanout: {len(columns)} columns combined into {args.out}; failed: {len(failed)}")
     if changes is not None:
         print(f"fanout: changes since {args.baseline}: {len(changes.lines()) or 'none'}")

@@ -96,7 +96,7 @@ def _read_marker(conn: Connection, qualified: str) -> Leftover | None:
 
 def find(backend: Backend, conn: Connection) -> list[Leftover]:
     """The namespaces on this server that hold the matrix's marker."""
-    if backend.requires.namespace == "schema":  # every schema, not only the visible ones
+    if backend.capabilities.namespace == "schema":  # every schema, not only the visible ones
         names = conn.exec_driver_sql(
             "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
             f"WHERE c.relname = '{MARKER_TABLE}' ORDER BY 1"
@@ -113,7 +113,7 @@ def find(backend: Backend, conn: Connection) -> list[Leftover]:
 
 
 def drop(backend: Backend, conn: Connection, name: str) -> None:
-    if backend.requires.namespace == "schema":
+    if backend.capabilities.namespace == "schema":
         conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
     else:
         conn.exec_driver_sql(f"DROP DATABASE `{name}`")
@@ -151,7 +151,7 @@ def clean(
     backend = backends.get(backend_name)
     backend.check_server_request(server)
     lines = []
-    if backend.requires.namespace == "file":
+    if backend.capabilities.namespace == "file":
         for path, leftover in sqlite_leftovers():
             if leftover.in_use():
                 lines.append(f"kept {path.parent}: its run (pid {leftover.pid}) is still going")
@@ -170,7 +170,7 @@ def clean(
     url = backend.parse_url(text, variable)
     driver = drivers.pair(backend.name, url.drivername.partition("+")[2] or None).sync
     engine = backend.make_engine(url, driver, variable, poolclass=NullPool)
-    kind = backend.requires.namespace
+    kind = backend.capabilities.namespace
     try:
         with engine.connect() as conn:
             for leftover in find(backend, conn):

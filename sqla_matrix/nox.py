@@ -53,6 +53,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from sqla_matrix import drivers as driver_table
 from sqla_matrix import results
+from sqla_matrix.command import cell_arguments
 from sqla_matrix.errors import MatrixError
 
 #: SQLAlchemy series: a cell's token and what it installs from PyPI.
@@ -130,8 +131,6 @@ def column_results(
     shows each of its scenarios as not run, and the column's status and reason."""
     document = results.empty()
     column: dict[str, Any] = dict.fromkeys(results.COLUMN_FIELDS)
-    backends, versions = list(driver_table.DEFAULT), driver_table.for_backend(backend)
-    rank = backends.index(backend) * 10_000 if backend in backends else 10**6
     column.update(
         backend=backend,
         server_requested=server,
@@ -140,7 +139,6 @@ def column_results(
         reason=reason,
         remedy=remedy,
         required=False,
-        column=rank + (versions.index(driver) if driver in versions else 0),
         started_at=document["generated_at"],
         duration_s=0.0,
     )
@@ -438,17 +436,16 @@ class Matrix:
         """The scenarios selected by ``marks`` (all, when empty) in one cell
         (report/results/<cell><part>.json); the plugin collects ``matrix_scenarios``."""
         out = self.report_dir
-        pytest_args = [
-            *("-p", "sqla_matrix.plugin"),
-            *(f"--matrix-backend={backend}", f"--matrix-driver={driver}"),
-            *([f"--matrix-server={server}"] if server else []),
-            f"--matrix-column={cell}",
-            f"--matrix-results={out / 'results' / f'{cell}{part}.json'}",
-            f"--junitxml={out / 'junit' / f'{cell}{part}.xml'}",
-            *([f"--matrix-not-run={not_run}"] if not_run else []),
-            *(["-m", marks] if marks else []),
-            *("-p", "no:cacheprovider", "-q", "-o", "addopts="),
-        ]
+        pytest_args = cell_arguments(
+            backend,
+            driver=driver,
+            server=server,
+            column=cell,
+            results=out / "results" / f"{cell}{part}.json",
+            junit=out / "junit" / f"{cell}{part}.xml",
+            not_run=not_run,
+            marks=marks,
+        )
         # Only this plugin: no third-party pytest plugin is needed (and each costs start-up).
         env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **bytecode_env(session)}
         written = out / "results" / f"{cell}{part}.json"
@@ -472,7 +469,7 @@ class Matrix:
             # column is failed, with the signal or exit code, instead of missing.
             reason = f"{why_it_died(returncode)}; see this cell's nox log"
             document = column_results(
-                cell, backend, server, driver, "failed", reason, started=started
+                cell, backend, server, driver, results.FAILED, reason, started=started
             )
             results.save(document, written)
             session.error(f"{cell}: {reason}")
@@ -514,15 +511,18 @@ class Matrix:
                 matrix.fresh_results()
                 required = {n.strip() for n in os.environ.get("MATRIX_REQUIRE", "").split(",")}
                 if f"{backend}{server or ''}" in required:  # as the cell's own run says it
-                    status, off = "failed", f"required by MATRIX_REQUIRE but not available: {off}"
+                    status, off = (
+                        results.FAILED,
+                        f"required by MATRIX_REQUIRE but not available: {off}",
+                    )
                 else:
-                    status = "not run"
+                    status = results.NOT_RUN
                 remedy = "remove it from MATRIX_OFF to run it"
                 document = column_results(cell, backend, server, driver, status, off, remedy)
                 results.save(document, matrix.report_dir / "results" / f"{cell}.json")
                 session.log(f"matrix: {cell} {status}: {off}")
                 matrix.then_report(session)
-                if status == "failed":
+                if status == results.FAILED:
                     session.error(f"{cell}: {off}")
                 return
             not_run = matrix.install(session, sqla, backend, driver, server)

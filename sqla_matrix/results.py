@@ -5,7 +5,7 @@ Layout (``schema_version`` 3)::
     {"schema": "sqla-matrix/results", "schema_version": 2, "generated_at": ISO-8601,
      "columns": {COLUMN: {"backend", "server_requested" (a version, or null),
                           "status": "ran" | "not run" | "failed", "reason", "remedy",
-                          "required", "column" (its place in the matrix),
+                          "required",
                           "url", "found_by", "namespace", "left_behind" (a namespace
                           that could not be dropped), "server_version",
                           "driver", "driver_version", "async_driver", "async_driver_version",
@@ -72,14 +72,24 @@ SCHEMA = "sqla-matrix/results"
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 SCHEMA_VERSION = 3
 
-BACKEND_STATUSES = ("ran", "not run", "failed")
-CELL_STATUSES = ("pass", "mismatch", "error", "not run")
+#: A column's status, and a cell's (one scenario on one column).
+RAN, NOT_RUN, FAILED = "ran", "not run", "failed"
+PASS, MISMATCH, ERROR = "pass", "mismatch", "error"
+BACKEND_STATUSES = (RAN, NOT_RUN, FAILED)
+CELL_STATUSES = (PASS, MISMATCH, ERROR, NOT_RUN)
+#: Why a cell was not run when its column ran: the three kinds of "no".
+NOT_OBSERVED_HERE, NOT_SUPPORTED, NOT_IN_RELEASE = (
+    "not observed here",
+    "not supported",
+    "not in this release",
+)
+NOT_RUN_KINDS = (NOT_OBSERVED_HERE, NOT_SUPPORTED, NOT_IN_RELEASE)
 
 Results = dict[str, Any]
 
 #: Every field of a column, in the order above.
 COLUMN_FIELDS = (
-    "backend", "server_requested", "status", "reason", "remedy", "required", "column",
+    "backend", "server_requested", "status", "reason", "remedy", "required",
     "url", "found_by", "namespace", "left_behind", "server_version", "driver",
     "driver_version", "async_driver", "async_driver_version", "sqlalchemy", "python",
     "sqlite_library", "started_at", "duration_s",
@@ -202,14 +212,13 @@ def merge(parts: Iterable[Results]) -> Results:
     return merged
 
 
-def relabel(part: Results, label: str, rank: int) -> Results:
+def relabel(part: Results, label: str) -> Results:
     """``part`` with each column renamed ``COLUMN (LABEL)``, so that several runs
-    (two machines, two days...) become columns side by side."""
+    (two machines, two days...) become columns side by side (in the order merged)."""
     names = {name: f"{name} ({label})" for name in part["columns"]}
     relabelled = {**part, "columns": {}, "scenarios": {}}
     for name, column in part["columns"].items():
-        rank_in_matrix = column.get("column", 99) * 100 + rank
-        relabelled["columns"][names[name]] = {**column, "column": rank_in_matrix, "run": label}
+        relabelled["columns"][names[name]] = {**column, "run": label}
     for scenario_id, entry in part["scenarios"].items():
         cells = {names.get(name, name): cell for name, cell in entry["cells"].items()}
         relabelled["scenarios"][scenario_id] = {**entry, "cells": cells}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import os
 import platform
 import sqlite3
 import statistics
 import time
 import uuid
-import warnings
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,15 +16,14 @@ import sqlalchemy
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.pool import NullPool
 
-from sqla_matrix import drivers, expect, namespaces, redact, results, warned
-from sqla_matrix.backends import BACKENDS
+from sqla_matrix import drivers, expect, judging, namespaces, observing, redact, results
 from sqla_matrix.backends.base import Backend, Namespace, Target
 from sqla_matrix.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
 from sqla_matrix.drivers import DriverPair
 from sqla_matrix.errors import BackendNotRun, MatrixError, one_line
 from sqla_matrix.recording import Recorder
-from sqla_matrix.releases import INSTALLED, NotInRelease
-from sqla_matrix.scenario import Context, Scenario, expectation_for
+from sqla_matrix.releases import INSTALLED
+from sqla_matrix.scenario import Context, Scenario
 
 
 def namespace_name() -> str:
@@ -113,28 +110,28 @@ class BackendRun:
             self.pair = pair
             self.facts["namespace"] = name = namespace_name()
             within(scenario_timeout(), f"{self.column}: setting up", lambda: self._open(name))
-            self.status = "ran"
+            self.status = results.RAN
         except BackendNotRun as absent:
             if self.required:
-                self.status = "failed"
+                self.status = results.FAILED
                 self.reason = f"required by MATRIX_REQUIRE but not available: {absent.reason}"
             else:
-                self.status = "not run"
+                self.status = results.NOT_RUN
                 self.reason = absent.reason
             self.remedy = absent.remedy
         except MatrixError as error:
-            self.status, self.reason = "failed", redact.redact(str(error))
+            self.status, self.reason = results.FAILED, redact.redact(str(error))
         except Stalled as stalled:
             self.stalled = True
-            self.status, self.reason = "failed", f"the server stopped answering ({stalled})"
+            self.status, self.reason = results.FAILED, f"the server stopped answering ({stalled})"
         except Exception as error:  # the server went away, a permission was missing...
-            self.status = "failed"
+            self.status = results.FAILED
             self.reason = f"{self.backend.name}: {redact.redact(one_line(error))}"
         except KeyboardInterrupt:  # Ctrl-C before the first scenario: stop what was started
-            self.status, self.reason = "not run", "interrupted while setting up"
+            self.status, self.reason = results.NOT_RUN, "interrupted while setting up"
             self.finish()
             raise
-        if self.status != "ran":
+        if self.status != results.RAN:
             self.finish()
 
     def _open(self, name: str) -> None:
@@ -204,18 +201,10 @@ class BackendRun:
         self.scenarios[scenario.id] = scenario
         if self.lost_during is not None:
             cell = _not_run(f"server lost during {self.lost_during}")
-        elif self.status != "ran" or self.namespace is None or self.recorder is None:
+        elif self.status != results.RAN or self.namespace is None or self.recorder is None:
             cell = _not_run(f"{self.column} {self.status}: {self.reason}")
-        elif not scenario.applies_to(self.facts_for_specs()):
-            lacking = (scenario.elsewhere or {}).get(self.backend.name)
-            if lacking is not None:
-                reason = f"not supported: {lacking.reason} ({lacking.source})"
-                cell = _not_run(reason, kind="not supported")
-            else:
-                written = ", ".join(scenario.backends or ())
-                cell = _not_run(f"applies to {written} only", kind="not observed here")
-        elif scenario.since is not None and not scenario.since.available():
-            cell = _not_run(scenario.since.reason(), kind="not in this release")
+        elif (why := judging.applicability(scenario, self.facts_for_specs())) is not None:
+            cell = _not_run(why.reason, kind=why.kind)
         else:
             cell = self._observe(scenario, self.namespace, self.recorder)
         self.cells[scenario.id] = cell
@@ -244,12 +233,14 @@ class BackendRun:
 
     def _lose(self, scenario_id: str, error: str) -> None:
         self.lost_during = scenario_id
-        self.status = "failed"
+        self.status = results.FAILED
         self.reason = f"server lost during {scenario_id}: {error}"
 
     def _server_answers(self) -> bool:
         """Whether a new connection still gets an answer (asked after a scenario failed)."""
-        if self.target is None or self.pair is None or self.backend.requires.namespace == "file":
+        if self.target is None or self.pair is None:
+            return True
+        if self.backend.capabilities.namespace == "file":  # no server to lose
             return True
         engine = self.backend.make_engine(
             self.target.url, self.pair.sync, self.target.found_by, poolclass=NullPool
@@ -273,6 +264,7 @@ class BackendRun:
     def _watch(
         self, scenario: Scenario, namespace: Namespace, recorder: Recorder
     ) -> dict[str, Any]:
+        """Observe ``scenario`` once and judge what it showed on this column."""
         ctx = Context(
             self.backend.name,
             namespace.engine,
@@ -280,56 +272,34 @@ class BackendRun:
             namespace.make_async_engine,
             namespace=namespace.name,
         )
-        error: str | None = None
-        observed: dict[str, Any] = {}
-        start = time.perf_counter()
-        with recorder.recording() as statements, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                observed = scenario.func(ctx)
-                json.dumps(observed)  # observations must be plain JSON values
-            except Exception as exc:
-                error = redact.redact(one_line(exc))
-            finally:
-                duration = time.perf_counter() - start
-                with recorder.paused():
-                    try:
-                        ctx.close()
-                        if recorder.touched:  # no statement named them: nothing to empty
-                            self._empty_shared_tables(namespace)
-                    except Exception as exc:  # the server went away during the scenario
-                        error = error or redact.redact(one_line(exc))
-                teardown = time.perf_counter() - start - duration
-        # Keys whose feature this release lacks are neither values nor mismatches.
-        unavailable = {k: str(v) for k, v in observed.items() if isinstance(v, NotInRelease)}
-        observed = {k: v for k, v in observed.items() if k not in unavailable}
-        expected, marks = {}, {}
-        facts = self.facts_for_specs()
-        for key, expectation in scenario.expect.items():
-            found = expectation_for(expectation, self.backend.name, facts)
-            if found is None:
-                continue
-            expected[key] = expect.as_json(found)
-            if error is None and key not in unavailable:
-                marks[key] = (
-                    expect.judge(found, observed[key]) if key in observed else expect.NEVER_OBSERVED
-                )
-        mismatches = [key for key, mark in marks.items() if mark in expect.MISMATCHES]
+
+        def empty_shared_tables() -> None:
+            if recorder.touched:  # no statement named them: nothing to empty
+                self._empty_shared_tables(namespace)
+
+        seen = observing.watch(scenario, ctx, recorder, after=empty_shared_tables)
+        verdict = judging.judge(
+            scenario.expect,
+            self.facts_for_specs(),
+            seen.observed,
+            seen.unavailable,
+            raised=seen.error is not None,
+        )
         return _cell(
-            "error" if error else "mismatch" if mismatches else "pass",
-            observed=observed if error is None else {},
-            expected=expected,
-            mismatches=mismatches,
-            marks=marks,
-            unavailable=unavailable,
-            error=error,
-            warnings=warned.normalised(map(warned.line, caught), self.facts.get("namespace")),
-            statements=[statement.as_json() for statement in statements],
-            statements_omitted=recorder.omitted,
-            measurements=ctx.measurements,
-            duration_s=round(duration, 6),
-            teardown_s=round(teardown, 6),
-            **({"paused_s": round(ctx.paused, 3)} if ctx.paused else {}),
+            results.ERROR if seen.error else verdict.status,
+            observed=seen.observed,
+            expected=verdict.expected,
+            mismatches=verdict.mismatches,
+            marks=verdict.marks,
+            unavailable=seen.unavailable,
+            error=seen.error,
+            warnings=seen.warnings,
+            statements=seen.statements,
+            statements_omitted=seen.statements_omitted,
+            measurements=seen.measurements,
+            duration_s=round(seen.duration_s, 6),
+            teardown_s=round(seen.teardown_s, 6),
+            **({"paused_s": round(seen.paused_s, 3)} if seen.paused_s else {}),
         )
 
     def facts_for_specs(self) -> expect.Facts:
@@ -381,7 +351,6 @@ class BackendRun:
         info: dict[str, Any] = {
             "backend": self.backend.name,
             "server_requested": self.server,
-            "column": self._rank(),
             "status": self.status,
             "reason": self.reason,
             "remedy": self.remedy,
@@ -411,14 +380,6 @@ class BackendRun:
         info.update(self.facts)
         info["left_behind"] = self.left_behind
         return info
-
-    def _rank(self) -> int:
-        """The column's place in the report: backend, then server version, then driver."""
-        versions = self.backend.versions
-        server = versions.index(self.server) + 1 if self.server in versions else 0
-        names = drivers.for_backend(self.backend.name)
-        driver = names.index(self.driver) if self.driver in names else 0
-        return list(BACKENDS).index(self.backend.name) * 10_000 + server * 100 + driver
 
 
 def installed(distribution: str) -> str | None:
@@ -466,4 +427,4 @@ def _cell(status: str, **fields: Any) -> dict[str, Any]:
 def _not_run(reason: str, kind: str | None = None) -> dict[str, Any]:
     """A cell not run, for ``reason``; ``kind`` says which kind of "no" it is (not
     observed here, not supported, not in this release), None for a run that stopped."""
-    return _cell("not run", reason=reason, kind=kind)
+    return _cell(results.NOT_RUN, reason=reason, kind=kind)

@@ -119,14 +119,20 @@ class Context:
     @property
     def dialect(self) -> str:
         """SQLAlchemy's dialect name: sqlite, postgresql, mysql or mariadb. Ask
-        :attr:`requires` what the backend can do; this keys a table of SQL text
+        :attr:`capabilities` what the backend can do; this keys a table of SQL text
         checked by ``capabilities.per_backend``."""
         return self.engine.dialect.name
 
     @property
+    def capabilities(self) -> Capabilities:
+        """What this backend can do and how it spells it (sqla_matrix/capabilities.py):
+        facts a scenario asks instead of asking which backend it is."""
+        return backends.get(self.backend).capabilities
+
+    @property
     def requires(self) -> Capabilities:
-        """What this backend can do and how it spells it (sqla_matrix/capabilities.py)."""
-        return backends.get(self.backend).requires
+        """The earlier name of :attr:`capabilities` (kept for scenarios written against it)."""
+        return self.capabilities
 
     def run_async(self, main: Callable[[AsyncEngine], Awaitable[_T]]) -> _T:
         """Run ``main`` in one event loop with an async engine on the same namespace

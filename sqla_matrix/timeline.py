@@ -44,7 +44,7 @@ def timelines(document: results.Results, least: int = 2) -> dict[Line, list[str]
     ordered by SQLAlchemy release; only groups of at least ``least`` releases."""
     grouped: dict[Line, dict[str, str]] = {}
     for name, column in document["columns"].items():
-        if column.get("status") != "ran" or not column.get("sqlalchemy"):
+        if column.get("status") != results.RAN or not column.get("sqlalchemy"):
             continue
         line = (column["backend"], column.get("server_requested"), column.get("driver") or "")
         grouped.setdefault(line, {}).setdefault(column["sqlalchemy"], name)
@@ -115,7 +115,11 @@ def questions(document: results.Results, line: Line, columns: list[str]) -> list
             if "cost" in entry.get("tags", []):
                 continue
             old, new = entry["cells"].get(older), entry["cells"].get(newer)
-            if not old or not new or {old["status"], new["status"]} - {"pass", "mismatch"}:
+            if (
+                not old
+                or not new
+                or {old["status"], new["status"]} - {results.PASS, results.MISMATCH}
+            ):
                 continue
             # A key the older release did not have is a question too: bisection checks
             # the release its Since names.

@@ -36,6 +36,7 @@ import scenarios
 from sqla_matrix import backends
 from sqla_matrix import results as results_module
 from sqla_matrix.backends import BACKENDS, embedded
+from sqla_matrix.command import cell_arguments
 from sqla_matrix.plugin import under_root
 from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Context, Doc, Scenario, scenarios_of
@@ -68,18 +69,12 @@ def matrix_command(
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     environ.update(NO_DOCKER)
     environ.update(env or {})
-    command = [
-        *(sys.executable, "-m", "pytest", "-p", "sqla_matrix.plugin", "scenarios"),
-        f"--matrix-backend={backend}",
-        *(
-            []
-            if any(a.startswith("--matrix-column") for a in args)
-            else [f"--matrix-column={backend}"]
-        ),
-        f"--matrix-results={results_path}",
-        *("-m", CELL_MARKS, "-p", "no:cacheprovider", "-q", "-o", "addopts="),
-        *args,
-    ]
+    named = next((a.split("=", 1)[1] for a in args if a.startswith("--matrix-column=")), None)
+    rest = [a for a in args if not a.startswith("--matrix-column=")]
+    arguments = cell_arguments(
+        backend, results=results_path, column=named, marks=CELL_MARKS, paths=["scenarios"]
+    )
+    command = [sys.executable, "-m", "pytest", *arguments, *rest]
     return command, environ
 
 

@@ -30,7 +30,7 @@ def _accepted(ctx: Context, sql: str) -> bool:
 
 def _tried(ctx: Context) -> dict[str, Any]:
     """Each capability, tried: the statements it stands for, accepted or refused."""
-    requires = ctx.requires
+    requires = ctx.capabilities
     with ctx.engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE caps (id INTEGER PRIMARY KEY, n INTEGER)")
         conn.exec_driver_sql("INSERT INTO caps (id, n) VALUES (1, 1)")
@@ -100,7 +100,7 @@ def test_each_declared_capability_is_what_the_backend_does(
     assert cell["status"] == "pass", cell["error"]
     assert run.namespace is None  # dropped again
     namespace = str(run.facts["namespace"])
-    assert cell["observed"] == _declared(backends.get(backend).requires, namespace)
+    assert cell["observed"] == _declared(backends.get(backend).capabilities, namespace)
 
 
 class Unfinished(SQLite):

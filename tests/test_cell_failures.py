@@ -115,7 +115,7 @@ def test_a_collection_error_fails_the_column_with_the_error_line(tmp_path: Path)
     assert column["status"] == "failed"
     assert "collection error in" in column["reason"]
     assert "unknown backend 'postgress'; known: sqlite, postgresql" in column["reason"]
-    assert scenarios["typo.fine.fine"]["cells"][CELL]["status"] == "not run"
+    assert scenarios["fine.fine"]["cells"][CELL]["status"] == "not run"
 
 
 def test_a_misspelt_backend_in_matrix_is_one_line(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import pytest
 from sqla_matrix import results
 from sqla_matrix.compare import compare
 from sqla_matrix.report import html
-from sqla_matrix.report.view import anchor, backend_order, differences, topics
+from sqla_matrix.report.view import anchor, column_order, differences, topics
 from tests.conftest import ROOT, run_matrix, server_url
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -94,7 +94,7 @@ def test_only_rows_that_differ_shows_exactly_the_rows_whose_values_differ(
     page.screenshot(path=str(ROOT / "report" / "report-first-screen.png"))
     page.check("#f-differ")
     differing = {
-        anchor(d.scenario.id, d.row.key) for d in differences(topics(merged), backend_order(merged))
+        anchor(d.scenario.id, d.row.key) for d in differences(topics(merged), column_order(merged))
     }
     assert differing  # SQLite and PostgreSQL differ in these topics
     assert _shown_rows(page) == differing
@@ -117,7 +117,7 @@ def test_the_search_box_keeps_rows_whose_behaviour_or_scenario_matches(page: Any
 
 def _column(report: tuple[Path, results.Results], name: str) -> str:
     """The cell selector of a column of the matrix (its position in the report)."""
-    return f"td.c{backend_order(report[1]).index(name)}"
+    return f"td.c{column_order(report[1]).index(name)}"
 
 
 def test_clicking_a_value_shows_the_sql_of_its_cell(

@@ -16,7 +16,7 @@ from sqla_matrix.errors import MatrixError
 def register(backend: Backend) -> Backend:
     """A backend, once its capabilities are declared (a backend without them is
     refused here, before any scenario is collected)."""
-    capabilities.check(backend.name, getattr(backend, "requires", None))
+    capabilities.check(backend.name, getattr(backend, "capabilities", None))
     return backend
 
 

@@ -79,8 +79,8 @@ class Backend(abc.ABC):
     dialects: ClassVar[tuple[str, ...]]
     #: Server versions a column may ask for ("postgresql15"); empty: none.
     versions: ClassVar[tuple[str, ...]] = ()
-    #: What it can do, for scenarios to ask (``ctx.requires``); every backend declares it.
-    requires: ClassVar[Capabilities]
+    #: What it can do, for scenarios to ask (``ctx.capabilities``); every backend declares it.
+    capabilities: ClassVar[Capabilities]
 
     def variable(self, kind: str, server: str | None = None) -> str:
         """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` for a version's column."""

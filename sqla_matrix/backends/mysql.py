@@ -21,7 +21,7 @@ class MySQL(ServerBackend):
     name = "mysql"
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
     #: The same for MariaDB, whose manual says the same of each.
-    requires: ClassVar[Capabilities] = Capabilities(
+    capabilities: ClassVar[Capabilities] = Capabilities(
         namespace="database",
         foreign_keys_by_pragma=False,
         alter_column=True,

@@ -21,7 +21,7 @@ from sqla_matrix.errors import BackendNotRun
 class PostgreSQL(ServerBackend):
     name = "postgresql"
     dialects: ClassVar[tuple[str, ...]] = ("postgresql",)
-    requires: ClassVar[Capabilities] = Capabilities(
+    capabilities: ClassVar[Capabilities] = Capabilities(
         namespace="schema",
         foreign_keys_by_pragma=False,
         alter_column=True,

@@ -19,7 +19,7 @@ from sqla_matrix.drivers import DriverPair
 class SQLite(Backend):
     name = "sqlite"
     dialects: ClassVar[tuple[str, ...]] = ("sqlite",)
-    requires: ClassVar[Capabilities] = Capabilities(
+    capabilities: ClassVar[Capabilities] = Capabilities(
         namespace="file",
         foreign_keys_by_pragma=True,  # https://www.sqlite.org/foreignkeys.html#fk_enable
         alter_column=False,  # https://www.sqlite.org/lang_altertable.html

@@ -23,8 +23,7 @@ def build(
     old = results.load(baseline) if baseline is not None else None  # fail early on a bad one
     if combine:
         merged = results.merge(
-            results.relabel(results.load(path), label, rank)
-            for rank, (label, path) in enumerate(_runs(combine))
+            results.relabel(results.load(path), label) for label, path in _runs(combine)
         )
     else:
         parts = sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []

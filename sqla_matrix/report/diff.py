@@ -19,7 +19,7 @@ from typing import Any
 
 from sqla_matrix import warned
 from sqla_matrix.report.view import FLAGS, show
-from sqla_matrix.results import Results
+from sqla_matrix.results import NOT_RUN, Results
 
 #: What a column ran on, recorded later than the rest: a baseline from before has none
 #: of them, which is no change.
@@ -121,7 +121,7 @@ def _cell_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[
     changes = []
     if old["status"] != new["status"]:
         changes.append(f"{where}: status {old['status']} → {new['status']}")
-    if old["status"] == "not run" or new["status"] == "not run":
+    if old["status"] == NOT_RUN or new["status"] == NOT_RUN:
         return changes
     for key in [*old["observed"], *(k for k in new["observed"] if k not in old["observed"])]:
         before, after = old["observed"].get(key, "(absent)"), new["observed"].get(key, "(absent)")

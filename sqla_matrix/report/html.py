@@ -32,8 +32,8 @@ from sqla_matrix.report.view import (
     ScenarioView,
     agreeing,
     anchor,
-    backend_order,
     behaviours,
+    column_order,
     flagged,
     kinds,
     labels,
@@ -42,7 +42,7 @@ from sqla_matrix.report.view import (
     topics,
     versions,
 )
-from sqla_matrix.results import Results
+from sqla_matrix.results import RAN, Results
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Column:
 
 
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
-    order = backend_order(results)
+    order = column_order(results)
     short = labels(order)
     columns = [_column(results, name, index, short[name]) for index, name in enumerate(order)]
     groups = [
@@ -112,7 +112,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
 def _column(results: Results, name: str, index: int, label: str) -> Column:
     info = results["columns"][name]
     configuration = versions(results, name)
-    if info["status"] != "ran":
+    if info["status"] != RAN:
         configuration += f": {info.get('reason') or ''}"
     runtime = runtime_of(info)
     return Column(name, index, label, info["backend"], info["status"], configuration, info, runtime)

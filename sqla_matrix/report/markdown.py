@@ -26,8 +26,8 @@ from sqla_matrix.report.view import (
     TopicView,
     agreeing,
     anchor,
-    backend_order,
     behaviours,
+    column_order,
     drivers_of,
     flagged,
     kinds,
@@ -36,24 +36,24 @@ from sqla_matrix.report.view import (
     topics,
     versions,
 )
-from sqla_matrix.results import Results
+from sqla_matrix.results import MISMATCH, NOT_RUN, PASS, Results
 
 #: Up to this many columns a topic is a grid; beyond, each row lists its values as ranges.
 GRID_COLUMNS = 8
 MARKS = {
-    "pass": " ✅",
-    "mismatch": " ❌",
+    PASS: " ✅",
+    MISMATCH: " ❌",
     "never observed": " ❌",
     "known bug": " 🐛",
     "known bug no longer seen": " ✨",
     "not supported": " ⛔",
     "started to work": " ✨",
     "error": " ⚠️",
-    "not run": "",
+    NOT_RUN: "",
 }
 #: Which mark a listed value carries when its columns disagree: the most urgent.
 URGENCY = (
-    "mismatch",
+    MISMATCH,
     "never observed",
     "known bug no longer seen",
     "started to work",
@@ -88,13 +88,13 @@ def mark(row: Row, value: str) -> str:
     for urgent in URGENCY:
         if urgent in marks:
             return MARKS[urgent]
-    return MARKS["pass"] if "pass" in marks else ""
+    return MARKS["pass"] if PASS in marks else ""
 
 
 def cell(value: Cell) -> str:
     if value.text == "—":
         return "—"
-    text = f"_{value.text}_" if value.mark in ("error", "not run") else code(value.text)
+    text = f"_{value.text}_" if value.mark in ("error", NOT_RUN) else code(value.text)
     documented = f" (expected: {code(value.documented)})" if value.documented else ""
     return text + MARKS.get(value.mark, "") + documented
 
@@ -122,7 +122,7 @@ def listed(rows: list[Row]) -> list[Row]:
     telling = [
         row
         for row in rows
-        if _urgent(row) or len({c.text for c in row.cells.values() if c.mark != "not run"}) > 1
+        if _urgent(row) or len({c.text for c in row.cells.values() if c.mark != NOT_RUN}) > 1
     ]
     return sorted(telling, key=lambda row: not _urgent(row))[:LISTED_AT_MOST]
 
@@ -145,7 +145,7 @@ def _cut_large(
 
 
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
-    order = backend_order(results)
+    order = column_order(results)
     all_topics = topics(results)
     on_axes = configs(results)
     within, between = by_axis(results, all_topics, order)

@@ -12,8 +12,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from sqla_matrix import warned
-from sqla_matrix.results import Results
+from sqla_matrix import drivers, warned
+from sqla_matrix.results import MISMATCH, NOT_RUN, PASS, RAN, Results
 
 #: Marks that say a known problem stopped reproducing (the expected value is shown beside).
 FLAGS = ("known bug no longer seen", "started to work")
@@ -74,26 +74,43 @@ def backends_of(results: Results) -> dict[str, str]:
     return {name: str(column.get("backend")) for name, column in results["columns"].items()}
 
 
-def backend_order(results: Results) -> list[str]:
-    """The columns in the matrix's own order (each backend records its position), and
-    columns at one position (a timeline) by SQLAlchemy release."""
-    backends = results["columns"]
+def column_order(results: Results) -> list[str]:
+    """The columns in the matrix's order, derived from each one's configuration (nothing
+    in the data ranks them): backend (in the harness's order), server version asked for
+    (none first), sync driver (the backend's default first), SQLAlchemy release, then the
+    order the results hold them in (several runs combined side by side)."""
+    columns = results["columns"]
+    backends = list(drivers.DEFAULT)
+    held = {name: n for n, name in enumerate(columns)}
 
-    def release(name: str) -> Version:
-        try:
-            return Version(str(backends[name].get("sqlalchemy")))
-        except InvalidVersion:
-            return Version("0")
+    def key(name: str) -> tuple[Any, ...]:
+        column = columns[name]
+        backend = str(column.get("backend"))
+        known = drivers.for_backend(backend) if backend in drivers.DEFAULT else []
+        driver = column.get("driver")
+        return (
+            backends.index(backend) if backend in backends else len(backends),
+            _version(column.get("server_requested")),
+            known.index(driver) if driver in known else len(known),
+            _version(column.get("sqlalchemy")),
+            held[name],
+        )
 
-    return sorted(
-        backends, key=lambda name: (backends[name].get("column", 99), release(name), name)
-    )
+    return sorted(columns, key=key)
+
+
+def _version(text: Any) -> Version:
+    """A version to order by: none (or not a version) comes first."""
+    try:
+        return Version(str(text)) if text else Version("0")
+    except InvalidVersion:
+        return Version("0")
 
 
 def versions(results: Results, name: str) -> str:
     """What a column ran on, for its heading: server, driver and SQLAlchemy versions."""
     backend = results["columns"][name]
-    if backend["status"] != "ran":
+    if backend["status"] != RAN:
         return str(backend["status"])
     server = str(backend.get("server_version") or "").split(" ")[0]
     return f"{server} · {drivers_of(backend)} · SQLAlchemy {backend['sqlalchemy']}"
@@ -129,7 +146,7 @@ def runtime_of(column: dict[str, Any]) -> str:
 
 def topics(results: Results) -> list[TopicView]:
     """Group the scenarios by topic, each with one row per observed or documented key."""
-    order = backend_order(results)
+    order = column_order(results)
     backend_of = backends_of(results)
     grouped: dict[str, TopicView] = {}
     for scenario_id, entry in results["scenarios"].items():
@@ -171,7 +188,7 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
     for name in order:
         cell = cells.get(name)
         if cell is None:
-            row_cells[name] = Cell("absent", "not run")
+            row_cells[name] = Cell("absent", NOT_RUN)
             continue
         doc = cell.get("expected", {}).get(key)
         if doc is not None:
@@ -179,18 +196,18 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
             if backend_of.get(name, name) not in backends:  # documented per backend
                 backends.append(backend_of.get(name, name))
         status = cell["status"]
-        if status in ("error", "not run"):
+        if status in ("error", NOT_RUN):
             row_cells[name] = Cell(cell.get("kind") or status, status)
         elif key in cell.get("unavailable", {}):
-            row_cells[name] = Cell("not in this release", "not run")
+            row_cells[name] = Cell("not in this release", NOT_RUN)
         elif key not in cell["observed"]:  # documented, and the scenario returned no such key
             mark = cell.get("marks", {}).get(key, "")
             row_cells[name] = Cell("—", mark, show(doc["value"]) if doc and mark else None)
         else:
             mark = cell.get("marks", {}).get(key)
             if mark is None:  # a schema 2 cell, or a key with no expectation
-                mark = "mismatch" if key in cell["mismatches"] else "pass" if doc else ""
-            shown_beside = show(doc["value"]) if doc and mark in ("mismatch", *FLAGS) else None
+                mark = MISMATCH if key in cell["mismatches"] else PASS if doc else ""
+            shown_beside = show(doc["value"]) if doc and mark in (MISMATCH, *FLAGS) else None
             row_cells[name] = Cell(show(cell["observed"][key]), mark, shown_beside)
     expected = [(", ".join(names), value, source) for (value, source), names in documented.items()]
     return Row(key, expected, row_cells)
@@ -204,8 +221,8 @@ def _warnings_row(cells: dict[str, Any], order: list[str]) -> Row:
     for name in order:
         cell = cells.get(name)
         if cell is None:
-            row_cells[name] = Cell("absent", "not run")
-        elif cell["status"] in ("error", "not run"):
+            row_cells[name] = Cell("absent", NOT_RUN)
+        elif cell["status"] in ("error", NOT_RUN):
             row_cells[name] = Cell(cell.get("kind") or cell["status"], cell["status"])
         else:
             found = warned.of(cell)
@@ -234,8 +251,8 @@ def behaviours(all_topics: list[TopicView]) -> int:
 
 #: The kinds of expectation a column's behaviours fall into, in the order the report counts.
 KINDS = (
-    "pass",
-    "mismatch",
+    PASS,
+    MISMATCH,
     "never observed",
     "known bug",
     "known bug no longer seen",
@@ -255,7 +272,7 @@ def kinds(results: Results, column: str) -> dict[str, int]:
         cell = entry["cells"].get(column)
         if cell is None:
             continue
-        if cell["status"] == "not run" and cell.get("kind") in counts:
+        if cell["status"] == NOT_RUN and cell.get("kind") in counts:
             counts[cell["kind"]] += 1
         for mark in cell.get("marks", {}).values():
             counts[mark] = counts.get(mark, 0) + 1
@@ -316,7 +333,7 @@ def labels(order: list[str]) -> dict[str, str]:
 
 def observed(cell: Cell) -> bool:
     """The column observed this behaviour: it ran the scenario and recorded the key."""
-    return cell.mark not in ("error", "not run") and cell.text != "—"
+    return cell.mark not in ("error", NOT_RUN) and cell.text != "—"
 
 
 def runs(
