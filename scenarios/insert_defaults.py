@@ -113,9 +113,7 @@ def insert_defaults(ctx: Context) -> Observed:
 CHANGELOG_20 = "https://docs.sqlalchemy.org/en/20/changelog/changelog_20.html"
 CHANGELOG_21 = "https://docs.sqlalchemy.org/en/21/changelog/changelog_21.html"
 BULK_PKS = "bulk_insert_mappings(return_defaults=True): new primary keys put in the dicts (#11661)"
-AFTER_FAILED_BULK = (
-    "a flush after a failed bulk_insert_mappings() and a rollback (#13485)"
-)
+AFTER_FAILED_BULK = "a flush after a failed bulk_insert_mappings() and a rollback (#13485)"
 EMPTY_EXECUTEMANY = "conn.execute(insert(table), []): rows inserted (#9647)"
 EMPTY_WARNING = "conn.execute(insert(table), []): warning (#9647)"
 JOINED_ON_INSERT = "insert(User).returning(User).options(joinedload(User.posts)): warning (#11853)"

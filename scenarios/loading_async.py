@@ -346,9 +346,7 @@ async def _attempt(job: Callable[[], Awaitable[Any]]) -> Any:
     tags=("loading", "asyncio"),
     expect={
         ASYNC_SCALAR: When({"sqlalchemy>=2.0.39": Doc(1, f"{CHANGELOG_20}#change-2.0.39")}),
-        ASYNC_UNIQUE_SCALARS: When(
-            {"sqlalchemy>=2.0.56": Doc(3, f"{CHANGELOG_20}#change-2.0.56")}
-        ),
+        ASYNC_UNIQUE_SCALARS: When({"sqlalchemy>=2.0.56": Doc(3, f"{CHANGELOG_20}#change-2.0.56")}),
         ASYNC_FREEZE: When({"sqlalchemy>=2.0.56": Doc(3, f"{CHANGELOG_20}#change-2.0.56")}),
     },
 )

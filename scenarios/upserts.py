@@ -8,10 +8,10 @@ the column has; the timeline then shows the release that changed it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, exc, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, exc, insert, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from models.user import User
@@ -20,7 +20,7 @@ from sqla_matrix.releases import CHANGELOG_20, Since
 from sqla_matrix.scenario import Context, Doc, Observed, When, scenario
 
 #: The dialect's own insert() where the upsert is ON CONFLICT.
-ON_CONFLICT_INSERT: dict[str, Callable[[Any], Any]] = per_backend(
+ON_CONFLICT_INSERT: Mapping[str, Callable[[Any], Any]] = per_backend(
     "upserts.ON_CONFLICT_INSERT",
     {"postgresql": postgresql.insert, "sqlite": sqlite.insert},
     only=("postgresql", "sqlite"),
@@ -147,7 +147,7 @@ def upsert_keyed_by_orm_attribute(ctx: Context) -> Observed:
     User.name to "c". MySQL's compiler refused an ORM attribute as a key of
     on_duplicate_key_update until 2.0.38 (#12117); ON CONFLICT's set_ for comparison."""
     with ctx.engine.begin() as conn:
-        conn.execute(User.__table__.insert().values(id=1, name="a"))
+        conn.execute(insert(User).values(id=1, name="a"))
     if ctx.requires.upsert == "on duplicate key":
         on_mysql = mysql.insert(User).values(id=1, name="b")
         statement: Any = on_mysql.on_duplicate_key_update({User.name: "c"})
