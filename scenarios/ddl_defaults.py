@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, Integer, MetaData, exc, func, literal_column, t
 from sqlalchemy.schema import Column, Table
 
 from scenarios._ddl import column_ddl, refused
-from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
+from sqla_matrix.scenario import ByBackend, Context, Doc, KnownBug, Observed, When, scenario
 
 SERVER_DEFAULT = (
     "https://docs.sqlalchemy.org/en/20/core/defaults.html"
@@ -27,6 +27,8 @@ PG_DEFAULTS = "https://www.postgresql.org/docs/current/ddl-default.html"
 SQLITE_DEFAULT = "https://www.sqlite.org/lang_createtable.html#the_default_clause"
 
 ON_UPDATE = 'text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")'
+LOWER_ON_UPDATE = 'text("current_timestamp on update current_timestamp") (#12488)'
+CHANGELOG_12488 = "https://docs.sqlalchemy.org/en/20/changelog/changelog_20.html#change-2.0.41"
 #: name -> the server_default as a model would spell it
 SPELLINGS: dict[str, Any] = {
     "func.current_date()": func.current_date(),
@@ -34,6 +36,9 @@ SPELLINGS: dict[str, Any] = {
     'text("CURRENT_TIMESTAMP(3)")': text("CURRENT_TIMESTAMP(3)"),
     "func.current_timestamp(6)": func.current_timestamp(literal_column("6")),
     ON_UPDATE: text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+    # 2.0.40 (#12425) parenthesised a text default holding spaces; 2.0.41 (#12488) stopped
+    # doing so for MySQL's ON UPDATE written in lower case, which MySQL refuses in brackets.
+    LOWER_ON_UPDATE: text("current_timestamp on update current_timestamp"),
 }
 
 
@@ -46,6 +51,30 @@ SPELLINGS: dict[str, Any] = {
             mysql=Doc("accepted", MYSQL_INITIALIZATION),
             mariadb=Doc("accepted", MARIADB_DATETIME),
             postgresql=Doc("refused: SQLSTATE 42601", PG_DEFAULTS),
+        ),
+        f"{LOWER_ON_UPDATE} on DateTime(), no fractional digits: outcome": ByBackend(
+            mysql=When(
+                {
+                    "sqlalchemy==2.0.40": KnownBug(
+                        "refused: MySQL 1064",
+                        "https://github.com/sqlalchemy/sqlalchemy/issues/12488",
+                        fixed_in="2.0.41",
+                        workaround="write ON UPDATE in capitals",
+                    ),
+                    "sqlalchemy>=2.0.0": Doc("accepted", CHANGELOG_12488),
+                }
+            ),
+            mariadb=When(
+                {
+                    "sqlalchemy==2.0.40": KnownBug(
+                        "refused: MySQL 1064",
+                        "https://github.com/sqlalchemy/sqlalchemy/issues/12488",
+                        fixed_in="2.0.41",
+                        workaround="write ON UPDATE in capitals",
+                    ),
+                    "sqlalchemy>=2.0.0": Doc("accepted", CHANGELOG_12488),
+                }
+            ),
         ),
         "func.now() on DateTime(), no fractional digits: outcome": ByBackend(
             postgresql=Doc("accepted", PG_DEFAULTS),

@@ -12,16 +12,19 @@ SQLAlchemy's INSERT names it, the value each row got, and whose clock set it.
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import time_machine
-from sqlalchemy import DateTime, Integer, MetaData, String, func, select, text
-from sqlalchemy.orm import DeclarativeBase, Mapped
+from sqlalchemy import DateTime, Integer, MetaData, String, exc, func, insert, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, joinedload
 from sqlalchemy.schema import Column, Table
 
+from models.user import User
 from scenarios._ddl import column_ddl
-from sqla_matrix.scenario import Context, Doc, Observed, scenario
+from sqla_matrix.scenario import Context, Doc, KnownBug, Observed, When, scenario
 
 DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"
 CLIENT_SQL = f"{DEFAULTS}#client-invoked-sql-expressions"
@@ -102,4 +105,137 @@ def insert_defaults(ctx: Context) -> Observed:
             )
         raw_value = getattr(rows[2], column)
         observed[f"{kind}: raw INSERT gives"] = "a time" if raw_value is not None else "none"
+    return observed
+
+
+# -- bulk inserts, from SQLAlchemy's changelog -------------------------------------------
+
+CHANGELOG_20 = "https://docs.sqlalchemy.org/en/20/changelog/changelog_20.html"
+CHANGELOG_21 = "https://docs.sqlalchemy.org/en/21/changelog/changelog_21.html"
+BULK_PKS = "bulk_insert_mappings(return_defaults=True): new primary keys put in the dicts (#11661)"
+AFTER_FAILED_BULK = "a flush after a failed bulk_insert_mappings() and a rollback (#13485)"
+EMPTY_EXECUTEMANY = "conn.execute(insert(table), []): rows inserted (#9647)"
+EMPTY_WARNING = "conn.execute(insert(table), []): warning (#9647)"
+JOINED_ON_INSERT = "insert(User).returning(User).options(joinedload(User.posts)): warning (#11853)"
+JOINED_ON_INSERT_OUTCOME = (
+    "insert(User).returning(User).options(joinedload(User.posts)): outcome (#11853)"
+)
+
+
+def _warned(caught: list[warnings.WarningMessage]) -> str:
+    """The warnings caught, each as its category and first sentence (``none`` without one)."""
+    seen = {f"{w.category.__name__}: {str(w.message).split('.')[0]}" for w in caught}
+    return "; ".join(sorted(seen)) or "none"
+
+
+def _outcome(action: Callable[[], object]) -> str:
+    """``done``, or the exception's class (and, for SQLAlchemy's own, its first sentence)."""
+    try:
+        action()
+        return "done"
+    except exc.DBAPIError as error:
+        return f"raises {type(error).__name__}"
+    except exc.SQLAlchemyError as error:
+        return f"raises {type(error).__name__}: {str(error).split('.')[0].split(chr(10))[0]}"
+
+
+@scenario(
+    "Bulk inserts: return_defaults, a failed bulk call, an empty executemany, joinedload on INSERT",
+    tags=("defaults", "returning"),
+    expect={
+        BULK_PKS: When(
+            {
+                "sqlalchemy<2.0.32": KnownBug(
+                    False,
+                    "https://github.com/sqlalchemy/sqlalchemy/issues/11661",
+                    fixed_in="2.0.32",
+                    workaround="session.execute(insert(Model).returning(Model.id), dicts)",
+                ),
+                "sqlalchemy>=2.0.32": Doc(True, f"{CHANGELOG_20}#change-2.0.32"),
+            }
+        ),
+        AFTER_FAILED_BULK: When(
+            {
+                "sqlalchemy<2.0.52": KnownBug(
+                    "raises InvalidRequestError: Session is already flushing",
+                    "https://github.com/sqlalchemy/sqlalchemy/issues/13485",
+                    fixed_in="2.0.52",
+                    workaround="a new Session",
+                ),
+                "sqlalchemy>=2.0.52": Doc("done", f"{CHANGELOG_20}#change-2.0.52"),
+            }
+        ),
+        EMPTY_WARNING: When(
+            {
+                "sqlalchemy>=2.1.0b1": Doc(
+                    "SADeprecationWarning: Empty parameter sequence passed to execute()",
+                    f"{CHANGELOG_21}#change-2.1.0b1",
+                ),
+            }
+        ),
+        JOINED_ON_INSERT: When(
+            {
+                "sqlalchemy>=2.0.35": Doc(
+                    "SADeprecationWarning: The joinedload loader option is not compatible "
+                    "with DML statements such as INSERT, UPDATE",
+                    f"{CHANGELOG_20}#change-2.0.35",
+                ),
+            }
+        ),
+    },
+)
+def bulk_insert_changes(ctx: Context) -> Observed:
+    """Four changelog entries on INSERT, each observed on its own: the primary keys
+    that bulk_insert_mappings(return_defaults=True) hands back (2.0.32, #11661); a Session
+    left "flushing" by a bulk call that failed (2.0.52, #13485); an empty list of
+    parameters to execute(), an executemany of nothing (deprecated in 2.1, #9647); a
+    joinedload on an INSERT, which has no JOIN (a warning since 2.0.35, #11853)."""
+    metadata = MetaData()
+    loose = Table(
+        "loose", metadata, Column("id", Integer, primary_key=True), Column("name", String(20))
+    )
+    ctx.create_tables(metadata)
+    observed: Observed = {}
+
+    session = ctx.session()
+    mappings: list[dict[str, Any]] = [{"name": "a"}, {"name": "b"}]
+    session.bulk_insert_mappings(User, mappings, return_defaults=True)
+    observed[BULK_PKS] = all(m.get("id") is not None for m in mappings)
+    session.rollback()
+
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(User).values(id=1, name="taken"))
+    session = ctx.session()
+    session.add(User(id=1, name="duplicate"))
+    observed["the duplicate flush"] = _outcome(session.flush)
+    observed["bulk_insert_mappings() before the rollback"] = _outcome(
+        lambda: session.bulk_insert_mappings(User, [{"id": 2, "name": "b"}])
+    )
+    session.rollback()
+    session.add(User(id=3, name="c"))
+    observed[AFTER_FAILED_BULK] = _outcome(session.flush)
+    session.rollback()
+
+    with warnings.catch_warnings(record=True) as caught, ctx.engine.begin() as conn:
+        warnings.simplefilter("always")
+        try:
+            conn.execute(insert(loose), [])
+            rows = conn.execute(select(func.count()).select_from(loose)).scalar_one()
+            observed[EMPTY_EXECUTEMANY] = rows
+        except exc.SQLAlchemyError as error:
+            observed[EMPTY_EXECUTEMANY] = f"raises {type(error).__name__}"
+    observed[EMPTY_WARNING] = _warned(caught)
+
+    if ctx.engine.dialect.insert_returning:
+        session = ctx.session()
+        statement = insert(User).returning(User).options(joinedload(User.posts))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            observed[JOINED_ON_INSERT_OUTCOME] = _outcome(
+                lambda: session.scalars(statement, [{"id": 10, "name": "x"}]).all()
+            )
+        observed[JOINED_ON_INSERT] = _warned(caught)
+        session.rollback()
+    else:
+        observed[JOINED_ON_INSERT_OUTCOME] = "no INSERT..RETURNING here"
     return observed

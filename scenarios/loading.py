@@ -32,7 +32,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from models.post import Post
 from models.profile import Profile
 from models.user import User
-from sqla_matrix.scenario import Context, Doc, Observed, scenario
+from sqla_matrix.scenario import Context, Doc, Observed, When, scenario
 
 LOADING = "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html"
 LAZY = f"{LOADING}#lazy-loading"
@@ -380,3 +380,49 @@ def contains_eager_with_limit(ctx: Context) -> Observed:
         observed[f"{name} + LIMIT 3: posts per user"] = posts
         observed[f"{name} + LIMIT 3: statements"] = len(statements)
     return observed
+
+
+CHANGELOG_21 = "https://docs.sqlalchemy.org/en/21/changelog/changelog_21.html"
+GET_LABELS = "Session.get(User, 1): columns labelled <table>_<column> (#12932)"
+LAZY_LABELS = "lazy load of post.user: columns labelled <table>_<column> (#12932)"
+
+
+def _labelled(sql: str) -> bool:
+    """Whether a SELECT names its columns ``users_id`` (LABEL_STYLE_TABLENAME_PLUS_COL)."""
+    return bool(re.search(r"\bAS users_id\b", sql))
+
+
+@scenario(
+    "The SELECT that Session.get() and a many-to-one lazy load send: labelled columns?",
+    tags=("loading",),
+    expect={
+        GET_LABELS: When(
+            {
+                "sqlalchemy<2.1.0b1": Doc(True, f"{CHANGELOG_21}#change-2.1.0b1"),
+                "sqlalchemy>=2.1.0b1": Doc(False, f"{CHANGELOG_21}#change-2.1.0b1"),
+            }
+        ),
+        LAZY_LABELS: When(
+            {
+                "sqlalchemy<2.1.0b1": Doc(True, f"{CHANGELOG_21}#change-2.1.0b1"),
+                "sqlalchemy>=2.1.0b1": Doc(False, f"{CHANGELOG_21}#change-2.1.0b1"),
+            }
+        ),
+    },
+)
+def get_and_lazy_load_sql(ctx: Context) -> Observed:
+    """SQLAlchemy 2.1 (#12932) sends Session.get() and many-to-one lazy loads without
+    the legacy ``users.id AS users_id`` labels: what a log or a statement cache
+    keyed by SQL text sees changes, the rows do not."""
+    seed(ctx, 1)
+    session = ctx.session()
+    with ctx.counting() as got:
+        session.get(User, 1)
+    post = session.scalars(select(Post).order_by(Post.id).limit(1)).one()
+    session.expunge(session.get(User, 1))  # so that post.user is a lazy load, not a lookup
+    with ctx.counting() as lazy:
+        _ = post.user
+    return {
+        GET_LABELS: _labelled(got[0].sql) if got else "no statement",
+        LAZY_LABELS: _labelled(lazy[0].sql) if lazy else "no statement",
+    }

@@ -323,3 +323,62 @@ def async_expired_attributes(ctx: Context) -> Observed:
         return observed
 
     return ctx.run_async(observe)
+
+
+# -- AsyncResult, from SQLAlchemy's changelog ------------------------------------------
+
+ASYNC_SCALAR = "AsyncResult.scalar() of a stream (#12338)"
+ASYNC_UNIQUE_SCALARS = (
+    "AsyncSession.stream() with joinedload(User.posts), then .unique().scalars(): users (#13688)"
+)
+ASYNC_FREEZE = "AsyncResult.freeze() of a Core stream, then the frozen result: rows (#13689)"
+
+
+async def _attempt(job: Callable[[], Awaitable[Any]]) -> Any:
+    try:
+        return await job()
+    except (exc.SQLAlchemyError, AttributeError, TypeError) as error:
+        return _outcome(error)
+
+
+@scenario(
+    "AsyncResult from stream(): scalar(), unique().scalars() over a joined collection, freeze()",
+    tags=("loading", "asyncio"),
+    expect={
+        ASYNC_SCALAR: When({"sqlalchemy>=2.0.39": Doc(1, f"{CHANGELOG_20}#change-2.0.39")}),
+        ASYNC_UNIQUE_SCALARS: When({"sqlalchemy>=2.0.56": Doc(3, f"{CHANGELOG_20}#change-2.0.56")}),
+        ASYNC_FREEZE: When({"sqlalchemy>=2.0.56": Doc(3, f"{CHANGELOG_20}#change-2.0.56")}),
+    },
+)
+def async_result_methods(ctx: Context) -> Observed:
+    """Three changelog entries on the AsyncResult a stream() returns: scalar() raised
+    AttributeError until 2.0.39 (#12338); unique() before scalars() was lost, so a
+    joined eager collection refused to stream, until 2.0.56 (#13688); freeze()
+    fetched no rows until 2.0.56 (#13689). Three users with two posts each."""
+    seed(ctx, 3)
+    users = select(User.id).order_by(User.id)
+
+    async def observe(engine: AsyncEngine) -> Observed:
+        observed: Observed = {}
+        async with engine.connect() as conn:
+
+            async def scalar() -> Any:
+                return await (await conn.stream(users)).scalar()
+
+            async def freeze() -> Any:
+                frozen = await (await conn.stream(users)).freeze()
+                return len(frozen().all())
+
+            observed[ASYNC_SCALAR] = await _attempt(scalar)
+            observed[ASYNC_FREEZE] = await _attempt(freeze)
+        async with AsyncSession(engine) as session:
+
+            async def unique_scalars() -> Any:
+                query = select(User).options(joinedload(User.posts)).order_by(User.id)
+                result = await session.stream(query)
+                return len(await result.unique().scalars().all())
+
+            observed[ASYNC_UNIQUE_SCALARS] = await _attempt(unique_scalars)
+        return observed
+
+    return ctx.run_async(observe)

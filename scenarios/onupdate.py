@@ -291,6 +291,13 @@ STALE_AFTER_BULK = KnownBug(
     fixed_in="2.0.36",
     workaround="session.refresh(obj), or execution_options(populate_existing=True)",
 )
+#: The same, for both of two matched objects (before 2.0.36 neither was touched).
+STALE_AFTER_BULK_BOTH = KnownBug(
+    "first: stale (the value before the UPDATE); second: stale (the value before the UPDATE)",
+    "https://github.com/sqlalchemy/sqlalchemy/issues/11917",
+    fixed_in="2.0.36",
+    workaround="session.refresh(obj), or execution_options(populate_existing=True)",
+)
 
 
 @scenario(
@@ -422,6 +429,51 @@ def sqlite_trigger(ctx: Context) -> Observed:
     """SQLite has no ON UPDATE clause; an AFTER UPDATE trigger re-stamps the row.
     (Recursive triggers are off by default, so its own UPDATE does not fire it again.)"""
     return observe(ctx, "sqlite_trigger", fetched_value, _sqlite_trigger)
+
+
+CHANGELOG_13675 = f"{CHANGELOG_20}#change-2.0.55"
+TWO_MATCHED = "two objects in the session matched by one ORM update(Model).where() (#13675)"
+
+
+@scenario(
+    "One ORM update(Model).where() matching two objects in the session: are both refreshed?",
+    tags=("timestamps",),
+    expect={
+        TWO_MATCHED: When(
+            {
+                "sqlalchemy<2.0.36": STALE_AFTER_BULK_BOTH,
+                "sqlalchemy<2.0.55": KnownBug(
+                    "first: expired (reloaded on access); second: stale (the value before "
+                    "the UPDATE)",
+                    "https://github.com/sqlalchemy/sqlalchemy/issues/13675",
+                    fixed_in="2.0.55",
+                    workaround="execution_options(populate_existing=True), or session.refresh()",
+                ),
+                "sqlalchemy>=2.0.55": Doc(
+                    "first: expired (reloaded on access); second: expired (reloaded on access)",
+                    CHANGELOG_13675,
+                ),
+            }
+        ),
+    },
+)
+def update_where_two_objects(ctx: Context) -> Observed:
+    """Two rows with onupdate=func.now() loaded into the session, then one ORM-enabled
+    UPDATE whose WHERE matches both: 2.0.36 (#11917) expires the onupdate column of
+    the objects it matched; until 2.0.55 (#13675) only of one of them."""
+    model = declare("two_matched", onupdate_now, None, eager=False)
+    ctx.create_tables(model.metadata)
+    with ctx.engine.begin() as conn:
+        conn.execute(
+            model.__table__.insert(),
+            [{"id": i, "name": "a", "updated_at": OLD} for i in (1, 2)],
+        )
+    session = ctx.session()
+    first, second = session.get(model, 1), session.get(model, 2)
+    session.execute(update(model).where(model.id.in_([1, 2])).values(name="b"))
+    held = [_held_value(obj, OLD) for obj in (first, second)]
+    session.rollback()
+    return {TWO_MATCHED: f"first: {held[0]}; second: {held[1]}"}
 
 
 # -- an explicit value, and every update path ------------------------------------------

@@ -23,7 +23,16 @@ from models.user import User
 from scenarios._ddl import refused
 from scenarios.loading import seed
 from sqla_matrix.dberrors import code
-from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, scenario
+from sqla_matrix.scenario import (
+    ByBackend,
+    Context,
+    Doc,
+    KnownBug,
+    Observed,
+    Unsupported,
+    When,
+    scenario,
+)
 
 PG_LOCKING = "https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE"
 MYSQL_LOCKING = "https://dev.mysql.com/doc/refman/8.4/en/innodb-locking-reads.html"
@@ -126,3 +135,43 @@ def locks_and_loaders(ctx: Context) -> Observed:
                     session.rollback()
                     session.close()
     return observed
+
+
+CHANGELOG_13176 = "https://docs.sqlalchemy.org/en/20/changelog/changelog_20.html#change-2.0.49"
+GET_NO_LOCK = (
+    "Session.get(User, 1, with_for_update=False) on an object already in the session: "
+    "statements (#13176)"
+)
+
+
+@scenario(
+    "Session.get() with with_for_update=False: does it still look in the identity map?",
+    tags=("locking",),
+    expect={
+        GET_NO_LOCK: When(
+            {
+                "sqlalchemy<2.0.49": KnownBug(
+                    1,
+                    "https://github.com/sqlalchemy/sqlalchemy/issues/13176",
+                    fixed_in="2.0.49",
+                    workaround="leave with_for_update out (None) when no lock is wanted",
+                ),
+                "sqlalchemy>=2.0.49": Doc(0, CHANGELOG_13176),
+            }
+        ),
+    },
+)
+def get_without_lock(ctx: Context) -> Observed:
+    """with_for_update=False means no lock, like the default None; until 2.0.49 (#13176)
+    Session.get took any value given as a lock request, skipped the identity map and
+    sent a SELECT for an object it already held. (Plain SELECT, no lock: every backend.)"""
+    seed(ctx, 1)
+    session = ctx.session()
+    user = session.get(User, 1)
+    with ctx.counting() as seen:
+        again = session.get(User, 1, with_for_update=False)
+    session.rollback()
+    return {
+        GET_NO_LOCK: len(seen),
+        "the same object returned": again is user,
+    }
