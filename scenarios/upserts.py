@@ -148,7 +148,7 @@ def upsert_keyed_by_orm_attribute(ctx: Context) -> Observed:
     on_duplicate_key_update until 2.0.38 (#12117); ON CONFLICT's set_ for comparison."""
     with ctx.engine.begin() as conn:
         conn.execute(insert(User).values(id=1, name="a"))
-    if ctx.requires.upsert == "on duplicate key":
+    if ctx.capabilities.upsert == "on duplicate key":
         on_mysql = mysql.insert(User).values(id=1, name="b")
         statement: Any = on_mysql.on_duplicate_key_update({User.name: "c"})
         form = "on_duplicate_key_update({User.name: 'c'})"
