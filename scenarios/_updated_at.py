@@ -17,7 +17,9 @@ from sqla_matrix.results import Results
 # -- the observed keys -------------------------------------------------------
 ORM_FLUSH = "ORM flush changing another column"
 CORE_UPDATE = "Core update()"
-ORM_BULK = "ORM bulk update(Model)"
+#: SQLAlchemy's guide calls it "ORM UPDATE with WHERE" (orm/queryguide/dml.html); its
+#: "ORM bulk UPDATE by primary key" is another statement: session.execute(update(Model), [dicts]).
+ORM_UPDATE_WHERE = "ORM UPDATE with WHERE: update(Model).where()"
 RAW_UPDATE = "raw text() UPDATE"
 CORE_NO_CHANGE = "Core update() that changes no value"
 RAW_NO_CHANGE = "raw UPDATE that changes no value"
@@ -28,7 +30,7 @@ OBJECT_EAGER = "ORM object right after its flush, eager_defaults=True"
 #: (the recommendation's rows); the topic's other scenarios answer other questions.
 VARIANT = "updated_at_variant"
 
-ORM_WRITES = (ORM_FLUSH, CORE_UPDATE, ORM_BULK)
+ORM_WRITES = (ORM_FLUSH, CORE_UPDATE, ORM_UPDATE_WHERE)
 AD_HOC = RAW_UPDATE
 TRUSTWORTHY_OBJECT = ("expired", "fresh")  # how the object's state line begins when it is right
 
@@ -73,8 +75,9 @@ def updated_at(results: Results) -> Recommendation | None:
     return Recommendation(
         title="Which updated_at pattern stays right",
         explanation=(
-            "Derived from the onupdate observations below. ORM ✓: ORM flushes, Core update() and "
-            "ORM bulk updates all moved updated_at, and the flushed object was expired or fresh "
+            "Derived from the onupdate observations below. ORM ✓: an ORM flush, a Core update() "
+            "and an ORM UPDATE with WHERE all moved updated_at, and the flushed object was "
+            "expired or fresh "
             "(not stale), with eager_defaults left at its default. Ad hoc SQL ✓: a raw UPDATE "
             "that never went through SQLAlchemy moved it too."
         ),

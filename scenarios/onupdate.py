@@ -241,8 +241,8 @@ def observe(
         "DDL of updated_at": column_ddl(ddl, "updated_at"),
         keys.ORM_FLUSH: _moved(ctx, model, 1),
         keys.CORE_UPDATE: _moved(ctx, model, 2),
-        keys.ORM_BULK: _moved(ctx, model, 3),
-        AFTER_BULK: object_after_bulk,
+        keys.ORM_UPDATE_WHERE: _moved(ctx, model, 3),
+        AFTER_UPDATE_WHERE: object_after_bulk,
         keys.RAW_UPDATE: _moved(ctx, model, 4),
         keys.CORE_NO_CHANGE: _moved(ctx, model, 5),
         keys.RAW_NO_CHANGE: _moved(ctx, model, 6),
@@ -273,7 +273,7 @@ def _expect(source: str, **values: Any) -> dict[str, Doc]:
     names = {
         "orm": keys.ORM_FLUSH,
         "core": keys.CORE_UPDATE,
-        "bulk": keys.ORM_BULK,
+        "bulk": keys.ORM_UPDATE_WHERE,
         "raw": keys.RAW_UPDATE,
         "core_no_change": keys.CORE_NO_CHANGE,
         "raw_no_change": keys.RAW_NO_CHANGE,
@@ -281,7 +281,7 @@ def _expect(source: str, **values: Any) -> dict[str, Doc]:
     return {names[k]: Doc(v, source) for k, v in values.items()}
 
 
-AFTER_BULK = "object in the session after ORM update(Model).where()"
+AFTER_UPDATE_WHERE = "object in the session after ORM update(Model).where()"
 CHANGELOG_11917 = f"{CHANGELOG_20}#change-2.0.36"
 #: Before 2.0.36 an ORM-enabled UPDATE with WHERE left an onupdate column of the objects
 #: it matched in the session as it was (sqlalchemy#11917, fixed in 2.0.36).
@@ -307,7 +307,7 @@ STALE_AFTER_BULK_BOTH = KnownBug(
         **_expect(CLIENT_SQL_EXPRESSION, orm=True, core=True, bulk=True, core_no_change=True),
         **_expect(DEFAULTS, raw=False, raw_no_change=False),
         keys.OBJECT: Doc("expired, re-selected on access", ORM_FETCH),
-        AFTER_BULK: When(
+        AFTER_UPDATE_WHERE: When(
             {
                 "sqlalchemy<2.0.36": STALE_AFTER_BULK,
                 "sqlalchemy>=2.0.36": Doc("expired (reloaded on access)", CHANGELOG_11917),
@@ -497,7 +497,7 @@ def _update_paths(session: Any, model: Any, explicit: dict[str, Any]) -> dict[st
     session.execute(update(model.__table__).where(model.id == 2).values(name="b", **explicit))
     paths["Core update(table)"] = 2
     session.execute(update(model).where(model.id == 3).values(name="b", **explicit))
-    paths["ORM update(Model).where(...)"] = 3
+    paths["ORM UPDATE with WHERE: update(Model).where(...)"] = 3
     session.execute(update(model), [{"id": 4, "name": "b", **explicit}])
     paths["ORM bulk UPDATE by primary key: session.execute(update(Model), [dicts])"] = 4
     session.bulk_update_mappings(model, [{"id": 5, "name": "b", **explicit}])
