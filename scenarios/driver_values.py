@@ -32,12 +32,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import joinedload, lazyload, selectinload, subqueryload
 from sqlalchemy.schema import Column, Table
 from sqlalchemy.types import TypeEngine
 
 from models.user import User
 from scenarios._ddl import column_ddl
+from scenarios._loaders import Strategy, options
 from scenarios._zones import set_zone, utc_offset
 from scenarios.loading import seed
 from sqla_matrix.capabilities import per_backend
@@ -583,12 +583,7 @@ def streaming(ctx: Context) -> Observed:
         cursor = result.cursor
         observed["stream_results=True: the DBAPI cursor"] = type(cursor).__name__
         observed["stream_results=True: rows"] = len(result.all())
-    loaders = {
-        "lazyload": lazyload,
-        "selectinload": selectinload,
-        "joinedload": joinedload,
-        "subqueryload": subqueryload,
-    }
+    loaders = options(Strategy.LAZY, Strategy.SELECTIN, Strategy.JOINED, Strategy.SUBQUERY)
     for name, loader in loaders.items():
         key = f"yield_per(10) with {name}(User.posts): outcome"
         session = ctx.session()

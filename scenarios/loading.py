@@ -18,44 +18,33 @@ from sqlalchemy.orm import (
     DynamicMapped,
     WriteOnlyMapped,
     contains_eager,
-    immediateload,
     joinedload,
-    lazyload,
-    noload,
-    raiseload,
     relationship,
     selectinload,
-    subqueryload,
 )
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from models.post import Post
 from models.profile import Profile
 from models.user import User
+from scenarios._loaders import LOADING, SOURCES, Strategy, options
 from sqla_matrix.scenario import Context, Doc, Observed, When, scenario
 
-LOADING = "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html"
-LAZY = f"{LOADING}#lazy-loading"
-JOINED = f"{LOADING}#joined-eager-loading"
-SELECTIN = f"{LOADING}#select-in-loading"
-SUBQUERY = f"{LOADING}#subquery-eager-loading"
-IMMEDIATE = f"{LOADING}#sqlalchemy.orm.immediateload"
-RAISE = f"{LOADING}#preventing-unwanted-lazy-loads-using-raiseload"
-NOLOAD = f"{LOADING}#sqlalchemy.orm.noload"
+LAZY, JOINED, SELECTIN = (
+    SOURCES[Strategy.LAZY],
+    SOURCES[Strategy.JOINED],
+    SOURCES[Strategy.SELECTIN],
+)
+SUBQUERY, IMMEDIATE = SOURCES[Strategy.SUBQUERY], SOURCES[Strategy.IMMEDIATE]
+RAISE, NOLOAD = SOURCES[Strategy.RAISE], SOURCES[Strategy.NOLOAD]
 LARGE_COLLECTIONS = "https://docs.sqlalchemy.org/en/20/orm/large_collections.html"
 DYNAMIC = f"{LARGE_COLLECTIONS}#dynamic-relationship-loaders"
 
 Option = Callable[[Any], _AbstractLoad]
-STRATEGIES: dict[str, Option] = {
-    "lazy (select)": lazyload,
-    "joined": joinedload,
-    "selectin": selectinload,
-    "subquery": subqueryload,
-    "immediate": immediateload,
-    "raise": raiseload,
-    "raise_on_sql": lambda attribute: raiseload(attribute, sql_only=True),
-    "noload": noload,
-}
+S = Strategy
+STRATEGIES: dict[str, Option] = options(
+    S.LAZY, S.JOINED, S.SELECTIN, S.SUBQUERY, S.IMMEDIATE, S.RAISE, S.RAISE_ON_SQL, S.NOLOAD
+)
 N_VALUES = (10, 50)
 
 
@@ -153,14 +142,14 @@ def _expected_counts(**per_strategy: tuple[Callable[[int], int], str]) -> dict[s
 ONE_PLUS_N = (lambda n: 1 + n, LAZY)
 COLLECTION_COUNTS = _expected_counts(
     **{
-        "lazy (select)": ONE_PLUS_N,
-        "joined": (lambda n: 1, JOINED),
-        "selectin": (lambda n: 2, SELECTIN),
-        "subquery": (lambda n: 2, SUBQUERY),
-        "immediate": (lambda n: 1 + n, IMMEDIATE),
-        "raise": (lambda n: 1, RAISE),
-        "raise_on_sql": (lambda n: 1, RAISE),
-        "noload": (lambda n: 1, NOLOAD),
+        S.LAZY.value: ONE_PLUS_N,
+        S.JOINED.value: (lambda n: 1, JOINED),
+        S.SELECTIN.value: (lambda n: 2, SELECTIN),
+        S.SUBQUERY.value: (lambda n: 2, SUBQUERY),
+        S.IMMEDIATE.value: (lambda n: 1 + n, IMMEDIATE),
+        S.RAISE.value: (lambda n: 1, RAISE),
+        S.RAISE_ON_SQL.value: (lambda n: 1, RAISE),
+        S.NOLOAD.value: (lambda n: 1, NOLOAD),
     }
 )
 
@@ -182,12 +171,12 @@ def n_plus_one(ctx: Context) -> Observed:
     tags=("loading",),
     expect={
         **COLLECTION_COUNTS,
-        "lazy (select): what the loop saw (N=10)": Doc("20 loaded", LAZY),
-        "joined: what the loop saw (N=10)": Doc("20 loaded", JOINED),
-        "selectin: what the loop saw (N=10)": Doc("20 loaded", SELECTIN),
-        "raise: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
-        "raise_on_sql: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
-        "noload: what the loop saw (N=10)": Doc("0 loaded", NOLOAD),
+        f"{S.LAZY}: what the loop saw (N=10)": Doc("20 loaded", LAZY),
+        f"{S.JOINED}: what the loop saw (N=10)": Doc("20 loaded", JOINED),
+        f"{S.SELECTIN}: what the loop saw (N=10)": Doc("20 loaded", SELECTIN),
+        f"{S.RAISE}: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
+        f"{S.RAISE_ON_SQL}: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
+        f"{S.NOLOAD}: what the loop saw (N=10)": Doc("0 loaded", NOLOAD),
     },
 )
 def strategies_one_to_many(ctx: Context) -> Observed:
@@ -203,13 +192,13 @@ def strategies_one_to_many(ctx: Context) -> Observed:
     expect={
         **_expected_counts(
             **{
-                "lazy (select)": ONE_PLUS_N,
-                "joined": (lambda n: 1, JOINED),
-                "selectin": (lambda n: 2, SELECTIN),
-                "raise": (lambda n: 1, RAISE),
+                S.LAZY.value: ONE_PLUS_N,
+                S.JOINED.value: (lambda n: 1, JOINED),
+                S.SELECTIN.value: (lambda n: 2, SELECTIN),
+                S.RAISE.value: (lambda n: 1, RAISE),
             }
         ),
-        "raise_on_sql: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
+        f"{S.RAISE_ON_SQL}: what the loop saw (N=10)": Doc("raises InvalidRequestError", RAISE),
     },
 )
 def strategies_many_to_one(ctx: Context) -> Observed:

@@ -19,24 +19,20 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
-    immediateload,
     joinedload,
-    lazyload,
     mapped_column,
-    raiseload,
     relationship,
-    selectinload,
-    subqueryload,
 )
 
 from models.user import User
+from scenarios._loaders import OPTIONS as OPT
+from scenarios._loaders import SOURCES
+from scenarios._loaders import Strategy as S
 from scenarios.loading import (
-    IMMEDIATE,
     JOINED,
     LARGE_COLLECTIONS,
     RAISE,
     SELECTIN,
-    SUBQUERY,
     WriteOnlyUser,
     seed,
 )
@@ -49,13 +45,18 @@ RUN_SYNC = f"{ASYNCIO}#running-synchronous-methods-and-functions-under-asyncio"
 N = 10
 LOADED = f"{2 * N} loaded"
 
+#: label -> (loader option, where documented, what the loop sees under AsyncSession)
 OPTIONS = {
-    "lazy (implicit, on attribute access)": (lazyload, IMPLICIT_IO, "raises MissingGreenlet"),
-    "immediate": (immediateload, IMMEDIATE, LOADED),
-    "joined": (joinedload, JOINED, LOADED),
-    "selectin": (selectinload, SELECTIN, LOADED),
-    "subquery": (subqueryload, SUBQUERY, LOADED),
-    "raise": (raiseload, RAISE, "raises InvalidRequestError"),
+    f"{S.LAZY} (implicit, on attribute access)": (
+        OPT[S.LAZY],
+        IMPLICIT_IO,
+        "raises MissingGreenlet",
+    ),
+    S.IMMEDIATE.value: (OPT[S.IMMEDIATE], SOURCES[S.IMMEDIATE], LOADED),
+    S.JOINED.value: (OPT[S.JOINED], SOURCES[S.JOINED], LOADED),
+    S.SELECTIN.value: (OPT[S.SELECTIN], SOURCES[S.SELECTIN], LOADED),
+    S.SUBQUERY.value: (OPT[S.SUBQUERY], SOURCES[S.SUBQUERY], LOADED),
+    S.RAISE.value: (OPT[S.RAISE], SOURCES[S.RAISE], "raises InvalidRequestError"),
 }
 
 

@@ -13,10 +13,12 @@ import time
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, immediateload, joinedload, lazyload, selectinload, subqueryload
+from sqlalchemy.orm import Session
 
 from models.user import User
-from scenarios.loading import IMMEDIATE, JOINED, LAZY, SELECTIN, SUBQUERY, seed
+from scenarios._loaders import OPTIONS, SOURCES
+from scenarios._loaders import Strategy as S
+from scenarios.loading import seed
 from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
 STEPS = (10, 100, 1_000, 10_000)
@@ -25,11 +27,12 @@ SLOW = 1.0  # seconds: a step whose first run takes longer is run once
 CHART = "seconds to load N users and touch user.posts (median of 3 runs; 1 run past 1 s)"
 STRATEGIES: dict[str, tuple[Any, Any, str]] = {
     # name: (loader option, statements for N, documentation)
-    "lazy (select)": (lazyload, lambda n: 1 + n, LAZY),
-    "immediate": (immediateload, lambda n: 1 + n, IMMEDIATE),
-    "joined": (joinedload, lambda n: 1, JOINED),
-    "subquery": (subqueryload, lambda n: 2, SUBQUERY),
-    "selectin": (selectinload, lambda n: 1 + -(-n // 500), SELECTIN),  # 500 keys per IN
+    S.LAZY.value: (OPTIONS[S.LAZY], lambda n: 1 + n, SOURCES[S.LAZY]),
+    S.IMMEDIATE.value: (OPTIONS[S.IMMEDIATE], lambda n: 1 + n, SOURCES[S.IMMEDIATE]),
+    S.JOINED.value: (OPTIONS[S.JOINED], lambda n: 1, SOURCES[S.JOINED]),
+    S.SUBQUERY.value: (OPTIONS[S.SUBQUERY], lambda n: 2, SOURCES[S.SUBQUERY]),
+    # 500 keys per IN (...)
+    S.SELECTIN.value: (OPTIONS[S.SELECTIN], lambda n: 1 + -(-n // 500), SOURCES[S.SELECTIN]),
 }
 
 

@@ -33,16 +33,10 @@ from sqlalchemy.orm import (
     Session,
     aliased,
     contains_eager,
-    immediateload,
-    joinedload,
-    lazyload,
-    noload,
-    raiseload,
-    selectinload,
-    subqueryload,
 )
 
 from scenarios import _product_models as m
+from scenarios._loaders import OPTIONS, Strategy
 from sqla_matrix.product import Combination, Label, Observations, Product
 from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
@@ -50,19 +44,6 @@ LOADING = "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html"
 ASYNC_IO = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 #: "the loader strategies differ in when and how related objects load, never in which"
 SAME_OBJECTS = f"{LOADING}#a-summary-of-relationship-loading-styles"
-
-
-class Strategy(Label):
-    LAZY = "lazyload"
-    JOINED = "joinedload"
-    JOINED_INNER = "joinedload(innerjoin=True)"
-    SELECTIN = "selectinload"
-    SUBQUERY = "subqueryload"
-    IMMEDIATE = "immediateload"
-    RAISE = "raiseload"
-    RAISE_ON_SQL = "raiseload(sql_only=True)"
-    NOLOAD = "noload"
-    CONTAINS_EAGER = "outerjoin + contains_eager"
 
 
 class Shape(Label):
@@ -121,17 +102,6 @@ SHAPES: dict[Shape, tuple[Any, str, Callable[[int], Any]]] = {
         "post_view",
         lambda u: [p["id"] for p in m.POSTS if p["user_id"] == u],
     ),
-}
-OPTIONS: dict[Strategy, Callable[[Any], Any]] = {
-    Strategy.LAZY: lazyload,
-    Strategy.JOINED: joinedload,
-    Strategy.JOINED_INNER: lambda rel: joinedload(rel, innerjoin=True),
-    Strategy.SELECTIN: selectinload,
-    Strategy.SUBQUERY: subqueryload,
-    Strategy.IMMEDIATE: immediateload,
-    Strategy.RAISE: raiseload,
-    Strategy.RAISE_ON_SQL: lambda rel: raiseload(rel, sql_only=True),
-    Strategy.NOLOAD: noload,
 }
 EAGER = (Strategy.JOINED, Strategy.SELECTIN, Strategy.SUBQUERY)
 #: Per target: the rows that give each child its name, and the two names loader criteria

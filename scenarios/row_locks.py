@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, exc, select
-from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from models.user import User
 from scenarios._ddl import refused
+from scenarios._loaders import Strategy
+from scenarios._loaders import options as loader_options
 from scenarios.loading import seed
 from sqla_matrix.dberrors import code
 from sqla_matrix.scenario import (
@@ -40,7 +41,7 @@ MARIADB_LOCKING = "https://mariadb.com/kb/en/select/#lock-in-share-modefor-updat
 SQLITE_LOCKING = "https://www.sqlite.org/lockingv3.html"
 SA_FOR_UPDATE = "https://docs.sqlalchemy.org/en/20/core/selectable.html#sqlalchemy.sql.expression.Select.with_for_update"
 
-LOADERS = {"joinedload": joinedload, "selectinload": selectinload, "subqueryload": subqueryload}
+LOADERS = loader_options(Strategy.JOINED, Strategy.SELECTIN, Strategy.SUBQUERY)
 LOCKS: dict[str, dict[str, Any]] = {
     "with_for_update()": {},
     "with_for_update(of=User)": {"of": User},
