@@ -104,17 +104,14 @@ def plan(selection: list[str]) -> dict[str, list[dict[str, str]]]:
 
 def missing(planned: dict[str, str], reason: str, scenario_ids: list[str]) -> results.Results:
     """A results document for a cell whose job wrote none: failed, every cell not run."""
-    document = results.empty()
-    column: dict[str, Any] = dict.fromkeys(results.COLUMN_FIELDS)
-    column.update(
-        backend=planned["backend"],
-        server_requested=planned["server"] or None,
-        driver=planned["driver"],
-        status=results.FAILED,
-        reason=reason,
-        column=10**6,
+    document = results.absent_column(
+        planned["cell"],
+        planned["backend"],
+        planned["server"] or None,
+        planned["driver"],
+        results.FAILED,
+        reason,
     )
-    document["columns"][planned["cell"]] = column
     for scenario_id in scenario_ids:
         cell = {**results.EMPTY_CELL, "status": results.NOT_RUN, "reason": reason}
         document["scenarios"][scenario_id] = {"cells": {planned["cell"]: cell}}

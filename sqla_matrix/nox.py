@@ -41,7 +41,6 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -114,42 +113,6 @@ def why_it_died(returncode: int) -> str:
 
 #: pytest's own exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
 PYTEST_EXIT = {2: "interrupted", 3: "internal error", 4: "usage error"}
-
-
-def column_results(
-    cell: str,
-    backend: str,
-    server: str | None,
-    driver: str,
-    status: str,
-    reason: str,
-    remedy: str | None = None,
-    started: float | None = None,
-) -> results.Results:
-    """A results file written by the nox process for a cell whose pytest wrote none (it
-    died, or it was never started: turned off). Its column has no cells; the report
-    shows each of its scenarios as not run, and the column's status and reason."""
-    document = results.empty()
-    column: dict[str, Any] = dict.fromkeys(results.COLUMN_FIELDS)
-    column.update(
-        backend=backend,
-        server_requested=server,
-        driver=driver,
-        status=status,
-        reason=reason,
-        remedy=remedy,
-        required=False,
-        started_at=document["generated_at"],
-        duration_s=0.0,
-    )
-    if started is not None:  # when its pytest started (time.time()), and how long it lasted
-        when = datetime.fromtimestamp(started, timezone.utc)
-        column.update(
-            started_at=when.isoformat(timespec="seconds"),
-            duration_s=round(time.time() - started, 3),
-        )
-    document["columns"][cell] = column
-    return document
 
 
 #: The harness a team's noxfile installs in each cell unless it names another.
@@ -468,7 +431,7 @@ class Matrix:
             # A pytest that died (a segfault while collecting garbage) wrote nothing: its
             # column is failed, with the signal or exit code, instead of missing.
             reason = f"{why_it_died(returncode)}; see this cell's nox log"
-            document = column_results(
+            document = results.absent_column(
                 cell, backend, server, driver, results.FAILED, reason, started=started
             )
             results.save(document, written)
@@ -518,7 +481,7 @@ class Matrix:
                 else:
                     status = results.NOT_RUN
                 remedy = "remove it from MATRIX_OFF to run it"
-                document = column_results(cell, backend, server, driver, status, off, remedy)
+                document = results.absent_column(cell, backend, server, driver, status, off, remedy)
                 results.save(document, matrix.report_dir / "results" / f"{cell}.json")
                 session.log(f"matrix: {cell} {status}: {off}")
                 matrix.then_report(session)

@@ -59,6 +59,7 @@ the report merges them. Schema 1 files (one column per backend, under
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -223,3 +224,39 @@ def relabel(part: Results, label: str) -> Results:
         cells = {names.get(name, name): cell for name, cell in entry["cells"].items()}
         relabelled["scenarios"][scenario_id] = {**entry, "cells": cells}
     return relabelled
+
+
+def absent_column(
+    cell: str,
+    backend: str,
+    server: str | None,
+    driver: str,
+    status: str,
+    reason: str,
+    remedy: str | None = None,
+    started: float | None = None,
+) -> Results:
+    """A results file written by the nox process for a cell whose pytest wrote none (it
+    died, or it was never started: turned off). Its column has no cells; the report
+    shows each of its scenarios as not run, and the column's status and reason."""
+    document = empty()
+    column: dict[str, Any] = dict.fromkeys(COLUMN_FIELDS)
+    column.update(
+        backend=backend,
+        server_requested=server,
+        driver=driver,
+        status=status,
+        reason=reason,
+        remedy=remedy,
+        required=False,
+        started_at=document["generated_at"],
+        duration_s=0.0,
+    )
+    if started is not None:  # when its pytest started (time.time()), and how long it lasted
+        when = datetime.fromtimestamp(started, timezone.utc)
+        column.update(
+            started_at=when.isoformat(timespec="seconds"),
+            duration_s=round(time.time() - started, 3),
+        )
+    document["columns"][cell] = column
+    return document

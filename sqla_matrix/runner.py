@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
-import platform
-import sqlite3
 import statistics
 import time
 import uuid
@@ -16,13 +13,12 @@ import sqlalchemy
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.pool import NullPool
 
-from sqla_matrix import drivers, expect, judging, namespaces, observing, redact, results
+from sqla_matrix import drivers, expect, judging, namespaces, observing, recorded, redact, results
 from sqla_matrix.backends.base import Backend, Namespace, Target
 from sqla_matrix.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
 from sqla_matrix.drivers import DriverPair
 from sqla_matrix.errors import BackendNotRun, MatrixError, one_line
 from sqla_matrix.recording import Recorder
-from sqla_matrix.releases import INSTALLED
 from sqla_matrix.scenario import Context, Scenario
 
 
@@ -74,7 +70,7 @@ class BackendRun:
         self.recorder: Recorder | None = None
         self.started_at = datetime.now(timezone.utc)
         #: Read before any scenario (one may travel in time): naive datetimes depend on it.
-        self.client_time_zone = client_time_zone()
+        self.client_time_zone = recorded.client_time_zone()
         self._clock = time.perf_counter()
         self.facts: dict[str, Any] = {}  # about the server, kept after it is gone
         self.cells: dict[str, dict[str, Any]] = {}
@@ -303,25 +299,8 @@ class BackendRun:
         )
 
     def facts_for_specs(self) -> expect.Facts:
-        """This column as expectation specs see it: backend, server version, drivers,
-        SQLAlchemy release."""
-        pair = self.pair
-        versions = {}
-        if pair is not None:
-            for driver, field in (
-                (pair.sync, "driver_version"),
-                (pair.asyncio, "async_driver_version"),
-            ):
-                found = expect.version(self.facts.get(field))
-                if found is not None:
-                    versions[driver.name] = found
-        return expect.Facts(
-            backend=self.backend.name,
-            server=expect.version(self.facts.get("server_version")),
-            drivers=(pair.sync.name, pair.asyncio.name) if pair else (),
-            sqlalchemy=INSTALLED,
-            driver_versions=versions,
-        )
+        """This column as expectation specs see it (sqla_matrix/recorded.py)."""
+        return recorded.facts_for_specs(self)
 
     def _empty_shared_tables(self, namespace: Namespace) -> None:
         if self.metadata is None:
@@ -333,79 +312,8 @@ class BackendRun:
     # -- results -----------------------------------------------------------
 
     def as_results(self) -> results.Results:
-        """This backend's part of the results file."""
-        document = results.empty()
-        document["columns"][self.column] = self.describe()
-        for scenario_id, cell in self.cells.items():
-            scenario = self.scenarios[scenario_id]
-            document["scenarios"][scenario_id] = {
-                "title": scenario.title,
-                "topic": scenario.topic,
-                "tags": list(scenario.tags),
-                "doc": scenario.doc,
-                "cells": {self.column: cell},
-            }
-        return document
-
-    def describe(self) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "backend": self.backend.name,
-            "server_requested": self.server,
-            "status": self.status,
-            "reason": self.reason,
-            "remedy": self.remedy,
-            "required": self.required,
-            "url": None,
-            "found_by": None,
-            "namespace": None,
-            "left_behind": None,
-            "server_version": None,
-            "driver": self.driver,
-            "driver_version": None,
-            "async_driver": None,
-            "async_driver_version": None,
-            "sqlalchemy": sqlalchemy.__version__,
-            "python": platform.python_version(),
-            "sqlite_library": sqlite3.sqlite_version,
-            "alembic": installed("alembic"),
-            "greenlet": installed("greenlet"),
-            "driver_implementation": None,
-            "async_driver_implementation": None,
-            "client_time_zone": self.client_time_zone,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "duration_s": round(time.perf_counter() - self._clock, 3),
-            # The process's CPU (user + system) so far: all of it is this column's.
-            "cpu_s": round(time.process_time(), 3),
-        }
-        info.update(self.facts)
-        info["left_behind"] = self.left_behind
-        return info
-
-
-def installed(distribution: str) -> str | None:
-    """The installed version of ``distribution``, or None where it is not installed."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-#: Where a system's zone database lives: /etc/localtime links into it.
-ZONEINFO = "/zoneinfo/"
-
-
-def client_time_zone() -> str:
-    """This process's local time zone, on which every naive datetime it makes depends:
-    ``Etc/UTC: UTC +00:00`` (the zone's name, from TZ or /etc/localtime where known,
-    then its abbreviation and offset now)."""
-    now = datetime.now().astimezone()
-    offset = now.strftime("%z")
-    shown = f"{now.tzname()} {offset[:3]}:{offset[3:]}"
-    name = os.environ.get("TZ")  # what the C library read it from, if set
-    if name is None:
-        linked = os.path.realpath("/etc/localtime")
-        name = linked.split(ZONEINFO, 1)[1] if ZONEINFO in linked else None
-    return f"{name}: {shown}" if name else shown
+        """This column's part of the results file (sqla_matrix/recorded.py)."""
+        return recorded.document(self)
 
 
 def _round_trip(engine: Engine, times: int = 7) -> float:

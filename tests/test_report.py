@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from scenarios import _updated_at as recommend
-from sqla_matrix import fanout, results, runner
+from sqla_matrix import fanout, recorded, results
 from sqla_matrix.backends import BACKENDS
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.report import diff as diff_module
@@ -418,7 +418,7 @@ def test_a_mysql_connector_column_says_whether_its_c_extension_ran() -> None:
     run.start()
     try:
         assert run.status == "ran", run.reason
-        implementation = run.describe()["driver_implementation"]
+        implementation = recorded.describe(run)["driver_implementation"]
     finally:
         run.finish()
     assert implementation == ("C extension" if mysql.connector.HAVE_CEXT else "pure Python")
@@ -440,5 +440,5 @@ def test_a_file_from_before_these_were_recorded_still_loads_and_changes_nothing(
     changed = json.loads(json.dumps(current))
     changed["columns"][run.column]["client_time_zone"] = "Europe/Paris: CET +01:00"
     assert compare(changed, current).backends == [
-        f"{run.column}: client_time_zone Europe/Paris: CET +01:00 → {runner.client_time_zone()}"
+        f"{run.column}: client_time_zone Europe/Paris: CET +01:00 → {recorded.client_time_zone()}"
     ]
