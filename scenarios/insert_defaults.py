@@ -103,3 +103,10 @@ def insert_defaults(ctx: Context) -> Observed:
         raw_value = getattr(rows[2], column)
         observed[f"{kind}: raw INSERT gives"] = "a time" if raw_value is not None else "none"
     return observed
+
+
+#: What users type for these behaviours (read by the site's search: sqla_matrix/site/words.py).
+SYNONYMS = {
+    "clock": ("same time", "whose clock", "client time or server time"),
+    "insert_defaults": ("created_at", "default timestamp"),
+}

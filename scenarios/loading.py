@@ -380,3 +380,16 @@ def contains_eager_with_limit(ctx: Context) -> Observed:
         observed[f"{name} + LIMIT 3: posts per user"] = posts
         observed[f"{name} + LIMIT 3: statements"] = len(statements)
     return observed
+
+
+#: What users type for these behaviours (read by the site's search: sqla_matrix/site/words.py).
+SYNONYMS = {
+    "n_plus_one": ("N+1", "N+1 queries", "lazy loading", "lazyload"),
+    "statements": ("N+1", "how many queries", "query count"),
+    "selectin": ("selectinload",),
+    "joined": ("joinedload",),
+    "subquery": ("subqueryload",),
+    "immediate": ("immediateload",),
+    "raise": ("raiseload",),
+    "lazy (select)": ("lazyload",),
+}
