@@ -242,9 +242,7 @@ def _verdicts(grid: list[GridRow]) -> list[Verdict]:
             count = len(shown)
             text = f"{value} (every column: {count})" if count > 1 else value
         else:
-            text = "; ".join(
-                f"{value}: {_columns_named(cols)}" for value, cols in values.items()
-            )
+            text = "; ".join(f"{value}: {_columns_named(cols)}" for value, cols in values.items())
         support = min((g.support for g in shown), key=WORST.index)
         says = next(g.says for g in shown if g.support == support)
         verdicts.append(Verdict(_backend_name(backend), text, support, says, shown[0].origin))
@@ -383,7 +381,9 @@ def build(
                     releases=_releases(merged, scenario.id, behaviour.key),
                     statements=statements,
                     near=near,
-                    beside=[n for n in behaviours[max(0, place - 3) : place + 4] if n is not behaviour],
+                    beside=[
+                        n for n in behaviours[max(0, place - 3) : place + 4] if n is not behaviour
+                    ],
                     total=len(behaviours),
                     **common,
                 )
@@ -545,9 +545,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     try:
         local = _load(args.results)
         reference = reference_results.load(args.reference) if args.reference.exists() else None
-        drift = (
-            reference_results.drift(reference, args.scenarios) if reference is not None else []
-        )
+        drift = reference_results.drift(reference, args.scenarios) if reference is not None else []
         site = build(local, reference, args.out, args.scenarios, drift)
     except MatrixError as error:
         print(f"site: {error}", file=sys.stderr)

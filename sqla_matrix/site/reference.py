@@ -91,8 +91,8 @@ def describe(document: results.Results) -> str:
         f"{backend} {', '.join(sorted(v for v in versions if v)) or '?'}"
         for backend, versions in servers.items()
     )
-    releases = _span(sqlalchemy)
-    return f"reference run of {str(document.get('generated_at', ''))[:10]}, SQLAlchemy {releases}; {shown}"
+    day = str(document.get("generated_at", ""))[:10]
+    return f"reference run of {day}, SQLAlchemy {_span(sqlalchemy)}; {shown}"
 
 
 def _span(versions: list[str]) -> str:
@@ -125,7 +125,7 @@ def drift(document: results.Results, package: str = "scenarios") -> list[str]:
     documented key that no longer exists, a new one the reference lacks."""
     try:
         declared = catalogue(package)
-    except Exception as error:  # noqa: BLE001 - no catalogue here: nothing to check against
+    except Exception as error:  # no catalogue here: nothing to check against
         return [f"the catalogue ({package}) could not be read: {error.__class__.__name__}"]
     lines = []
     held = document["scenarios"]
