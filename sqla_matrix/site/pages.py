@@ -240,12 +240,18 @@ def _verdicts(grid: list[GridRow]) -> list[Verdict]:
         if len(values) == 1:
             (value,) = values
             count = len(shown)
-            text = f"{value} (every column: {count})" if count > 1 else value
+            text = f"{value} (all {count} columns)" if count > 1 else value
         else:
             text = "; ".join(f"{value}: {_columns_named(cols)}" for value, cols in values.items())
         support = min((g.support for g in shown), key=WORST.index)
         says = next(g.says for g in shown if g.support == support)
-        verdicts.append(Verdict(_backend_name(backend), text, support, says, shown[0].origin))
+        origin = ""
+        if not here:  # "reference run of <date>, <this backend's versions>"
+            servers = ", ".join(sorted({g.server for g in shown}))
+            releases = ", ".join(sorted({g.sqlalchemy for g in shown}))
+            day = shown[0].origin.split(",")[0]
+            origin = f"{day}, {_backend_name(backend)} {servers}, SQLAlchemy {releases}"
+        verdicts.append(Verdict(_backend_name(backend), text, support, says, origin))
     return verdicts
 
 

@@ -17,6 +17,7 @@ import argparse
 import importlib
 import json
 import pkgutil
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,10 @@ from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
 
 DEFAULT = Path("reference/results.json")
-#: Statements kept per cell (the site shows this many per backend).
-STATEMENTS = 6
+#: Statements kept per cell, each cut at SQL_CHARS (as the site shows them); none for the
+#: timeline's columns (``sqla2.0.36-sqlite-pysqlite``), whose SQL the series' columns show.
+STATEMENTS, SQL_CHARS = 4, 400
+_TIMELINE = re.compile(r"^sqla\d+\.\d+")
 #: Tags of the scenarios the reference run leaves out, as every cell does (noxfile.py LEFT_OUT).
 LEFT_OUT = ("cost", "long")
 _TIMINGS = ("duration_s", "paused_s", "teardown_s", "round_trip_s", "cpu_s", "started_at")
@@ -49,16 +52,21 @@ def compact(document: results.Results) -> results.Results:
             kept["duration_s"] = 0.0
             kept["measurements"] = {}
             statements = cell.get("statements", [])
+            shown = 0 if _TIMELINE.match(name) else STATEMENTS
             kept["statements"] = [
-                {"sql": s.get("sql", ""), "params": None, "many": s.get("many", False)}
-                for s in statements[:STATEMENTS]
+                {"sql": _cut(s.get("sql", "")), "params": None, "many": s.get("many", False)}
+                for s in statements[:shown]
             ]
             kept["statements_omitted"] = cell.get("statements_omitted", 0) + max(
-                0, len(statements) - STATEMENTS
+                0, len(statements) - shown
             )
             cells[name] = kept
         scenarios[scenario_id] = {**entry, "cells": cells}
     return {**document, "columns": columns, "scenarios": scenarios}
+
+
+def _cut(sql: str) -> str:
+    return sql if len(sql) <= SQL_CHARS else sql[:SQL_CHARS] + " …"
 
 
 def save(document: results.Results, path: Path) -> None:
