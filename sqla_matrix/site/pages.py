@@ -127,8 +127,9 @@ def _backend_name(backend: str) -> str:
 def combine(
     local: results.Results | None, reference: results.Results | None
 ) -> tuple[results.Results, dict[str, str]]:
-    """One document: this run's columns, then the reference's columns this run did not
-    observe (renamed ``NAME (reference)``); and each column's origin ("" for this run)."""
+    """One document: this run's columns, then the reference's (renamed ``NAME (reference)``),
+    each holding the scenarios this run's column of that name did not observe (not run,
+    or absent); and each column's origin ("" for this run)."""
     merged = results.empty()
     origin: dict[str, str] = {}
     if local is not None:
@@ -136,20 +137,20 @@ def combine(
         merged["generated_at"] = local["generated_at"]
         origin = dict.fromkeys(local["columns"], "")
     if reference is not None:
-        ran_here = {n for n, c in merged["columns"].items() if c.get("status") == "ran"}
         label = reference_results.describe(reference)
-        columns = {
-            name: column
-            for name, column in reference["columns"].items()
-            if name not in ran_here and column.get("status") == "ran"
-        }
+        columns = {n: c for n, c in reference["columns"].items() if c.get("status") == "ran"}
         part = results.empty()
         for name, column in columns.items():
             renamed = name + REFERENCE_SUFFIX
             part["columns"][renamed] = {**column, "column": 10_000 + (column.get("column") or 0)}
             origin[renamed] = label
         for scenario_id, entry in reference["scenarios"].items():
-            cells = {n + REFERENCE_SUFFIX: c for n, c in entry["cells"].items() if n in columns}
+            here = merged["scenarios"].get(scenario_id, {}).get("cells", {})
+            cells = {
+                n + REFERENCE_SUFFIX: c
+                for n, c in entry["cells"].items()
+                if n in columns and here.get(n, {}).get("status", "not run") == "not run"
+            }  # only where this run's column of that name did not observe the scenario
             part["scenarios"][scenario_id] = {**entry, "cells": cells}
         if local is None:
             merged = part
@@ -197,6 +198,8 @@ def _grid(
     for name in order:
         column = merged["columns"][name]
         cell = row.cells[name]
+        if cell.text == "absent":  # the column holds no cell of this scenario
+            continue
         support, says = _support(cell, column.get("status", ""))
         driver = str(column.get("driver") or "—")
         if _is_async(key) and column.get("async_driver"):
