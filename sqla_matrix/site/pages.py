@@ -245,7 +245,9 @@ def _verdicts(grid: list[GridRow]) -> list[Verdict]:
             count = len(shown)
             text = f"{value} (all {count} columns)" if count > 1 else value
         else:
-            text = "; ".join(f"{value}: {_columns_named(cols)}" for value, cols in values.items())
+            text = "; ".join(
+                f"{value} ({_columns_named(cols, shown)})" for value, cols in values.items()
+            )
         support = min((g.support for g in shown), key=WORST.index)
         says = next(g.says for g in shown if g.support == support)
         origin = ""
@@ -258,14 +260,17 @@ def _verdicts(grid: list[GridRow]) -> list[Verdict]:
     return verdicts
 
 
-def _columns_named(columns: list[GridRow]) -> str:
-    def one(g: GridRow) -> str:
-        return f"{g.driver.split(' (')[0]} on {g.server}, SQLAlchemy {g.sqlalchemy}"
-
-    shown = [one(g) for g in columns[:3]]
-    if len(columns) > 3:
-        shown.append(f"{len(columns) - 3} more")
-    return ", ".join(shown)
+def _columns_named(columns: list[GridRow], every: list[GridRow]) -> str:
+    """The columns holding one value, named by the axes on which the backend's columns
+    (``every``) vary, an axis left out where the value holds for all of it: ``psycopg2,
+    pg8000``, ``psycopg · SQLAlchemy 2.0.58``."""
+    parts = []
+    for axis, named in (("driver", ""), ("server", "server "), ("sqlalchemy", "SQLAlchemy ")):
+        mine = list(dict.fromkeys(getattr(g, axis).split(" (")[0] for g in columns))
+        all_of_it = {getattr(g, axis).split(" (")[0] for g in every}
+        if len(all_of_it) > 1 and set(mine) != all_of_it:
+            parts.append(named + ", ".join(mine[:4]) + (" …" if len(mine) > 4 else ""))
+    return " · ".join(parts) or f"{len(columns)} columns"
 
 
 def _expectations(merged: results.Results, scenario_id: str, key: str) -> list[dict[str, Any]]:
