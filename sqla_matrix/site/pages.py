@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from packaging.version import InvalidVersion, Version
 
 from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
@@ -253,11 +254,18 @@ def _verdicts(grid: list[GridRow]) -> list[Verdict]:
         origin = ""
         if not here:  # "reference run of <date>, <this backend's versions>"
             servers = ", ".join(sorted({g.server for g in shown}))
-            releases = ", ".join(sorted({g.sqlalchemy for g in shown}))
+            releases = ", ".join(sorted({g.sqlalchemy for g in shown}, key=_release))
             day = shown[0].origin.split(",")[0]
             origin = f"{day}, {_backend_name(backend)} {servers}, SQLAlchemy {releases}"
         verdicts.append(Verdict(_backend_name(backend), text, support, says, origin))
     return verdicts
+
+
+def _release(version: str) -> Version:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return Version("0")
 
 
 def _columns_named(columns: list[GridRow], every: list[GridRow]) -> str:
