@@ -431,7 +431,10 @@ def build(
                 )
                 shown[behaviour.path] = [
                     behaviour.label,
-                    " · ".join(f"{v.backend}: {v.text}" for v in behaviour.verdicts)[:220],
+                    " · ".join(
+                        f"{v.backend}: {v.text}" + (" (reference run)" if v.origin else "")
+                        for v in behaviour.verdicts
+                    )[:260],
                     scenario.title,
                 ]
             page = env.get_template("scenario.html.j2").render(
