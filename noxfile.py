@@ -20,6 +20,8 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
     nox -s clean -- postgresql                 # remove what runs left on a server that died
     nox -s faults                              # private servers killed at random points
     nox -s images                              # build the server images from Debian packages
+    nox -s site                                # report/site/: a page per behaviour, search
+    nox -s reference                           # rerun the reference results (reference/)
     nox -s tests                               # the project's own tests
     nox -s lint                                # ruff, mypy, the CI files' schemas
 
@@ -178,6 +180,26 @@ def images(session: nox.Session) -> None:
     """Build the server images from Debian packages (needs Docker):
     nox -s images [-- postgresql:17 mariadb ...]."""
     session.run("bash", "docker/build-images.sh", *session.posargs, external=True)
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """The answer-first site in report/site/ (index.html at its root): a page per behaviour,
+    a search that works from file://, the reference results where this run did not observe:
+    nox -s site [-- --results OTHER/results.json --out DIR]."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "site"))
+    arguments = [f"--results={REPORT_DIR}/results.json", f"--out={REPORT_DIR}/site"]
+    session.run("python", "-m", "sqla_matrix.site.pages", *arguments, *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def reference(session: nox.Session) -> None:
+    """Regenerate the reference results (reference/results.json) from a new run of the axes
+    and the release timeline, on the servers this machine reaches: nox -s reference."""
+    session.run("nox", "-t", "axes", "timeline", external=True)
+    session.run(
+        sys.executable, "-m", "sqla_matrix.site.reference", f"--from={REPORT_DIR}/results.json"
+    )
 
 
 @nox.session

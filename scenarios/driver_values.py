@@ -612,3 +612,12 @@ def streaming(ctx: Context) -> Observed:
 
     observed.update(ctx.run_async(stream))
     return observed
+
+
+#: What users type for these behaviours (read by the site's search: sqla_matrix/site/words.py).
+SYNONYMS = {
+    "timezone=True": ("timestamptz", "TIMESTAMP WITH TIME ZONE", "tzinfo", "time zone aware"),
+    "DateTime()": ("timestamp without time zone", "naive datetime"),
+    "rowcount": ("rows affected", "matched rows"),
+    "insertmanyvalues": ("bulk insert", "executemany", "RETURNING"),
+}

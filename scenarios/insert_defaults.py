@@ -239,3 +239,10 @@ def bulk_insert_changes(ctx: Context) -> Observed:
     else:
         observed[JOINED_ON_INSERT_OUTCOME] = "no INSERT..RETURNING here"
     return observed
+
+
+#: What users type for these behaviours (read by the site's search: sqla_matrix/site/words.py).
+SYNONYMS = {
+    "clock": ("same time", "whose clock", "client time or server time"),
+    "insert_defaults": ("created_at", "default timestamp"),
+}

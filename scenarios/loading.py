@@ -415,3 +415,16 @@ def get_and_lazy_load_sql(ctx: Context) -> Observed:
         GET_LABELS: _labelled(got[0].sql) if got else "no statement",
         LAZY_LABELS: _labelled(lazy[0].sql) if lazy else "no statement",
     }
+
+
+#: What users type for these behaviours (read by the site's search: sqla_matrix/site/words.py).
+SYNONYMS = {
+    "n_plus_one": ("N+1", "N+1 queries", "lazy loading", "lazyload"),
+    "statements": ("N+1", "how many queries", "query count"),
+    "selectinload": ("selectin", "select IN loading"),
+    "joinedload": ("joined", "joined eager loading"),
+    "subqueryload": ("subquery",),
+    "immediateload": ("immediate",),
+    "raiseload": ("raise",),
+    "lazyload": ("lazy", "lazy='select'"),
+}

@@ -694,3 +694,12 @@ def upserts(ctx: Context) -> Observed:
             else:
                 observed[f"{name}: the upsert moves updated_at"] = moved
     return observed
+
+
+#: What users type for these behaviours (read by the site's search: sqla_matrix/site/words.py).
+SYNONYMS = {
+    "update(Model)": ("session.execute(update(User).where(...))", "update(User)"),
+    "moves": ("does updated_at change", "last modified"),
+    "upserts": ("upsert", "on_conflict_do_update", "on_duplicate_key_update", "INSERT ON CONFLICT"),
+    "onupdate_sql_function": ("onupdate=func.now()", "auto update timestamp"),
+}

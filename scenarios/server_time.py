@@ -507,3 +507,23 @@ def mixed_client_and_server_values(ctx: Context) -> Observed:
         "half a second earlier < the server value": bool(earlier_before),
         "half a second later > the server value": bool(later_after),
     }
+
+
+#: The columns of values_read_back, in plain words (the site shows them; the key stays the id).
+LABELS = {
+    "server_naive": "server_default=func.now() into DateTime(): what reads back",
+    "server_aware": "server_default=func.now() into DateTime(timezone=True): what reads back",
+    "client_naive": "default=datetime.now into DateTime(): what reads back",
+    "client_aware": "default=datetime.now(timezone.utc) into DateTime(timezone=True): "
+    "what reads back",
+    "server_datetime6": "server_default CURRENT_TIMESTAMP(6) into DATETIME(6): what reads back",
+    "server_timestamp": "server_default=func.now() into TIMESTAMP: what reads back",
+    "server_timestamp6": "server_default CURRENT_TIMESTAMP(6) into TIMESTAMP(6): what reads back",
+    "client_datetime6": "default=datetime.now into DATETIME(6): what reads back",
+}
+#: What users type for these behaviours (read by the site's search: sqla_matrix/site/words.py).
+SYNONYMS = {
+    "aware": ("timestamptz", "tzinfo", "time zone aware"),
+    "naive": ("tzinfo", "naive datetime"),
+    "values_read_back": ("timestamp type", "precision", "microseconds"),
+}

@@ -35,7 +35,8 @@ def test_the_site_keeps_each_week_the_published_site_held(report: Path, tmp_path
     assert [week["date"] for week in history] == ["2026-12-07", "2026-11-30"]
     for week in history:
         results.load(second / "history" / week["date"] / "results.json")
-    assert (second / "index.html").read_text() == (report / "report.html").read_text()
+    assert (second / "report.html").read_text() == (report / "report.html").read_text()
+    assert (second / "b").is_dir()  # the answers' pages (tests/test_site_pages.py)
     assert 'href="history/2026-11-30/results.json"' in (second / "history.html").read_text()
 
 

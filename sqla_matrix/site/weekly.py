@@ -1,10 +1,12 @@
-"""The weekly site: the combined report, with every earlier week's results kept.
+"""The weekly site: the answer-first pages, the combined report, every earlier week's results.
 
     python -m sqla_matrix.site --report report --out site [--previous URL] [--date 2026-12-07]
 
 The scheduled workflow builds the report (which opens with what changed since
 the week before, its baseline), then this folder for GitHub Pages:
-``index.html`` (the report), ``report.md``, ``results.json``, and
+``index.html`` and ``b/`` (a page per behaviour with its search: pages.py, with the
+reference results where the week's run did not observe), ``report.html`` (the
+report), ``report.md``, ``results.json``, and
 ``history/<date>/results.json`` for this week and each week the published site
 already held (``--previous``: its address; its ``history.json`` lists them),
 with ``history.html`` linking them, newest first. A week that cannot be
@@ -27,9 +29,11 @@ from markupsafe import escape
 
 from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
+from sqla_matrix.site import pages
+from sqla_matrix.site import reference as reference_results
 
 #: What the report folder must hold, and the name each file has on the site.
-PAGES = {"report.html": "index.html", "report.md": "report.md", "results.json": "results.json"}
+PAGES = {"report.html": "report.html", "report.md": "report.md", "results.json": "results.json"}
 
 
 def _fetch(url: str) -> bytes:
@@ -58,15 +62,22 @@ def previous_weeks(base: str | None) -> tuple[list[dict[str, Any]], list[str]]:
     return weeks, lost
 
 
-def build(report: Path, out: Path, week: str, previous: str | None) -> list[str]:
-    """Write the site into ``out``; the lines to print (what it holds, what was lost)."""
+def build(
+    report: Path,
+    out: Path,
+    week: str,
+    previous: str | None,
+    reference: Path | None = None,
+) -> list[str]:
+    """Write the site into ``out``; the lines to print (what it holds, what was lost).
+    ``reference``: the reference results to show where this week's run did not observe."""
     for name in PAGES:
         if not (report / name).is_file():
             raise MatrixError(f"{report}: no {name}; build the report first (nox -s report)")
     document = results.load(report / "results.json")  # a broken one stops here, in one line
     weeks, lost = previous_weeks(previous)
-    if out.exists():
-        shutil.rmtree(out)
+    shown = reference_results.load(reference) if reference and reference.exists() else None
+    pages.build(document, shown, out)  # replaces ``out``
     (out / "history").mkdir(parents=True)
     for name, published in PAGES.items():
         shutil.copyfile(report / name, out / published)
@@ -98,8 +109,9 @@ def _history_page(history: list[dict[str, Any]], lost: list[str]) -> str:
     missing = "".join(f"<li>{escape(line)}</li>" for line in lost)
     return (
         '<!doctype html><html lang="en"><meta charset="utf-8"><title>Weekly results</title>'
-        '<h1>Weekly results</h1><p><a href="index.html">This week\'s report</a> opens with '
-        f"what changed since the week before.</p><ul>{items}</ul>"
+        '<h1>Weekly results</h1><p><a href="report.html">This week\'s report</a> opens with '
+        'what changed since the week before; <a href="index.html">the answers</a> have a '
+        f"page per behaviour.</p><ul>{items}</ul>"
         + (f"<h2>Not kept</h2><ul>{missing}</ul>" if missing else "")
         + "</html>\n"
     )
@@ -111,9 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("site"))
     parser.add_argument("--previous", help="the published site's address (its history)")
     parser.add_argument("--date", default=date.today().isoformat(), help="this week's date")
+    parser.add_argument(
+        "--reference", type=Path, default=reference_results.DEFAULT, help="reference results"
+    )
     args = parser.parse_args(argv)
     try:
-        lines = build(args.report, args.out, args.date, args.previous)
+        lines = build(args.report, args.out, args.date, args.previous, args.reference)
     except MatrixError as error:
         print(f"site: {error}", file=sys.stderr)
         return 2
