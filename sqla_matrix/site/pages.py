@@ -143,7 +143,7 @@ def combine(
         part = results.empty()
         for name, column in columns.items():
             renamed = name + REFERENCE_SUFFIX
-            part["columns"][renamed] = {**column, "column": 10_000 + (column.get("column") or 0)}
+            part["columns"][renamed] = dict(column)  # in its configuration's place
             origin[renamed] = label
         for scenario_id, entry in reference["scenarios"].items():
             here = merged["scenarios"].get(scenario_id, {}).get("cells", {})
