@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, ForeignKey, String, exc, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncResult, AsyncSession
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -36,7 +36,7 @@ from scenarios.loading import (
     WriteOnlyUser,
     seed,
 )
-from sqla_matrix.releases import CHANGELOG_20, Since
+from sqla_matrix.releases import CHANGELOG_20, CHANGELOG_21, Since
 from sqla_matrix.scenario import Context, Doc, KnownBug, Observed, When, scenario
 
 ASYNCIO = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
@@ -335,6 +335,18 @@ ASYNC_UNIQUE_SCALARS = (
 ASYNC_FREEZE = "AsyncResult.freeze() of a Core stream, then the frozen result: rows (#13689)"
 
 
+async def _closed_after(
+    result: AsyncResult[Any], use: Callable[[AsyncResult[Any]], Awaitable[Any]]
+) -> Any:
+    """``use(result)``, then the result closed even when ``use`` raised: a stream left
+    open keeps its cursor, and on SQLite its read lock, past the scenario (the next
+    writer then reads "database is locked")."""
+    try:
+        return await use(result)
+    finally:
+        await result.close()
+
+
 async def _attempt(job: Callable[[], Awaitable[Any]]) -> Any:
     try:
         return await job()
@@ -342,20 +354,28 @@ async def _attempt(job: Callable[[], Awaitable[Any]]) -> Any:
         return _outcome(error)
 
 
+#: Both fixes reached 2.0.x in 2.0.56 and 2.1.x in 2.1.6 (the entries' ":versions:"):
+#: 2.1.0 to 2.1.5, released before 2.0.56, still have the bugs.
+FIXED_IN_2_0_56_AND_2_1_6 = {
+    "sqlalchemy>=2.1.6": Doc(3, f"{CHANGELOG_21}#change-2.1.6"),
+    "sqlalchemy>=2.0.56 sqlalchemy<2.1.0b1": Doc(3, f"{CHANGELOG_20}#change-2.0.56"),
+}
+
+
 @scenario(
     "AsyncResult from stream(): scalar(), unique().scalars() over a joined collection, freeze()",
     tags=("loading", "asyncio"),
     expect={
         ASYNC_SCALAR: When({"sqlalchemy>=2.0.39": Doc(1, f"{CHANGELOG_20}#change-2.0.39")}),
-        ASYNC_UNIQUE_SCALARS: When({"sqlalchemy>=2.0.56": Doc(3, f"{CHANGELOG_20}#change-2.0.56")}),
-        ASYNC_FREEZE: When({"sqlalchemy>=2.0.56": Doc(3, f"{CHANGELOG_20}#change-2.0.56")}),
+        ASYNC_UNIQUE_SCALARS: When(FIXED_IN_2_0_56_AND_2_1_6),
+        ASYNC_FREEZE: When(FIXED_IN_2_0_56_AND_2_1_6),
     },
 )
 def async_result_methods(ctx: Context) -> Observed:
     """Three changelog entries on the AsyncResult a stream() returns: scalar() raised
     AttributeError until 2.0.39 (#12338); unique() before scalars() was lost, so a
-    joined eager collection refused to stream, until 2.0.56 (#13688); freeze()
-    fetched no rows until 2.0.56 (#13689). Three users with two posts each."""
+    joined eager collection refused to stream, until 2.0.56 and 2.1.6 (#13688);
+    freeze() fetched no rows until the same releases (#13689). Three users with two posts each."""
     seed(ctx, 3)
     users = select(User.id).order_by(User.id)
 
@@ -364,10 +384,10 @@ def async_result_methods(ctx: Context) -> Observed:
         async with engine.connect() as conn:
 
             async def scalar() -> Any:
-                return await (await conn.stream(users)).scalar()
+                return await _closed_after(await conn.stream(users), lambda r: r.scalar())
 
             async def freeze() -> Any:
-                frozen = await (await conn.stream(users)).freeze()
+                frozen = await _closed_after(await conn.stream(users), lambda r: r.freeze())
                 return len(frozen().all())
 
             observed[ASYNC_SCALAR] = await _attempt(scalar)
@@ -376,8 +396,10 @@ def async_result_methods(ctx: Context) -> Observed:
 
             async def unique_scalars() -> Any:
                 query = select(User).options(joinedload(User.posts)).order_by(User.id)
-                result = await session.stream(query)
-                return len(await result.unique().scalars().all())
+                rows = await _closed_after(
+                    await session.stream(query), lambda r: r.unique().scalars().all()
+                )
+                return len(rows)
 
             observed[ASYNC_UNIQUE_SCALARS] = await _attempt(unique_scalars)
         return observed

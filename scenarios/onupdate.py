@@ -433,6 +433,16 @@ def sqlite_trigger(ctx: Context) -> Observed:
 
 CHANGELOG_13675 = f"{CHANGELOG_20}#change-2.0.55"
 TWO_MATCHED = "two objects in the session matched by one ORM update(Model).where() (#13675)"
+ONE_STALE = KnownBug(
+    "first: expired (reloaded on access); second: stale (the value before the UPDATE)",
+    "https://github.com/sqlalchemy/sqlalchemy/issues/13675",
+    fixed_in="2.0.55 and 2.1.5",
+    workaround="execution_options(populate_existing=True), or session.refresh()",
+)
+BOTH_EXPIRED = Doc(
+    "first: expired (reloaded on access); second: expired (reloaded on access)",
+    CHANGELOG_13675,
+)
 
 
 @scenario(
@@ -441,18 +451,13 @@ TWO_MATCHED = "two objects in the session matched by one ORM update(Model).where
     expect={
         TWO_MATCHED: When(
             {
+                # The 2.1 line first: 2.1.0 came out before 2.0.55, the fix reached it in
+                # 2.1.5 (the changelog entry's ":versions:").
+                "sqlalchemy>=2.1.5": BOTH_EXPIRED,
+                "sqlalchemy>=2.1.0b1": ONE_STALE,
                 "sqlalchemy<2.0.36": STALE_AFTER_BULK_BOTH,
-                "sqlalchemy<2.0.55": KnownBug(
-                    "first: expired (reloaded on access); second: stale (the value before "
-                    "the UPDATE)",
-                    "https://github.com/sqlalchemy/sqlalchemy/issues/13675",
-                    fixed_in="2.0.55",
-                    workaround="execution_options(populate_existing=True), or session.refresh()",
-                ),
-                "sqlalchemy>=2.0.55": Doc(
-                    "first: expired (reloaded on access); second: expired (reloaded on access)",
-                    CHANGELOG_13675,
-                ),
+                "sqlalchemy<2.0.55": ONE_STALE,
+                "sqlalchemy>=2.0.55": BOTH_EXPIRED,
             }
         ),
     },
@@ -460,7 +465,7 @@ TWO_MATCHED = "two objects in the session matched by one ORM update(Model).where
 def update_where_two_objects(ctx: Context) -> Observed:
     """Two rows with onupdate=func.now() loaded into the session, then one ORM-enabled
     UPDATE whose WHERE matches both: 2.0.36 (#11917) expires the onupdate column of
-    the objects it matched; until 2.0.55 (#13675) only of one of them."""
+    the objects it matched; until 2.0.55 and 2.1.5 (#13675) only of one of them."""
     model = declare("two_matched", onupdate_now, None, eager=False)
     ctx.create_tables(model.metadata)
     with ctx.engine.begin() as conn:
