@@ -40,13 +40,13 @@ from scenarios._raised import raised
 from scenarios._zones import set_zone
 from scenarios.driver_values import NOON_UTC, NOW_OFFSET, PLUS_FIVE_THIRTY, UTC_ZONE, wall
 from sqla_matrix.capabilities import per_backend
+from sqla_matrix.requirements import SESSION_TIME_ZONE
 from sqla_matrix.scenario import (
     ByBackend,
     Context,
     Doc,
     Expectation,
     Observed,
-    Unsupported,
     When,
     scenario,
 )
@@ -62,7 +62,7 @@ SQLITE_TIME = "https://www.sqlite.org/lang_datefunc.html"
 PG_TIMEZONE = "https://www.postgresql.org/docs/current/datatype-datetime.html#DATATYPE-TIMEZONES"
 MYSQL_TZ = "https://dev.mysql.com/doc/refman/8.4/en/time-zone-support.html"
 
-ZONED_BACKENDS = ("postgresql", "mysql", "mariadb")
+ZONED_BACKENDS = SESSION_TIME_ZONE.backends()
 #: The session's zone as the server reports it.
 SESSION_ZONE = per_backend(
     "connect_settings.SESSION_ZONE",
@@ -144,12 +144,7 @@ def _failed(way: str, kind: str, error: BaseException) -> Observed:
 @scenario(
     "A session time zone at connect time: connect_args per driver, or a connect event",
     tags=("time_zones", "drivers", "failing"),
-    backends=ZONED_BACKENDS,
-    elsewhere={
-        "sqlite": Unsupported(
-            None, "SQLite has no session time zone (its times are UTC)", SQLITE_TIME
-        )
-    },
+    requires=(SESSION_TIME_ZONE,),
     expect=NOW_AHEAD,
 )
 def connect_time_zone(ctx: Context) -> Observed:

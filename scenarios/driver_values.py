@@ -41,6 +41,7 @@ from scenarios._loaders import Strategy, options
 from scenarios._zones import set_zone, utc_offset
 from scenarios.loading import seed
 from sqla_matrix.capabilities import per_backend
+from sqla_matrix.requirements import SESSION_TIME_ZONE
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, When, scenario
 
 PG_PRECISION = "https://www.postgresql.org/docs/current/datatype-datetime.html"
@@ -307,7 +308,7 @@ MYSQL_TIMESTAMP = "https://dev.mysql.com/doc/refman/8.4/en/datetime.html"
 MARIADB_TIMESTAMP = "https://mariadb.com/kb/en/timestamp/"
 NOON_UTC = datetime(2024, 5, 6, 12, 0, 0, tzinfo=timezone.utc)
 #: The backends with a session time zone.
-ZONED_BACKENDS = ("postgresql", "mysql", "mariadb")
+ZONED_BACKENDS = SESSION_TIME_ZONE.backends()
 #: Each server's name for +05:30 (MySQL takes an offset; PostgreSQL would read '+05:30'
 #: as a POSIX zone, west of Greenwich, so it is given a name).
 PLUS_FIVE_THIRTY = per_backend(
@@ -345,12 +346,7 @@ def wall(value: Any) -> str:
 @scenario(
     "A session time zone of +05:30: what it changes in what each driver reads",
     tags=("timestamps", "drivers", "time_zones"),
-    backends=("postgresql", "mysql", "mariadb"),
-    elsewhere={
-        "sqlite": Unsupported(
-            None, "SQLite has no session time zone (its times are UTC)", SQLITE_TIME
-        )
-    },
+    requires=(SESSION_TIME_ZONE,),
     expect={
         f"{ZONED}, written at 12:00 UTC, read in the +05:30 session (sync)": ByBackend(
             postgresql=Doc("17:30 +05:30", PG_TIMEZONE),

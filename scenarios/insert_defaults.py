@@ -24,7 +24,8 @@ from sqlalchemy.schema import Column, Table
 
 from models.user import User
 from scenarios._ddl import column_ddl
-from sqla_matrix.scenario import Context, Doc, KnownBug, Observed, When, scenario
+from sqla_matrix.requirements import INSERT_RETURNING
+from sqla_matrix.scenario import ByBackend, Context, Doc, KnownBug, Observed, When, scenario
 
 DEFAULTS = "https://docs.sqlalchemy.org/en/20/core/defaults.html"
 CLIENT_SQL = f"{DEFAULTS}#client-invoked-sql-expressions"
@@ -173,14 +174,20 @@ def _outcome(action: Callable[[], object]) -> str:
                 ),
             }
         ),
-        JOINED_ON_INSERT: When(
-            {
-                "sqlalchemy>=2.0.35": Doc(
-                    "SADeprecationWarning: The joinedload loader option is not compatible "
-                    "with DML statements such as INSERT, UPDATE",
-                    f"{CHANGELOG_20}#change-2.0.35",
+        # Only where INSERT ... RETURNING exists: elsewhere the statement is not sent.
+        JOINED_ON_INSERT: ByBackend(
+            **dict.fromkeys(
+                INSERT_RETURNING.backends(),
+                When(
+                    {
+                        "sqlalchemy>=2.0.35": Doc(
+                            "SADeprecationWarning: The joinedload loader option is not "
+                            "compatible with DML statements such as INSERT, UPDATE",
+                            f"{CHANGELOG_20}#change-2.0.35",
+                        ),
+                    }
                 ),
-            }
+            )
         ),
     },
 )

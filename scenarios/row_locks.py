@@ -24,13 +24,13 @@ from scenarios._loaders import Strategy
 from scenarios._loaders import options as loader_options
 from scenarios.loading import seed
 from sqla_matrix.dberrors import code
+from sqla_matrix.requirements import ROW_LOCKS
 from sqla_matrix.scenario import (
     ByBackend,
     Context,
     Doc,
     KnownBug,
     Observed,
-    Unsupported,
     When,
     scenario,
 )
@@ -89,10 +89,7 @@ def _probe(conn: Connection, table: str) -> str:
 @scenario(
     "with_for_update() beside joinedload, selectinload and subqueryload, with and without LIMIT",
     tags=("loading", "locking"),
-    backends=("postgresql", "mysql", "mariadb"),
-    elsewhere={
-        "sqlite": Unsupported(None, "SQLite locks the whole database, never a row", SQLITE_LOCKING)
-    },
+    requires=(ROW_LOCKS,),
     expect={
         # The eager loader's own SELECT is a second statement: the lock option is the
         # main query's, so it is not repeated there.

@@ -38,6 +38,7 @@ from sqlalchemy.schema import Column, Table
 
 from scenarios._ddl import column_ddl, refused
 from sqla_matrix.capabilities import per_backend
+from sqla_matrix.requirements import MYSQL_TIMESTAMP_TYPES, ON_DUPLICATE_KEY
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, Unsupported, scenario
 
 PG_RETURNING = "https://www.postgresql.org/docs/current/dml-returning.html"
@@ -161,7 +162,7 @@ def returning(ctx: Context) -> Observed:
 @scenario(
     "ON DUPLICATE KEY UPDATE: VALUES() or MySQL's row alias, as SQLAlchemy renders it here",
     tags=("upsert", "server_versions"),
-    backends=MY,
+    requires=(ON_DUPLICATE_KEY,),
     expect={
         "INSERT ... AS new ON DUPLICATE KEY UPDATE name = new.name: outcome": ByBackend(
             mysql=Doc("accepted", MYSQL_ROW_ALIAS),
@@ -320,7 +321,7 @@ def generated_day(ctx: Context) -> Observed:
 @scenario(
     "MySQL/MariaDB settings: explicit_defaults_for_timestamp, NO_ZERO_DATE, strict mode",
     tags=("timestamps", "ddl", "server_versions"),
-    backends=MY,
+    requires=(MYSQL_TIMESTAMP_TYPES,),
     expect={
         "TIMESTAMP NOT NULL, no default, explicit_defaults_for_timestamp=OFF: DDL": ByBackend(
             mysql=Doc(

@@ -23,6 +23,7 @@ from scenarios._ddl import column_ddl
 from scenarios._orm_fetch import after_flush
 from scenarios._zones import set_zone
 from sqla_matrix.capabilities import per_backend
+from sqla_matrix.requirements import SESSION_TIME_ZONE
 from sqla_matrix.scenario import ByBackend, Context, Doc, Observed, scenario
 
 SA_NOW = "https://docs.sqlalchemy.org/en/20/core/functions.html#sqlalchemy.sql.functions.now"
@@ -53,7 +54,7 @@ PY_NOW = "https://docs.python.org/3/library/datetime.html#datetime.datetime.now"
 ZONE = per_backend(  # UTC+05:45
     "server_time.ZONE",
     {"postgresql": "Asia/Kathmandu", "mysql": "+05:45", "mariadb": "+05:45"},
-    only=("postgresql", "mysql", "mariadb"),
+    only=SESSION_TIME_ZONE.backends(),
 )
 
 
@@ -206,7 +207,7 @@ def _set_zone(ctx: Context, conn: Connection) -> None:
 @scenario(
     "A session in another time zone (UTC+05:45): what moves?",
     tags=("timestamps", "time_zones"),
-    backends=("postgresql", "mysql", "mariadb"),
+    requires=(SESSION_TIME_ZONE,),
     expect={
         "server_aware, stored earlier, read in +05:45: instant moved": ByBackend(
             postgresql=Doc("+00:00", PG_TIMEZONES),

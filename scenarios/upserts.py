@@ -17,13 +17,14 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from models.user import User
 from sqla_matrix.capabilities import per_backend
 from sqla_matrix.releases import CHANGELOG_20, Since
+from sqla_matrix.requirements import ON_CONFLICT
 from sqla_matrix.scenario import Context, Doc, Observed, When, scenario
 
 #: The dialect's own insert() where the upsert is ON CONFLICT.
 ON_CONFLICT_INSERT: Mapping[str, Callable[[Any], Any]] = per_backend(
     "upserts.ON_CONFLICT_INSERT",
     {"postgresql": postgresql.insert, "sqlite": sqlite.insert},
-    only=("postgresql", "sqlite"),
+    only=ON_CONFLICT.backends(),
 )
 SORTED_RETURNING = Since(
     "2.0.10", "Insert.returning(sort_by_parameter_order=True)", f"{CHANGELOG_20}#change-2.0.10"
@@ -60,7 +61,7 @@ def _table(ctx: Context, name: str) -> Table:
 @scenario(
     "ON CONFLICT DO UPDATE with a per-row bound parameter in set_, sent as an executemany",
     tags=("upserts", "returning"),
-    backends=("postgresql", "sqlite"),
+    requires=(ON_CONFLICT,),
     expect={
         PER_ROW_SET_RETURNING: When(
             {"sqlalchemy>=2.0.47": Doc("x1, x2", f"{CHANGELOG_20}#change-2.0.47")}
@@ -102,7 +103,7 @@ def on_conflict_per_row_set(ctx: Context) -> Observed:
 @scenario(
     "ON CONFLICT DO NOTHING with RETURNING sorted by parameter order, server-generated ids",
     tags=("upserts", "returning"),
-    backends=("postgresql", "sqlite"),
+    requires=(ON_CONFLICT,),
     since=SORTED_RETURNING,
     expect={
         SORTED_ON_CONFLICT: When(

@@ -63,6 +63,9 @@ class Capabilities:
     #: How an INSERT updates the row it collides with: ``INSERT ... ON CONFLICT DO UPDATE``
     #: (PostgreSQL, SQLite 3.24+) or ``INSERT ... ON DUPLICATE KEY UPDATE`` (MySQL, MariaDB).
     upsert: Literal["on conflict", "on duplicate key"]
+    #: ``INSERT ... RETURNING`` (PostgreSQL; SQLite 3.35+; MariaDB 10.5+; MySQL has none),
+    #: which SQLAlchemy's ORM bulk INSERT with ``.returning()`` needs for an executemany.
+    insert_returning: bool
     #: A storage engine per table (``information_schema.TABLES.ENGINE``).
     storage_engines: bool
     #: ``SELECT ... FOR UPDATE`` locks rows (SQLite locks the whole database).

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqla_matrix import expect
+from sqla_matrix.capabilities import Capabilities
 from sqla_matrix.results import MISMATCH, NOT_IN_RELEASE, NOT_OBSERVED_HERE, NOT_SUPPORTED, PASS
 from sqla_matrix.scenario import Expectation, Scenario, expectation_for
 
@@ -24,8 +25,14 @@ class NotApplicable:
     kind: str  # "not observed here", "not supported", "not in this release"
 
 
-def applicability(scenario: Scenario, facts: expect.Facts) -> NotApplicable | None:
-    """Whether the column ``facts`` describes runs ``scenario``, and if not, why."""
+def applicability(
+    scenario: Scenario, facts: expect.Facts, capabilities: Capabilities
+) -> NotApplicable | None:
+    """Whether the column ``facts`` describes, on a backend that declares
+    ``capabilities``, runs ``scenario``; and if not, why."""
+    for requirement in scenario.requires:
+        if not requirement.holds(capabilities):
+            return NotApplicable(requirement.reason(facts.backend), NOT_SUPPORTED)
     if not scenario.applies_to(facts):
         lacking = (scenario.elsewhere or {}).get(facts.backend)
         if lacking is not None:

@@ -37,10 +37,8 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
-from sqla_matrix.expect import Doc, KnownBug, Unsupported, When
+from sqla_matrix.scenario import Expectation
 
-#: What an expectation of a product's key may be (as ``scenario(expect=...)`` takes).
-Expectation: TypeAlias = "Doc | KnownBug | Unsupported | When"
 Combination: TypeAlias = tuple["Label", ...]
 
 

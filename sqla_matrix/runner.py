@@ -199,7 +199,11 @@ class BackendRun:
             cell = _not_run(f"server lost during {self.lost_during}")
         elif self.status != results.RAN or self.namespace is None or self.recorder is None:
             cell = _not_run(f"{self.column} {self.status}: {self.reason}")
-        elif (why := judging.applicability(scenario, self.facts_for_specs())) is not None:
+        elif (
+            why := judging.applicability(
+                scenario, self.facts_for_specs(), self.backend.capabilities
+            )
+        ) is not None:
             cell = _not_run(why.reason, kind=why.kind)
         else:
             cell = self._observe(scenario, self.namespace, self.recorder)

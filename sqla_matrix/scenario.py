@@ -44,6 +44,7 @@ from sqla_matrix.expect import (
 )
 from sqla_matrix.recording import Recorder, Statement
 from sqla_matrix.releases import INSTALLED, Since
+from sqla_matrix.requirements import Requirement
 
 __all__ = ["ByBackend", "Context", "Doc", "KnownBug", "Observed", "Unsupported", "When", "scenario"]
 
@@ -224,6 +225,8 @@ class Scenario:
     since: Since | None = None
     #: Backends left out of ``backends`` because they lack it (else: not observed here).
     elsewhere: Mapping[str, Unsupported] | None = None
+    #: What it needs of a backend's capabilities; a backend without one: not supported.
+    requires: tuple[Requirement, ...] = ()
 
     def applies_to(self, facts: Facts) -> bool:
         """Whether the column ``facts`` describes runs this scenario.
@@ -246,6 +249,7 @@ def scenario(
     *,
     tags: Sequence[str] = (),
     expect: Mapping[str, Expectation] | None = None,
+    requires: Sequence[Requirement] = (),
     backends: Sequence[str] | None = None,
     since: Since | None = None,
     elsewhere: Mapping[str, Unsupported] | None = None,
@@ -253,8 +257,11 @@ def scenario(
     """Register the decorated function as a scenario of its module's topic.
 
     ``expect`` maps an observed key to its documented value; keys without an
-    expectation are still observed and reported. ``backends`` restricts the
-    scenario to the named backends; elsewhere it is reported as not run.
+    expectation are still observed and reported. ``requires`` says what the
+    scenario needs of a backend (sqla_matrix/requirements.py): a backend whose
+    capabilities lack one reads *not supported*, with the requirement's reason.
+    ``backends`` restricts it to columns by spec instead (a driver, a server
+    version): a team's pin; elsewhere it is reported as not run.
     ``since`` names what it needs of SQLAlchemy: a column on an older release
     reports it as not in this release (a key alone says so with ``Since.absent()``).
     ``elsewhere`` says why a backend left out of ``backends`` lacks the behaviour
@@ -286,6 +293,7 @@ def scenario(
             doc=" ".join((func.__doc__ or "").split()),
             since=since,
             elsewhere=dict(elsewhere) if elsewhere else None,
+            requires=tuple(requires),
         )
         _REGISTRY.setdefault(func.__module__, []).append(entry)
         return func

@@ -52,6 +52,12 @@ def _tried(ctx: Context) -> dict[str, Any]:
             "t TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)",
         ),
         "storage_engines": _accepted(ctx, "SELECT ENGINE FROM information_schema.TABLES LIMIT 1"),
+        "insert_returning": _accepted(ctx, "INSERT INTO caps (id, n) VALUES (2, 2) RETURNING id"),
+        "upsert": "on conflict"
+        if _accepted(ctx, "INSERT INTO caps (id, n) VALUES (1, 3) ON CONFLICT (id) DO NOTHING")
+        else "on duplicate key"
+        if _accepted(ctx, "INSERT INTO caps (id, n) VALUES (1, 3) ON DUPLICATE KEY UPDATE n = 3")
+        else None,
         "set_time_zone": requires.set_time_zone is not None
         and _accepted(ctx, requires.set_time_zone.format(zone=UTC[ctx.backend])),
         # microseconds, or SQLite's text with whole seconds (1 in a million reads .000000)
@@ -80,6 +86,8 @@ def _declared(requires: Capabilities, namespace: str) -> dict[str, Any]:
         "row_locks": requires.row_locks,
         "on_update_current_timestamp": requires.on_update_current_timestamp,
         "storage_engines": requires.storage_engines,
+        "insert_returning": requires.insert_returning,
+        "upsert": requires.upsert,
         "set_time_zone": requires.set_time_zone is not None,
         "clock digits": requires.clock.digits,
     }
@@ -107,7 +115,7 @@ class Unfinished(SQLite):
     """A backend someone added without saying what it can do."""
 
     name = "unfinished"
-    requires: ClassVar[Any] = None
+    capabilities: ClassVar[Any] = None
 
 
 def test_a_backend_without_capabilities_is_refused_when_registered() -> None:

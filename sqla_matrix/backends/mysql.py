@@ -20,7 +20,7 @@ from sqla_matrix.errors import MatrixError
 class MySQL(ServerBackend):
     name = "mysql"
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
-    #: The same for MariaDB, whose manual says the same of each.
+    #: The same for MariaDB, whose manual says the same of each but INSERT ... RETURNING.
     capabilities: ClassVar[Capabilities] = Capabilities(
         namespace="database",
         foreign_keys_by_pragma=False,
@@ -29,6 +29,7 @@ class MySQL(ServerBackend):
         on_update_current_timestamp=True,
         mysql_timestamp_types=True,
         upsert="on duplicate key",
+        insert_returning=False,  # https://dev.mysql.com/doc/refman/8.4/en/insert.html
         storage_engines=True,
         row_locks=True,  # https://dev.mysql.com/doc/refman/8.4/en/innodb-locking-reads.html
         aware_datetimes=False,

@@ -28,6 +28,7 @@ class PostgreSQL(ServerBackend):
         on_update_current_timestamp=False,  # a trigger keeps a column current
         mysql_timestamp_types=False,
         upsert="on conflict",
+        insert_returning=True,  # https://www.postgresql.org/docs/current/sql-insert.html
         storage_engines=False,
         row_locks=True,  # https://www.postgresql.org/docs/current/explicit-locking.html
         aware_datetimes=True,

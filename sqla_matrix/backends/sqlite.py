@@ -26,6 +26,7 @@ class SQLite(Backend):
         on_update_current_timestamp=False,
         mysql_timestamp_types=False,
         upsert="on conflict",
+        insert_returning=True,  # https://www.sqlite.org/lang_returning.html (3.35+)
         storage_engines=False,
         row_locks=False,  # https://www.sqlite.org/lockingv3.html: the whole database
         aware_datetimes=False,
