@@ -39,6 +39,7 @@ from scenarios import _product_models as m
 from scenarios._loaders import OPTIONS, Strategy
 from sqla_matrix.product import Combination, Label, Observations, Product
 from sqla_matrix.scenario import Context, Doc, Observed, scenario
+from sqla_matrix.warned import NAMESPACE
 
 LOADING = "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html"
 ASYNC_IO = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
@@ -232,7 +233,7 @@ def _collections(parents: list[Any], shape: Shape, excluded: str | None = None) 
 def _raised(error: BaseException) -> str:
     first = str(error).splitlines()[0] if str(error) else ""
     first = re.sub(r"\(Background on this error at: [^)]*\)", "", first).strip()
-    first = re.sub(r"matrix_[0-9a-f]{12}", "matrix_*", first)  # the run's own namespace
+    first = NAMESPACE.sub("matrix_*", first)  # the run's own namespace
     return f"raises {type(error).__name__}: {first[:160]}"
 
 

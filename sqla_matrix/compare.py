@@ -28,21 +28,11 @@ from typing import Any
 
 from sqla_matrix import drivers, results, warned
 from sqla_matrix.errors import MatrixError
-from sqla_matrix.report.axes import AXES, AXIS_NAMES, Config, configs
+from sqla_matrix.report.axes import AXES, AXIS_NAMES, Config, axis_values, configs
 from sqla_matrix.report.view import show
 
 #: How many lines of SQL diff a scenario shows.
 SQL_LINES = 16
-
-
-def axis_values(found: dict[str, Config]) -> dict[str, set[str]]:
-    """Every value FROM and TO may take, per axis, as the columns hold them."""
-    return {
-        "sqlalchemy": {c.sqlalchemy for c in found.values()},
-        "driver": {c.sync_driver for c in found.values()},
-        "server": {f"{c.backend}{c.server}" for c in found.values() if c.server},
-        "backend": {c.backend for c in found.values()},
-    }
 
 
 def _axis_of(value: str, values: dict[str, set[str]]) -> str | None:
@@ -152,14 +142,11 @@ def _observed(cell: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 #: A run's namespace name (sqla_matrix/runner.py): each column has its own, so it is no difference.
-NAMESPACE = re.compile(r"matrix_[0-9a-f]{12}")
-
-
 def _sql(cell: dict[str, Any]) -> list[str]:
     """A cell's statements as lines of SQL, each ending with a semicolon, the column's
     namespace name written as ``matrix_*``."""
     return [
-        NAMESPACE.sub("matrix_*", line)
+        warned.NAMESPACE.sub("matrix_*", line)
         for s in cell.get("statements", [])
         for line in f"{s['sql'].rstrip()};".splitlines()
     ]

@@ -165,3 +165,13 @@ def by_axis(
     found = configs(results)
     explained = [(d, explain(d.row, order, found)) for d in differences(all_topics, order)]
     return [p for p in explained if p[1].within], [p for p in explained if not p[1].within]
+
+
+def axis_values(found: dict[str, Config]) -> dict[str, set[str]]:
+    """Every value FROM and TO may take, per axis, as the columns hold them."""
+    return {
+        "sqlalchemy": {c.sqlalchemy for c in found.values()},
+        "driver": {c.sync_driver for c in found.values()},
+        "server": {f"{c.backend}{c.server}" for c in found.values() if c.server},
+        "backend": {c.backend for c in found.values()},
+    }

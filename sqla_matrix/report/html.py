@@ -21,9 +21,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from sqla_matrix import drivers, warned
-from sqla_matrix.compare import NAMESPACE, axis_values
 from sqla_matrix.report import chart
-from sqla_matrix.report.axes import AXIS_NAMES, Config, by_axis, configs
+from sqla_matrix.report.axes import AXIS_NAMES, Config, axis_values, by_axis, configs
 from sqla_matrix.report.diff import Diff
 from sqla_matrix.report.releases import along
 from sqla_matrix.report.render import render as render_template
@@ -175,7 +174,7 @@ class SqlStore:
         """The number of this cell's SQL (and notes), each distinct cell kept once too."""
         numbers = []
         for statement in scenario.statements[name]:
-            text = _abridged(NAMESPACE.sub("matrix_*", statement["sql"].rstrip()) + ";")
+            text = _abridged(warned.NAMESPACE.sub("matrix_*", statement["sql"].rstrip()) + ";")
             if text not in self._numbers:
                 self._numbers[text] = len(self.statements)
                 self.statements.append(text)
