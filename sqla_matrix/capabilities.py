@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from sqla_matrix.errors import MatrixError
-from sqla_matrix.expect import BACKEND_NAMES
+from sqla_matrix.expect import backend_names
 
 _V = TypeVar("_V")
 
@@ -91,16 +91,17 @@ def check(backend: str, capabilities: object) -> Capabilities:
 
 
 def per_backend(
-    where: str, table: Mapping[str, _V], only: Iterable[str] = BACKEND_NAMES
+    where: str, table: Mapping[str, _V], only: Iterable[str] | None = None
 ) -> Mapping[str, _V]:
     """A scenario's table keyed by backend, checked at import: every key a known
     backend, and every backend in ``only`` (default: every known one) present."""
-    unknown = sorted(set(table) - set(BACKEND_NAMES))
+    known = backend_names()
+    unknown = sorted(set(table) - set(known))
     if unknown:
         raise MatrixError(
-            f"{where}: no such backend {', '.join(unknown)}; known: {', '.join(BACKEND_NAMES)}"
+            f"{where}: no such backend {', '.join(unknown)}; known: {', '.join(known)}"
         )
-    forgotten = [name for name in only if name not in table]
+    forgotten = [name for name in (known if only is None else only) if name not in table]
     if forgotten:
         raise MatrixError(f"{where}: no entry for {', '.join(forgotten)}")
     return table

@@ -79,7 +79,7 @@ def pairs(found: dict[str, Config], start: str, end: str) -> tuple[str, list[tup
         if _position(config, axis) != value:
             return False
         if axis == "backend":
-            return not config.server and config.sync_driver == drivers.DEFAULT[config.backend]
+            return not config.server and config.sync_driver == drivers.default(config.backend)
         return True
 
     starts = {rest(c): name for name, c in found.items() if at(start, c)}
@@ -95,8 +95,8 @@ def pairs(found: dict[str, Config], start: str, end: str) -> tuple[str, list[tup
 
 
 #: Every driver the harness knows, and the backends: what FROM and TO may name.
-_DRIVERS = {name for backend in drivers.DEFAULT for name in drivers.for_backend(backend)}
-_BACKENDS = "|".join(map(re.escape, drivers.DEFAULT))
+_DRIVERS = {name for backend in drivers.defaults() for name in drivers.for_backend(backend)}
+_BACKENDS = "|".join(map(re.escape, drivers.defaults()))
 _VALUE = re.compile(rf"sqla(\d+|env|\d+\.\d+\.\d+\w*)|({_BACKENDS})([\d.]+)?")
 
 

@@ -7,9 +7,11 @@ SQLAlchemy name, the distribution whose version the report records, and the
 name of its connect-timeout argument. Setup shared by every driver of a
 dialect (namespace, search path) lives in that backend's module.
 
-Adding a driver is one entry below, its name in the noxfile's ``DRIVERS``
-and an extra of the same name in pyproject.toml
-(tests/test_layout.py checks that the three agree).
+Which backends a driver serves is the backend's to say (its declaration's ``drivers``
+in sqla_matrix/catalog.py, the default first), so a backend added later names the
+drivers it runs on. Adding a driver is one entry below, its name in a declaration and an extra of
+the same name in pyproject.toml (tests/test_layout.py checks that they agree); a
+package of its own adds one with :func:`register`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ class Driver:
     """One DBAPI as SQLAlchemy names it (``postgresql+<name>://``)."""
 
     name: str
-    #: The backends it can serve.
-    backends: tuple[str, ...]
     #: The PyPI distribution whose version is recorded (None: the standard library's).
     distribution: str | None
     #: The connect() keyword that bounds the time to connect, in seconds.
@@ -40,26 +40,23 @@ class DriverPair:
     asyncio: Driver
 
 
-_PG = ("postgresql",)
-_MY = ("mysql", "mariadb")
-
 #: Every driver, sync and asyncio, by SQLAlchemy's name for it.
 DRIVERS: dict[str, Driver] = {
     driver.name: driver
     for driver in (
-        Driver("pysqlite", ("sqlite",), None, None),
-        Driver("aiosqlite", ("sqlite",), "aiosqlite", None),
-        Driver("psycopg", _PG, "psycopg", "connect_timeout"),
-        Driver("psycopg_async", _PG, "psycopg", "connect_timeout"),
-        Driver("psycopg2", _PG, "psycopg2-binary", "connect_timeout"),
-        Driver("pg8000", _PG, "pg8000", "timeout"),
-        Driver("asyncpg", _PG, "asyncpg", "timeout"),
-        Driver("pymysql", _MY, "PyMySQL", "connect_timeout"),
-        Driver("mysqldb", _MY, "mysqlclient", "connect_timeout"),
-        Driver("mysqlconnector", _MY, "mysql-connector-python", "connection_timeout"),
-        Driver("mariadbconnector", ("mariadb",), "mariadb", "connect_timeout"),
-        Driver("aiomysql", _MY, "aiomysql", "connect_timeout"),
-        Driver("asyncmy", _MY, "asyncmy", "connect_timeout"),
+        Driver("pysqlite", None, None),
+        Driver("aiosqlite", "aiosqlite", None),
+        Driver("psycopg", "psycopg", "connect_timeout"),
+        Driver("psycopg_async", "psycopg", "connect_timeout"),
+        Driver("psycopg2", "psycopg2-binary", "connect_timeout"),
+        Driver("pg8000", "pg8000", "timeout"),
+        Driver("asyncpg", "asyncpg", "timeout"),
+        Driver("pymysql", "PyMySQL", "connect_timeout"),
+        Driver("mysqldb", "mysqlclient", "connect_timeout"),
+        Driver("mysqlconnector", "mysql-connector-python", "connection_timeout"),
+        Driver("mariadbconnector", "mariadb", "connect_timeout"),
+        Driver("aiomysql", "aiomysql", "connect_timeout"),
+        Driver("asyncmy", "asyncmy", "connect_timeout"),
     )
 }
 
@@ -77,25 +74,50 @@ PAIRS: dict[str, str] = {
     "mariadbconnector": "asyncmy",
 }
 
-#: The driver of a backend's default column.
-DEFAULT: dict[str, str] = {
-    "sqlite": "pysqlite",
-    "postgresql": "psycopg",
-    "mysql": "pymysql",
-    "mariadb": "pymysql",
-}
+
+def register(sync: Driver, asyncio: Driver) -> None:
+    """A driver from another package, with the asyncio driver its columns pair it with."""
+    DRIVERS.setdefault(asyncio.name, asyncio)
+    DRIVERS[sync.name] = sync
+    PAIRS[sync.name] = asyncio.name
 
 
 def for_backend(backend: str) -> list[str]:
     """The sync drivers a column of ``backend`` can run on, default first."""
-    names = [name for name in PAIRS if backend in DRIVERS[name].backends]
-    return sorted(names, key=lambda name: name != DEFAULT[backend])
+    from sqla_matrix import catalog
+
+    return list(catalog.get(backend).drivers)
+
+
+def default(backend: str) -> str:
+    """The driver of ``backend``'s default column."""
+    return for_backend(backend)[0]
+
+
+def defaults() -> dict[str, str]:
+    """Every backend's default driver, in report order."""
+    from sqla_matrix import catalog
+
+    return {name: declared.drivers[0] for name, declared in catalog.declared().items()}
+
+
+def serving(driver: str) -> tuple[str, ...]:
+    """The backends ``driver`` (sync, or the asyncio partner of one) serves."""
+    from sqla_matrix import catalog
+
+    return tuple(
+        name
+        for name, declared in catalog.declared().items()
+        if any(driver in (sync, PAIRS.get(sync)) for sync in declared.drivers)
+    )
 
 
 def pair(backend: str, name: str | None) -> DriverPair:
     """The drivers of a ``backend`` column named after ``name`` (None: the default)."""
-    name = name or DEFAULT[backend]
-    if name not in PAIRS or backend not in DRIVERS[name].backends:
-        known = ", ".join(for_backend(backend))
-        raise MatrixError(f"unknown driver {name!r} for {backend}: choose one of {known}")
+    known = for_backend(backend)
+    name = name or known[0]
+    if name not in known or name not in PAIRS:
+        raise MatrixError(
+            f"unknown driver {name!r} for {backend}: choose one of {', '.join(known)}"
+        )
     return DriverPair(DRIVERS[name], DRIVERS[PAIRS[name]])

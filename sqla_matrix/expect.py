@@ -40,8 +40,13 @@ from packaging.version import InvalidVersion, Version
 from sqla_matrix import drivers
 
 JSON: TypeAlias = Any
-#: The backends and drivers a spec may name (sqla_matrix/backends, sqla_matrix/drivers).
-BACKEND_NAMES = ("sqlite", "postgresql", "mysql", "mariadb")
+
+
+def backend_names() -> tuple[str, ...]:
+    """The backends a spec may name: every declared one (sqla_matrix/catalog.py)."""
+    from sqla_matrix import catalog
+
+    return catalog.names()
 
 
 @dataclass(frozen=True)
@@ -130,17 +135,18 @@ class Spec:
             if not match:
                 raise ValueError(f"spec {text!r}: {word!r} is not backend[+driver][op version]")
             name, driver, op, raw = match["name"], match["driver"], match["op"], match["v"]
-            if name and name not in (*BACKEND_NAMES, "sqlalchemy"):
+            known = backend_names()
+            if name and name not in (*known, "sqlalchemy"):
                 raise ValueError(
                     f"spec {text!r}: unknown backend {name!r}; "
-                    f"known: {', '.join(BACKEND_NAMES)} (and sqlalchemy)"
+                    f"known: {', '.join(known)} (and sqlalchemy)"
                 )
             if driver and known_drivers and driver not in known_drivers:
                 raise ValueError(
                     f"spec {text!r}: unknown driver {driver!r}; known: {', '.join(known_drivers)}"
                 )
-            if driver and name in BACKEND_NAMES and name not in drivers.DRIVERS[driver].backends:
-                serves = ", ".join(drivers.DRIVERS[driver].backends)
+            if driver and name in known and name not in drivers.serving(driver):
+                serves = ", ".join(drivers.serving(driver))
                 raise ValueError(f"spec {text!r}: {driver} is a driver of {serves}, not of {name}")
             if name == "sqlalchemy" and driver:
                 raise ValueError(f"spec {text!r}: sqlalchemy takes no +driver")

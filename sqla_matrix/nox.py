@@ -50,8 +50,8 @@ import nox
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from sqla_matrix import catalog, results
 from sqla_matrix import drivers as driver_table
-from sqla_matrix import results
 from sqla_matrix.command import cell_arguments
 from sqla_matrix.errors import MatrixError
 
@@ -198,9 +198,7 @@ class Matrix:
         # typo is one line (nox would show the noxfile's whole traceback).
         try:
             for name in databases:
-                if name not in driver_table.DEFAULT:
-                    known = ", ".join(driver_table.DEFAULT)
-                    raise MatrixError(f"unknown backend {name!r}: choose one of {known}")
+                catalog.get(name)
                 for driver in (drivers or {}).get(name, []):
                     driver_table.pair(name, driver)
         except MatrixError as error:

@@ -111,13 +111,14 @@ def pytest_configure(config: pytest.Config) -> None:
     name = config.getoption("matrix_backend")
     if not name:
         return
-    from sqla_matrix import backends, drivers
-    from sqla_matrix.backends.base import server_limits
     from sqla_matrix.errors import MatrixError
-    from sqla_matrix.runner import BackendRun
 
     server, driver = config.getoption("matrix_server"), config.getoption("matrix_driver")
-    try:
+    try:  # the registry loads every declared backend, a package's own among them
+        from sqla_matrix import backends, drivers
+        from sqla_matrix.backends.base import server_limits
+        from sqla_matrix.runner import BackendRun
+
         backend = backends.get(name)
         backend.check_server_request(server)
         if driver is not None:

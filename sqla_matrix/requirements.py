@@ -42,9 +42,10 @@ class Requirement:
     def backends(self, *, present: bool = True) -> tuple[str, ...]:
         """The registered backends that have it (``present=False``: that lack it), for a
         scenario's table of SQL per backend."""
-        from sqla_matrix.backends import BACKENDS
+        from sqla_matrix import catalog
 
-        return tuple(n for n, b in BACKENDS.items() if self.holds(b.capabilities) == present)
+        declared = catalog.declared().items()
+        return tuple(n for n, d in declared if self.holds(d.capabilities) == present)
 
 
 ROW_LOCKS = Requirement(

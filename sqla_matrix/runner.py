@@ -83,7 +83,7 @@ class BackendRun:
         """The column's id: ``sqla21-postgresql15-psycopg`` (nox's cell id when given)."""
         if self._column:
             return self._column
-        driver = self.driver or drivers.DEFAULT[self.backend.name]
+        driver = self.driver or self.backend.driver_names[0]
         return f"{sqlalchemy_series()}-{self.backend.name}{self.server or ''}-{driver}"
 
     def start(self) -> None:

@@ -33,13 +33,13 @@ from sqlalchemy.orm import Session
 from sqla_matrix import backends
 from sqla_matrix.capabilities import Capabilities
 from sqla_matrix.expect import (
-    BACKEND_NAMES,
     Doc,
     Expected,
     Facts,
     KnownBug,
     Unsupported,
     When,
+    backend_names,
     parse_spec,
 )
 from sqla_matrix.recording import Recorder, Statement
@@ -64,11 +64,11 @@ class ByBackend:
     docs: Mapping[str, Expected | When]
 
     def __init__(self, **docs: Expected | When) -> None:
-        unknown = sorted(set(docs) - set(BACKEND_NAMES))
+        unknown = sorted(set(docs) - set(backend_names()))
         if unknown:
             raise ValueError(
                 f"ByBackend({', '.join(unknown)}=...): no such backend; "
-                f"known: {', '.join(BACKEND_NAMES)}"
+                f"known: {', '.join(backend_names())}"
             )
         object.__setattr__(self, "docs", docs)
 
@@ -268,9 +268,9 @@ def scenario(
     (``Unsupported``); a backend left out without one is *not observed here*.
     """
     for name in elsewhere or {}:
-        if name not in BACKEND_NAMES:
+        if name not in backend_names():
             raise ValueError(
-                f"scenario {title!r}: no backend {name!r}; known: {', '.join(BACKEND_NAMES)}"
+                f"scenario {title!r}: no backend {name!r}; known: {', '.join(backend_names())}"
             )
     for spec in backends or ():
         try:  # the names, drivers and versions of each, checked as When checks its specs

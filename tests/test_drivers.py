@@ -39,8 +39,9 @@ def test_a_column_through_another_driver_runs_every_scenario_without_an_error(
     cells = {sid: s["cells"][backend] for sid, s in run.results["scenarios"].items()}
     errors = {sid: cell["error"] for sid, cell in cells.items() if cell["status"] == "error"}
     assert not errors
+    # Not run only where the scenario needs what the backend lacks, or names other backends.
     not_run = [sid for sid, cell in cells.items() if cell["status"] == "not run"]
-    assert all(cells[sid]["reason"].startswith("applies to ") for sid in not_run)
+    assert {cells[sid]["kind"] for sid in not_run} <= {"not supported", "not observed here"}
 
 
 @pytest.mark.parametrize("driver", ["psycopg", "psycopg2", "pg8000"])

@@ -75,7 +75,7 @@ def test_every_driver_of_a_backend_inherits_all_its_scenarios_and_expectations(
         ]
         return [s.id for s in ran if s not in named], documented
 
-    default = share(drivers.DEFAULT[backend])
+    default = share(drivers.default(backend))
     assert default[0] and default[1]
     for driver in drivers.for_backend(backend):
         assert share(driver) == default, driver

@@ -1,14 +1,12 @@
-"""Which database: one module per backend, each defining ``BACKEND``.
-
-Adding a backend is a new module here, its line below, its entry in the
-noxfile's ``DATABASES`` and ``SERVERS`` and its drivers in sqla_matrix/drivers.py
-(tests/test_layout.py checks that they agree).
+"""Which database: one module per backend, each defining ``BACKEND``, the code that
+reaches it. What each backend *is* (name, drivers, versions, capabilities) is declared
+in sqla_matrix/catalog.py, or by another package through its entry-point group; this
+registry loads each declared backend's implementation.
 """
 
 from __future__ import annotations
 
-from sqla_matrix import capabilities
-from sqla_matrix.backends import mariadb, mysql, postgresql, sqlite
+from sqla_matrix import capabilities, catalog
 from sqla_matrix.backends.base import Backend
 from sqla_matrix.errors import MatrixError
 
@@ -20,10 +18,17 @@ def register(backend: Backend) -> Backend:
     return backend
 
 
-#: The matrix's columns, in report order.
-BACKENDS: dict[str, Backend] = {
-    module.BACKEND.name: register(module.BACKEND) for module in (sqlite, postgresql, mysql, mariadb)
-}
+def _loaded(declared: catalog.Declaration) -> Backend:
+    backend = declared.load()
+    if not isinstance(backend, Backend) or backend.name != declared.name:
+        raise MatrixError(
+            f"backend {declared.name!r}: {declared.implementation} is not its Backend"
+        )
+    return register(backend)
+
+
+#: The matrix's backends, in report order.
+BACKENDS: dict[str, Backend] = {name: _loaded(d) for name, d in catalog.declared().items()}
 
 
 def get(name: str) -> Backend:

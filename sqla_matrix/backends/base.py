@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sqla_matrix import drivers, redact
 from sqla_matrix.capabilities import Capabilities
+from sqla_matrix.catalog import Declaration
 from sqla_matrix.drivers import Driver, DriverPair
 from sqla_matrix.errors import MatrixError, one_line
 
@@ -74,13 +75,27 @@ class Backend(abc.ABC):
     of drivers (sqla_matrix.drivers); everything here is shared by all of them.
     """
 
+    #: What it is (sqla_matrix/catalog.py): the attributes below come from it.
+    declaration: ClassVar[Declaration]
     name: ClassVar[str]
-    #: Dialect names accepted in the backend's URL variable.
-    dialects: ClassVar[tuple[str, ...]]
+    #: The product's own name, as pages show it ("PostgreSQL").
+    title: ClassVar[str]
+    #: The sync drivers a column may be named after, the default first.
+    driver_names: ClassVar[tuple[str, ...]]
     #: Server versions a column may ask for ("postgresql15"); empty: none.
     versions: ClassVar[tuple[str, ...]] = ()
     #: What it can do, for scenarios to ask (``ctx.capabilities``); every backend declares it.
     capabilities: ClassVar[Capabilities]
+    #: Dialect names accepted in the backend's URL variable.
+    dialects: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("declaration")
+        if declared is not None:
+            cls.name, cls.title = declared.name, declared.title
+            cls.driver_names, cls.versions = declared.drivers, declared.versions
+            cls.capabilities = declared.capabilities
 
     def variable(self, kind: str, server: str | None = None) -> str:
         """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` for a version's column."""
@@ -123,7 +138,7 @@ class Backend(abc.ABC):
         except exc.ArgumentError:
             raise MatrixError(
                 f"{variable} is not a database URL; expected the form "
-                f"{self.name}+{drivers.DEFAULT[self.name]}://user:password@host:port/database"
+                f"{self.name}+{self.driver_names[0]}://user:password@host:port/database"
             ) from None
         redact.register_url(url)
         dialect, _, driver = url.drivername.partition("+")
@@ -164,7 +179,7 @@ class Backend(abc.ABC):
         except exc.NoSuchModuleError:
             raise MatrixError(
                 f"{found_by}: this SQLAlchemy has no driver {url.drivername!r}; "
-                f"choose one of {', '.join(drivers.for_backend(self.name))}"
+                f"choose one of {', '.join(self.driver_names)}"
             ) from None
         except ImportError as error:
             raise MatrixError(

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from sqlalchemy import Connection
 
+from sqla_matrix import catalog
 from sqla_matrix.backends.base import Target, server_limits
 from sqla_matrix.backends.mysql import MySQL
-from sqla_matrix.capabilities import Capabilities
 
 
 class MariaDB(MySQL):
-    name = "mariadb"
+    declaration = catalog.MARIADB
     # A mysql:// URL is accepted and run with the mariadb dialect, which
     # itself refuses a server that is not MariaDB.
     dialects: ClassVar[tuple[str, ...]] = ("mariadb", "mysql")
-    #: MySQL's, with INSERT ... RETURNING (MariaDB 10.5+: the oldest version here).
-    capabilities: ClassVar[Capabilities] = replace(
-        MySQL.capabilities,
-        insert_returning=True,  # https://mariadb.com/kb/en/insertreturning/
-    )
-    versions: ClassVar[tuple[str, ...]] = ("10.5", "10.6", "10.11", "11.4", "11.8")
     official_image = "mariadb"
     default_version = "11.4"
 

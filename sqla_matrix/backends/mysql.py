@@ -9,36 +9,17 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from sqla_matrix import catalog
 from sqla_matrix.backends import containers
 from sqla_matrix.backends.base import Namespace, Target, server_limits
 from sqla_matrix.backends.server import ServerBackend
-from sqla_matrix.capabilities import Capabilities, Clock
 from sqla_matrix.drivers import DriverPair
 from sqla_matrix.errors import MatrixError
 
 
 class MySQL(ServerBackend):
-    name = "mysql"
+    declaration = catalog.MYSQL
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
-    #: The same for MariaDB, whose manual says the same of each but INSERT ... RETURNING.
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        namespace="database",
-        foreign_keys_by_pragma=False,
-        alter_column=True,
-        # https://dev.mysql.com/doc/refman/8.4/en/timestamp-initialization.html
-        on_update_current_timestamp=True,
-        mysql_timestamp_types=True,
-        upsert="on duplicate key",
-        insert_returning=False,  # https://dev.mysql.com/doc/refman/8.4/en/insert.html
-        storage_engines=True,
-        row_locks=True,  # https://dev.mysql.com/doc/refman/8.4/en/innodb-locking-reads.html
-        aware_datetimes=False,
-        catalog_namespace="DATABASE()",
-        set_time_zone="SET time_zone = '{zone}'",
-        # https://dev.mysql.com/doc/refman/8.4/en/date-and-time-functions.html#function_sysdate
-        clock=Clock("NOW(6)", wall="SYSDATE(6)", sleep="SLEEP({seconds})", digits=6),
-    )
-    versions: ClassVar[tuple[str, ...]] = ("8.0", "8.4", "9.7")
     official_image = "mysql"
     default_version = "8.4"
 

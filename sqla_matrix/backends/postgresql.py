@@ -10,34 +10,17 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from sqla_matrix import catalog
 from sqla_matrix.backends import containers, embedded
 from sqla_matrix.backends.base import Namespace, Target, server_limits
 from sqla_matrix.backends.server import ServerBackend
-from sqla_matrix.capabilities import Capabilities, Clock
 from sqla_matrix.drivers import DriverPair
 from sqla_matrix.errors import BackendNotRun
 
 
 class PostgreSQL(ServerBackend):
-    name = "postgresql"
+    declaration = catalog.POSTGRESQL
     dialects: ClassVar[tuple[str, ...]] = ("postgresql",)
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        namespace="schema",
-        foreign_keys_by_pragma=False,
-        alter_column=True,
-        on_update_current_timestamp=False,  # a trigger keeps a column current
-        mysql_timestamp_types=False,
-        upsert="on conflict",
-        insert_returning=True,  # https://www.postgresql.org/docs/current/sql-insert.html
-        storage_engines=False,
-        row_locks=True,  # https://www.postgresql.org/docs/current/explicit-locking.html
-        aware_datetimes=True,
-        catalog_namespace="current_schema()",
-        set_time_zone="SET TIME ZONE '{zone}'",
-        # https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-CURRENT
-        clock=Clock("now()", wall="clock_timestamp()", sleep="pg_sleep({seconds})", digits=6),
-    )
-    versions: ClassVar[tuple[str, ...]] = ("13", "14", "15", "16", "17", "18")
     official_image = "postgres"
     default_version = "17"
 

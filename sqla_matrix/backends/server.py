@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy.engine import URL
 
-from sqla_matrix import drivers
 from sqla_matrix.backends import containers
 from sqla_matrix.backends.base import Backend, Target
 from sqla_matrix.errors import BackendNotRun
@@ -43,7 +42,7 @@ class ServerBackend(Backend):
         return [f"{LOCAL_REPOSITORY}/{self.name}:{version}", f"{self.official_image}:{version}"]
 
     def url_example(self) -> str:
-        driver = drivers.DEFAULT[self.name]
+        driver = self.driver_names[0]
         return f"{self.dialects[0]}+{driver}://user:password@host:port/database"
 
     @abc.abstractmethod

@@ -11,30 +11,14 @@ from typing import ClassVar
 
 from sqlalchemy.engine import URL
 
+from sqla_matrix import catalog
 from sqla_matrix.backends.base import Backend, Namespace, Target
-from sqla_matrix.capabilities import Capabilities, Clock
 from sqla_matrix.drivers import DriverPair
 
 
 class SQLite(Backend):
-    name = "sqlite"
+    declaration = catalog.SQLITE
     dialects: ClassVar[tuple[str, ...]] = ("sqlite",)
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        namespace="file",
-        foreign_keys_by_pragma=True,  # https://www.sqlite.org/foreignkeys.html#fk_enable
-        alter_column=False,  # https://www.sqlite.org/lang_altertable.html
-        on_update_current_timestamp=False,
-        mysql_timestamp_types=False,
-        upsert="on conflict",
-        insert_returning=True,  # https://www.sqlite.org/lang_returning.html (3.35+)
-        storage_engines=False,
-        row_locks=False,  # https://www.sqlite.org/lockingv3.html: the whole database
-        aware_datetimes=False,
-        catalog_namespace=None,
-        set_time_zone=None,  # CURRENT_TIMESTAMP is always UTC
-        # https://www.sqlite.org/lang_createtable.html#the_default_clause: "YYYY-MM-DD HH:MM:SS"
-        clock=Clock(transaction="CURRENT_TIMESTAMP", wall=None, sleep=None, digits=0),
-    )
 
     def locate_without_url(self, environ: Mapping[str, str], server: str | None) -> Target:
         return Target(URL.create("sqlite"), found_by="embedded")

@@ -130,7 +130,7 @@ def _axes(found: dict[str, Config], order: list[str]) -> dict[str, Any]:
         }
         for name, c in found.items()
     ]
-    return {"columns": columns, "defaults": dict(drivers.DEFAULT), "order": order}
+    return {"columns": columns, "defaults": drivers.defaults(), "order": order}
 
 
 def _compare_options(found: dict[str, Config], order: list[str]) -> Markup:

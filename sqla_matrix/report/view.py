@@ -80,13 +80,13 @@ def column_order(results: Results) -> list[str]:
     (none first), sync driver (the backend's default first), SQLAlchemy release, then the
     order the results hold them in (several runs combined side by side)."""
     columns = results["columns"]
-    backends = list(drivers.DEFAULT)
+    backends = list(drivers.defaults())
     held = {name: n for n, name in enumerate(columns)}
 
     def key(name: str) -> tuple[Any, ...]:
         column = columns[name]
         backend = str(column.get("backend"))
-        known = drivers.for_backend(backend) if backend in drivers.DEFAULT else []
+        known = drivers.for_backend(backend) if backend in backends else []
         driver = column.get("driver")
         return (
             backends.index(backend) if backend in backends else len(backends),

@@ -77,12 +77,6 @@ LEGEND = [
 ]
 #: The worst support first: a backend's verdict carries the worst of its columns'.
 WORST = ["bug", "unsupported", "differs", "error", "documented", "observed", "unobserved"]
-BACKEND_NAMES = {
-    "sqlite": "SQLite",
-    "postgresql": "PostgreSQL",
-    "mysql": "MySQL",
-    "mariadb": "MariaDB",
-}
 REFERENCE_SUFFIX = " (reference)"
 
 
@@ -122,7 +116,11 @@ class Behaviour:
 
 
 def _backend_name(backend: str) -> str:
-    return BACKEND_NAMES.get(backend, backend)
+    """The product's own name, as its backend module gives it ("PostgreSQL")."""
+    from sqla_matrix import catalog
+
+    declared = catalog.declared()
+    return declared[backend].title if backend in declared else backend
 
 
 def combine(
