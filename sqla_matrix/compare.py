@@ -29,7 +29,7 @@ from typing import Any
 from sqla_matrix import drivers, results, warned
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.report.axes import AXES, AXIS_NAMES, Config, axis_values, configs
-from sqla_matrix.report.view import show
+from sqla_matrix.report.view import driver_behind, show
 
 #: How many lines of SQL diff a scenario shows.
 SQL_LINES = 16
@@ -125,6 +125,8 @@ class PairDiff:
 
     before: str
     after: str
+    #: Each side's column, as the results hold it (its drivers name who observed a value).
+    columns: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
     changed: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # scenario, key
     same: int = 0
     one_side: int = 0  # behaviours observed on one side only
@@ -154,7 +156,8 @@ def _sql(cell: dict[str, Any]) -> list[str]:
 
 def compare(document: results.Results, before: str, after: str) -> PairDiff:
     """Every behaviour of two columns: changed, the same, or observed on one side only."""
-    diff = PairDiff(before, after)
+    columns = document["columns"]
+    diff = PairDiff(before, after, (columns.get(before, {}), columns.get(after, {})))
     for scenario_id, entry in document["scenarios"].items():
         old_cell, new_cell = entry["cells"].get(before), entry["cells"].get(after)
         old, new = _observed(old_cell), _observed(new_cell)
@@ -206,9 +209,12 @@ def render(axis: str, start: str, end: str, diffs: list[PairDiff]) -> str:
         if d.changed:
             out += [f"| behaviour | {d.before} | {d.after} |", "|---|---|---|"]
             for scenario_id, key, old, new in d.changed:
+                # Each value names the driver that observed it: an "(async)" key's value
+                # came through the column's asyncio driver (asyncpg beside psycopg2).
+                through = [driver_behind(key, column) for column in d.columns]
                 out.append(
-                    f"| {scenario_id} · {_cell(key)} | `{_cell(show(old))}` "
-                    f"| `{_cell(show(new))}` |"
+                    f"| {scenario_id} · {_cell(key)} | `{_cell(show(old))}` ({through[0]}) "
+                    f"| `{_cell(show(new))}` ({through[1]}) |"
                 )
             out.append("")
         if d.sql_elsewhere:

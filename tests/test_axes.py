@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sqla_matrix import results
-from sqla_matrix.compare import compare, pairs
+from sqla_matrix.compare import compare, pairs, render
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.report import markdown
 from sqla_matrix.report.axes import Config, explain
@@ -125,6 +125,27 @@ def test_compare_from_the_command_line_prints_and_writes_compare_md(
     assert "1 of " in done.stdout and "observed on one side only (not counted)" in done.stdout
     assert "| onupdate.onupdate_sql_function · DDL of updated_at |" in done.stdout
     assert (tmp_path / "compare.md").read_text() in done.stdout
+
+
+PAIR = ("sqla21-sqlite-pysqlite", "sqla21-sqlite-other")
+
+
+def test_a_value_observed_through_the_asyncio_driver_names_that_driver(
+    two_drivers: dict[str, Any],
+) -> None:
+    """A key marked "(async)" was observed through the column's asyncio partner: compare
+    names it beside the value, so asyncpg's rowcount never reads as psycopg2's."""
+    two_drivers = copy.deepcopy(two_drivers)
+    key = "executemany UPDATE: rowcount (async)"
+    for column, value in (("sqla21-sqlite-pysqlite", 2), ("sqla21-sqlite-other", -1)):
+        cell = two_drivers["scenarios"]["onupdate.onupdate_sql_function"]["cells"][column]
+        cell["observed"][key] = value
+    two_drivers["columns"]["sqla21-sqlite-other"]["async_driver"] = "asyncother"
+    text = render("driver", "pysqlite", "other", [compare(two_drivers, *PAIR)])
+    assert f"| onupdate.onupdate_sql_function · {key} | `2` (aiosqlite) | `-1` (asyncother) |" in (
+        text
+    )
+    assert "· DDL of updated_at | `" in text and "` (pysqlite) | `changed` (other) |" in text
 
 
 def test_a_value_that_is_no_axis_value_is_one_line_naming_the_valid_ones(

@@ -116,6 +116,17 @@ def versions(results: Results, name: str) -> str:
     return f"{server} · {drivers_of(backend)} · SQLAlchemy {backend['sqlalchemy']}"
 
 
+#: How a key says its value came through the column's asyncio driver (``... (async)``).
+THROUGH_ASYNC = "(async)"
+
+
+def driver_behind(key: str, column: dict[str, Any]) -> str:
+    """The driver a key's value came through: the column's asyncio driver for a key
+    marked :data:`THROUGH_ASYNC`, else its sync driver."""
+    name = column.get("async_driver") if key.endswith(THROUGH_ASYNC) else column.get("driver")
+    return str(name or "—")
+
+
 def drivers_of(column: dict[str, Any]) -> str:
     """``psycopg 3.3.9 (binary) + psycopg_async 3.3.9 (binary)``: the column's sync and
     asyncio drivers, each with the implementation that ran where it has several."""
