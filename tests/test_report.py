@@ -194,6 +194,26 @@ def test_a_rerun_with_the_same_behaviour_reports_no_change(
     assert "0 change(s): no behaviour changed." in (tmp_path / "out" / "report.md").read_text()
 
 
+def test_a_column_this_run_could_not_observe_shows_the_reference_values_in_report_html(
+    sqlite_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """MySQL turned off here: report.html shows the shipped reference run's MySQL column
+    beside it, named as the reference's; results.json and report.md hold this run alone."""
+    off = results.absent_column(
+        "sqla21-mysql-pymysql", "mysql", None, "pymysql", "not run", "turned off on purpose"
+    )
+    results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
+    results.save(off, tmp_path / "results" / "mysql.json")
+    proc = _report(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "out" / "report.html").read_text()
+    day = results.load(ROOT / "reference" / "results.json")["generated_at"][:10]
+    assert f"sqla21-mysql-pymysql (reference run of {day})" in page
+    assert "(reference run of" not in (tmp_path / "out" / "report.md").read_text()
+    written = results.load(tmp_path / "out" / "results.json")
+    assert sorted(written["columns"]) == sorted([*sqlite_run["columns"], "sqla21-mysql-pymysql"])
+
+
 def test_a_changed_observation_is_named_and_fails_on_request(
     sqlite_run: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="MODULE:FUNCTION",
         help="a topic summary to add (also: [tool.sqla-matrix] summaries, entry points)",
     )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=Path("reference/results.json"),
+        help="reference results whose values report.html shows where this run has none "
+        "(default: this repository's shipped reference, when there is one)",
+    )
     args = parser.parse_args(argv)
     if args.fail_on_change and args.baseline is None:
         parser.error("--fail-on-change needs --baseline")
@@ -66,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             args.combine,
             args.match_columns_without,
             args.summary,
+            args.reference,
         )
     except MatrixError as error:
         print(f"report: {error}", file=sys.stderr)

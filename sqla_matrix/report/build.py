@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
+from sqla_matrix.filled import combine as combine_with
 from sqla_matrix.report import html, markdown, summaries
 from sqla_matrix.report.diff import Diff, compare
 
@@ -18,8 +19,10 @@ def build(
     combine: list[str] | None = None,
     match_without: str | None = None,
     summary_specs: Sequence[str] = (),
+    reference: Path | None = None,
 ) -> tuple[results.Results, Diff | None]:
-    """Merge every cell's file in ``results_dir`` (or the runs to ``combine``); write the report."""
+    """Merge every cell's file in ``results_dir`` (or the runs to ``combine``); write the
+    report (report.html with the ``reference`` run's values where this run has none)."""
     old = results.load(baseline) if baseline is not None else None  # fail early on a bad one
     if combine:
         merged = results.merge(
@@ -32,7 +35,8 @@ def build(
                 f"{results_dir}: no results files; run the matrix first (nox -s matrix)"
             )
         merged = results.merge(results.load(path) for path in parts)
-    return merged, write(merged, out, old, match_without, summary_specs)
+    shipped = results.load(reference) if reference is not None and reference.exists() else None
+    return merged, write(merged, out, old, match_without, summary_specs, shipped)
 
 
 def write(
@@ -41,16 +45,26 @@ def write(
     baseline: results.Results | None = None,
     match_without: str | None = None,
     summary_specs: Sequence[str] = (),
+    reference: results.Results | None = None,
 ) -> Diff | None:
     """results.json, report.md and report.html in ``out``; with a ``baseline``, what
     changed since (also in diff.txt), columns matched ignoring the axis ``match_without``;
-    the topic summaries registered (summaries.configured) and ``summary_specs``."""
+    the topic summaries registered (summaries.configured) and ``summary_specs``. With a
+    ``reference`` run, report.html shows beside each of this run's columns that did not
+    observe a scenario the reference's column of that name, marked as the reference's
+    (results.json and report.md hold this run alone: CI compares them)."""
     changes = compare(baseline, merged, match_without) if baseline is not None else None
     shown = summaries.collect(merged, summaries.configured(summary_specs))
     out.mkdir(parents=True, exist_ok=True)
     results.save(merged, out / "results.json")
     (out / "report.md").write_text(markdown.render(merged, changes, shown))
-    (out / "report.html").write_text(html.render(merged, changes, shown))
+    shown_html = merged
+    if reference is not None:
+        day = str(reference.get("generated_at", ""))[:10]
+        shown_html, _origin = combine_with(
+            merged, reference, only=list(merged["columns"]), suffix=f" (reference run of {day})"
+        )
+    (out / "report.html").write_text(html.render(shown_html, changes, shown))
     if changes is not None:
         (out / "diff.txt").write_text("".join(f"{line}\n" for line in changes.lines()))
     return changes

@@ -36,6 +36,7 @@ from packaging.version import InvalidVersion, Version
 
 from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
+from sqla_matrix.filled import REFERENCE_SUFFIX, combine
 from sqla_matrix.report.view import Cell, Row, ScenarioView, column_order, topics
 from sqla_matrix.site import reference as reference_results
 from sqla_matrix.site.words import Vocabulary, search_text, slug, vocabulary
@@ -77,7 +78,6 @@ LEGEND = [
 ]
 #: The worst support first: a backend's verdict carries the worst of its columns'.
 WORST = ["bug", "unsupported", "differs", "error", "documented", "observed", "unobserved"]
-REFERENCE_SUFFIX = " (reference)"
 
 
 @dataclass
@@ -121,50 +121,6 @@ def _backend_name(backend: str) -> str:
 
     declared = catalog.declared()
     return declared[backend].title if backend in declared else backend
-
-
-def combine(
-    local: results.Results | None, reference: results.Results | None
-) -> tuple[results.Results, dict[str, str]]:
-    """One document: this run's columns, then the reference's (renamed ``NAME (reference)``),
-    each holding the scenarios this run's column of that name did not observe (not run,
-    or absent); and each column's origin ("" for this run)."""
-    merged = results.empty()
-    origin: dict[str, str] = {}
-    if local is not None:
-        merged = results.merge([local])
-        merged["generated_at"] = local["generated_at"]
-        origin = dict.fromkeys(local["columns"], "")
-    if reference is not None:
-        label = reference_results.describe(reference)
-        columns = {n: c for n, c in reference["columns"].items() if c.get("status") == "ran"}
-        part = results.empty()
-        for name, column in columns.items():
-            renamed = name + REFERENCE_SUFFIX
-            part["columns"][renamed] = dict(column)  # in its configuration's place
-            origin[renamed] = label
-        for scenario_id, entry in reference["scenarios"].items():
-            here = merged["scenarios"].get(scenario_id, {}).get("cells", {})
-            cells = {
-                n + REFERENCE_SUFFIX: c
-                for n, c in entry["cells"].items()
-                if n in columns and here.get(n, {}).get("status", "not run") == "not run"
-            }  # only where this run's column of that name did not observe the scenario
-            part["scenarios"][scenario_id] = {**entry, "cells": cells}
-        if local is None:
-            merged = part
-            merged["generated_at"] = reference["generated_at"]
-        else:
-            for scenario_id, entry in part["scenarios"].items():
-                target = merged["scenarios"].setdefault(scenario_id, {**entry, "cells": {}})
-                target["cells"].update(entry["cells"])
-            merged["columns"].update(part["columns"])
-        merged.setdefault("releases", [])
-        seen = {json.dumps(r, sort_keys=True) for r in merged["releases"]}
-        for found in reference.get("releases", []):
-            if json.dumps(found, sort_keys=True) not in seen:
-                merged["releases"].append(found)
-    return merged, origin
 
 
 def _is_async(key: str) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
+from sqla_matrix.filled import describe
 
 DEFAULT = Path("reference/results.json")
 #: Statements kept per cell, each cut at SQL_CHARS (as the site shows them); none for the
@@ -89,28 +90,6 @@ def save(document: results.Results, path: Path) -> None:
 
 def load(path: Path = DEFAULT) -> results.Results:
     return results.load(path)
-
-
-def describe(document: results.Results) -> str:
-    """``reference run of 2026-05-04, SQLAlchemy 2.0.44, 2.1.0; PostgreSQL 13.22, ...``."""
-    ran = [c for c in document["columns"].values() if c.get("status") == "ran"]
-    sqlalchemy = sorted({str(c.get("sqlalchemy")) for c in ran if c.get("sqlalchemy")})
-    servers: dict[str, set[str]] = {}
-    for column in ran:
-        version = str(column.get("server_version") or "").split(" ")[0].split("-")[0]
-        servers.setdefault(str(column.get("backend")), set()).add(version)
-    shown = "; ".join(
-        f"{backend} {', '.join(sorted(v for v in versions if v)) or '?'}"
-        for backend, versions in servers.items()
-    )
-    day = str(document.get("generated_at", ""))[:10]
-    return f"reference run of {day}, SQLAlchemy {_span(sqlalchemy)}; {shown}"
-
-
-def _span(versions: list[str]) -> str:
-    if len(versions) <= 3:
-        return ", ".join(versions)
-    return f"{versions[0]}–{versions[-1]} ({len(versions)} releases)"
 
 
 def catalogue(package: str = "scenarios") -> dict[str, set[str]]:
