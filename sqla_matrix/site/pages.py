@@ -300,6 +300,19 @@ class Site:
     drift: list[str]
 
 
+@dataclass
+class _Search:
+    """What the search index holds: each page's words, and what a result shows of it
+    ([title, line, scenario])."""
+
+    documents: list[dict[str, str]] = field(default_factory=list)
+    shown: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, path: str, title: str, synonyms: str, body: str, shown: list[str]) -> None:
+        self.documents.append({"id": path, "title": title, "synonyms": synonyms, "body": body})
+        self.shown[path] = shown
+
+
 def build(
     local: results.Results | None,
     reference: results.Results | None,
@@ -319,20 +332,14 @@ def build(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    if out.exists():
-        shutil.rmtree(out)
-    (out / "static").mkdir(parents=True)
-    for asset in ("lunr.min.js", "LUNR-LICENSE.txt", "site.js", "site.css"):
-        shutil.copyfile(HERE / "static" / asset, out / "static" / asset)
-    references = sorted({o for o in origin.values() if o})
+    _start(out)
     common = {
         "legend": LEGEND,
-        "references": references,
+        "references": sorted({o for o in origin.values() if o}),
         "generated_at": merged.get("generated_at", ""),
         "here": bool(local),
     }
-    documents: list[dict[str, str]] = []
-    shown: dict[str, list[str]] = {}  # what a search result shows: [title, line, scenario]
+    search = _Search()
     index_topics = []
     pages = 0
     vocabularies: dict[str, Vocabulary] = {}
@@ -346,7 +353,6 @@ def build(
             statements = _statements(merged, scenario.id, order, origin)
             scenario_path = f"{BEHAVIOURS}/{scenario.id}/index.html"
             for place, behaviour in enumerate(behaviours):
-                near = _near(behaviours, place)
                 page = env.get_template("behaviour.html.j2").render(
                     root="../../",
                     b=behaviour,
@@ -356,7 +362,7 @@ def build(
                     expectations=_expectations(merged, scenario.id, behaviour.key),
                     releases=_releases(merged, scenario.id, behaviour.key),
                     statements=statements,
-                    near=near,
+                    near=_near(behaviours, place),
                     beside=[
                         n for n in behaviours[max(0, place - 3) : place + 4] if n is not behaviour
                     ],
@@ -365,32 +371,7 @@ def build(
                 )
                 _write(out / behaviour.path, page)
                 pages += 1
-                values = {g.value for g in behaviour.grid if g.support != "notrun"}
-                drivers = {g.driver for g in behaviour.grid}
-                documents.append(
-                    {
-                        "id": behaviour.path,
-                        "title": search_text([behaviour.label, behaviour.key]),
-                        "synonyms": search_text(behaviour.synonyms),
-                        "body": search_text(
-                            [
-                                scenario.title,
-                                topic.name,
-                                *(value[:200] for value in values),
-                                *drivers,
-                                *(v.backend for v in behaviour.verdicts),
-                            ]
-                        ),
-                    }
-                )
-                shown[behaviour.path] = [
-                    behaviour.label,
-                    " · ".join(
-                        f"{v.backend}: {v.text}" + (" (reference run)" if v.origin else "")
-                        for v in behaviour.verdicts
-                    )[:260],
-                    scenario.title,
-                ]
+                _index_behaviour(search, behaviour, scenario, topic.name)
             page = env.get_template("scenario.html.j2").render(
                 root="../../",
                 verdicts=len(behaviours) <= LONG_SCENARIO,
@@ -403,15 +384,13 @@ def build(
             _write(out / scenario_path, page)
             pages += 1
             sql = [s for block in statements for s in block["sql"]]
-            documents.append(
-                {
-                    "id": scenario_path,
-                    "title": search_text([scenario.title]),
-                    "synonyms": search_text(words.synonyms_of(function, None)),
-                    "body": search_text([scenario.doc, topic.name, *sql]),
-                }
+            search.add(
+                scenario_path,
+                search_text([scenario.title]),
+                search_text(words.synonyms_of(function, None)),
+                search_text([scenario.doc, topic.name, *sql]),
+                [scenario.title, scenario.doc[:220], "scenario"],
             )
-            shown[scenario_path] = [scenario.title, scenario.doc[:220], "scenario"]
             listed.append((scenario, scenario_path, behaviours))
         index_topics.append((topic.name, listed))
     _write(
@@ -428,19 +407,47 @@ def build(
             **common,
         ),
     )
-    pages += 1
-    _write(out / "search-index.js", _search_index(documents, shown))
+    _write(out / "search-index.js", _search_index(search.documents, search.shown))
+    return _measured(out, pages + 1, time.perf_counter() - started, catalogue_drift or [])
+
+
+def _start(out: Path) -> None:
+    """``out`` emptied, with the pages' static files (lunr.js, its licence, script, style)."""
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "static").mkdir(parents=True)
+    for asset in ("lunr.min.js", "LUNR-LICENSE.txt", "site.js", "site.css"):
+        shutil.copyfile(HERE / "static" / asset, out / "static" / asset)
+
+
+def _index_behaviour(
+    search: _Search, behaviour: Behaviour, scenario: ScenarioView, topic: str
+) -> None:
+    """A behaviour page in the search: its label and key, synonyms, and the values, drivers
+    and backends on it; a result shows its verdicts."""
+    # Sorted: the same results give the same index, byte for byte.
+    values = sorted({g.value for g in behaviour.grid if g.support != "notrun"})
+    drivers = sorted({g.driver for g in behaviour.grid})
+    body = [scenario.title, topic, *(value[:200] for value in values), *drivers]
+    verdicts = " · ".join(
+        f"{v.backend}: {v.text}" + (" (reference run)" if v.origin else "")
+        for v in behaviour.verdicts
+    )
+    search.add(
+        behaviour.path,
+        search_text([behaviour.label, behaviour.key]),
+        search_text(behaviour.synonyms),
+        search_text([*body, *(v.backend for v in behaviour.verdicts)]),
+        [behaviour.label, verdicts[:260], scenario.title],
+    )
+
+
+def _measured(out: Path, pages: int, seconds: float, drift: list[str]) -> Site:
+    """What was written into ``out``: pages, bytes, the index's and the largest page's size."""
     sizes = {str(p.relative_to(out)): p.stat().st_size for p in out.rglob("*.html")}
     largest = max((kv for kv in sizes.items() if kv[0] != "index.html"), key=lambda kv: kv[1])
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    return Site(
-        pages=pages,
-        bytes=total,
-        index_bytes=sizes["index.html"],
-        largest=largest,
-        seconds=time.perf_counter() - started,
-        drift=catalogue_drift or [],
-    )
+    return Site(pages, total, sizes["index.html"], largest, seconds, drift)
 
 
 def _behaviours(
