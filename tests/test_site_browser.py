@@ -82,7 +82,7 @@ def test_how_many_statements_selectinload_sends_for_10_users_on_postgresql(
     browser_page: Any,
 ) -> None:
     page = ask(browser_page, "selectinload N+1 postgresql statements 10 users", "2")
-    assert "selectin, N=10: statements" in page.locator("h1").text_content()
+    assert "selectinload, N=10: statements" in page.locator("h1").text_content()
     assert verdict(page, "PostgreSQL").startswith("PostgreSQL 2 ")
     assert verdict(page, "SQLite").startswith("SQLite 2 ")
 

@@ -363,9 +363,7 @@ def build(
                     releases=_releases(merged, scenario.id, behaviour.key),
                     statements=statements,
                     near=_near(behaviours, place),
-                    beside=[
-                        n for n in behaviours[max(0, place - 3) : place + 4] if n is not behaviour
-                    ],
+                    beside=_beside(behaviours, place),
                     total=len(behaviours),
                     **common,
                 )
@@ -409,6 +407,17 @@ def build(
     )
     _write(out / "search-index.js", _search_index(search.documents, search.shown))
     return _measured(out, pages + 1, time.perf_counter() - started, catalogue_drift or [])
+
+
+def _beside(behaviours: list[Behaviour], place: int, shown: int = 6) -> list[Behaviour]:
+    """What a behaviour page shows beside its own row: the same measure of the scenario's
+    other subjects first (``default=datetime.now: clock`` beside ``server_default=func.now():
+    clock``), then its neighbours in the scenario's order."""
+    measure = behaviours[place].key.rpartition(": ")[2]
+    same = [n for n, b in enumerate(behaviours) if b.key.rpartition(": ")[2] == measure]
+    near = range(max(0, place - 3), min(len(behaviours), place + 4))
+    picked = [n for n in dict.fromkeys([*same[: shown // 2 + 1], *near]) if n != place]
+    return [behaviours[n] for n in sorted(picked[:shown])]
 
 
 def _start(out: Path) -> None:
