@@ -10,7 +10,7 @@ children, hold that empty collection? If it does, a parent built anew with an ex
 primary key carries ``children=[]`` into the merge, and ``cascade="all, delete-orphan"``
 deletes the children the row had (as it does for a parent given ``children=[]``).
 
-Each combination starts from one parent (id 1, ``p1``) with two children (``c1``, ``c2``),
+Each combination starts from one parent (id 10, ``p1``) with two children (``c1``, ``c2``),
 merges one object into a new session, flushes, and observes:
 
 - ``parent row``: the merged parent's row name; ``child rows``: its children's rows;
@@ -97,6 +97,9 @@ class DcChild(DataclassBase):
     name: Mapped[str] = mapped_column(String(30), default="")
 
 
+#: The seeded parent's primary key (its children's too, and the next): above what a new
+#: row's autoincrement or sequence gives, which explicit keys do not move on PostgreSQL.
+SEEDED = 10
 #: model -> (parent class, child class)
 CLASSES: dict[Model, tuple[Any, Any]] = {
     Model.DECLARATIVE: (Parent, Child),
@@ -124,11 +127,11 @@ def _given(ctx: Context, model: Model, given: Given) -> Any:
     if given is Given.NEW:
         return parent(name="new", children=[child(name="new child")])
     if given is Given.SAME_PK:
-        return parent(id=1, name="renamed")
+        return parent(id=SEEDED, name="renamed")
     if given is Given.SAME_PK_EMPTY:
-        return parent(id=1, name="renamed", children=[])
+        return parent(id=SEEDED, name="renamed", children=[])
     loading = ctx.session()
-    stmt = select(parent).where(parent.id == 1)
+    stmt = select(parent).where(parent.id == SEEDED)
     if given is not Given.DETACHED_LAZY:
         stmt = stmt.options(selectinload(parent.children))
     detached = loading.scalars(stmt).one()
@@ -198,10 +201,10 @@ def merge_paths(ctx: Context) -> Observed:
         ctx.create_tables(metadata)
     with ctx.engine.begin() as conn:
         for parent, child in CLASSES.values():
-            conn.execute(insert(parent), [{"id": 1, "name": "p1"}])
+            conn.execute(insert(parent), [{"id": SEEDED, "name": "p1"}])
             conn.execute(
                 insert(child),
-                [{"id": 1, "parent_id": 1, "name": "c1"}, {"id": 2, "parent_id": 1, "name": "c2"}],
+                [{"id": SEEDED + n, "parent_id": SEEDED, "name": f"c{n + 1}"} for n in (0, 1)],
             )
     seen = PRODUCT.observed()
     for model in Model:
