@@ -157,7 +157,7 @@ def _observe(ctx: Context, kind: Kind, path: Path, seen: Observations) -> list[A
         seen[(kind, path), "object"] = "no object"
     else:
         by_name = {obj.name: obj for obj in made}
-        names_of = dict(session.execute(select(model.id, model.name)).all())
+        names_of: dict[Any, Any] = dict(session.execute(select(model.id, model.name)).all())
         states = {
             _state(by_name[names_of[id_]], COLUMN[kind], value)
             for id_, value in rows
@@ -191,7 +191,7 @@ def generated_keys(ctx: Context) -> Observed:
         kinds[(kind,), "CREATE SEQUENCE"] = (
             "not declared" if sequence is None else ("ran" if created else "none")
         )
-        first = []
+        first: list[Any] = []
         for path in (Path.FLUSH_THREE, *(p for p in Path if p is not Path.FLUSH_THREE)):
             values = _observe(ctx, kind, path, seen)
             first = first or values

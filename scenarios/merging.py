@@ -65,9 +65,7 @@ class Parent(Base):
     __tablename__ = "mg_parents"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(30))
-    children: Mapped[list[Child]] = relationship(
-        cascade="all, delete-orphan", order_by="Child.id"
-    )
+    children: Mapped[list[Child]] = relationship(cascade="all, delete-orphan", order_by="Child.id")
 
 
 class Child(Base):
@@ -105,9 +103,7 @@ CLASSES: dict[Model, tuple[Any, Any]] = {
     Model.DECLARATIVE: (Parent, Child),
     Model.DATACLASS: (DcParent, DcChild),
 }
-PRODUCT = Product(
-    Model, Given, measures=("parent row", "child rows", "object", "statements")
-)
+PRODUCT = Product(Model, Given, measures=("parent row", "child rows", "object", "statements"))
 # A value present on the given object is transferred; an absent one is not.
 PRODUCT.expect("parent row", Doc("renamed", MERGE), Given.SAME_PK, Given.SAME_PK_EMPTY)
 PRODUCT.expect("parent row", Doc("renamed", MERGE), Given.DETACHED)

@@ -62,7 +62,9 @@ PRODUCT = Product(Sync, Matched, Column, measures=("objects after",))
 #: Query.update's synchronize_session takes the same strategies ("see the section
 #: ORM-Enabled INSERT, UPDATE, and DELETE statements for a discussion of these strategies").
 LEGACY = Product(Sync, Matched, Column, measures=PRODUCT.measures)
-QUERY_UPDATE = "https://docs.sqlalchemy.org/en/20/orm/queryguide/query.html#sqlalchemy.orm.Query.update"
+QUERY_UPDATE = (
+    "https://docs.sqlalchemy.org/en/20/orm/queryguide/query.html#sqlalchemy.orm.Query.update"
+)
 for product, source in ((PRODUCT, SYNCHRONIZE), (LEGACY, QUERY_UPDATE)):
     # A column the UPDATE sets is synchronized by every strategy but False.
     for synchronized in (Sync.EVALUATE, Sync.FETCH, Sync.AUTO):
@@ -123,7 +125,9 @@ def _observe(
     session.rollback()
 
 
-def _run(ctx: Context, product: Product, run: Callable[[Session, tuple[int, ...], Sync], None]) -> Observed:
+def _run(
+    ctx: Context, product: Product, run: Callable[[Session, tuple[int, ...], Sync], None]
+) -> Observed:
     ctx.create_tables(Base.metadata)
     with ctx.engine.begin() as conn:
         conn.execute(insert(Account), [{"id": i, "name": "a"} for i in (1, 2, 3)])

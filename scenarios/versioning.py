@@ -59,7 +59,7 @@ class Counted(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(nullable=False)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (declarative reads it)
 
 
 class Generated(Base):
@@ -67,7 +67,7 @@ class Generated(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(30))
     version: Mapped[str] = mapped_column(String(32), nullable=False)
-    __mapper_args__ = {
+    __mapper_args__ = {  # noqa: RUF012 (declarative reads it)
         "version_id_col": version,
         "version_id_generator": lambda _version: uuid.uuid4().hex,
     }
@@ -177,7 +177,9 @@ def _observe(ctx: Context, counter: Counter, write: Write, seen: Observations) -
     elif held == row:
         seen[combination, "object version"] = "fresh"
     else:
-        seen[combination, "object version"] = "stale: the first" if held == FIRST[counter] else "stale"
+        seen[combination, "object version"] = (
+            "stale: the first" if held == FIRST[counter] else "stale"
+        )
     session.rollback()
 
 

@@ -69,7 +69,7 @@ class Path(Label):
 
 
 INSERTS = (Kind.PY_DEFAULT, Kind.SQL_DEFAULT, Kind.SERVER_DEFAULT, Kind.DC_FACTORY)
-UPDATES = (Path.FLUSH_CHANGE, Path.UPDATE_WHERE, Path.QUERY_UPDATE)
+UPDATES: tuple[Path, ...] = (Path.FLUSH_CHANGE, Path.UPDATE_WHERE, Path.QUERY_UPDATE)
 UPDATES += (Path.UPDATE_MAPPINGS, Path.CORE_UPDATE)
 
 
@@ -83,9 +83,7 @@ class Stamped(Base):
     name: Mapped[str] = mapped_column(String(30))
     py_default: Mapped[datetime | None] = mapped_column(DateTime(), default=datetime.now)
     sql_default: Mapped[datetime | None] = mapped_column(DateTime(), default=func.now())
-    server_default: Mapped[datetime | None] = mapped_column(
-        DateTime(), server_default=func.now()
-    )
+    server_default: Mapped[datetime | None] = mapped_column(DateTime(), server_default=func.now())
     py_onupdate: Mapped[datetime | None] = mapped_column(
         DateTime(), default=BEFORE, onupdate=datetime.now
     )
@@ -102,9 +100,7 @@ class DcStamped(DataclassBase):
     __tablename__ = "wc_dc_stamped"
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
     name: Mapped[str] = mapped_column(String(30))
-    dc_factory: Mapped[datetime | None] = mapped_column(
-        DateTime(), default_factory=datetime.now
-    )
+    dc_factory: Mapped[datetime | None] = mapped_column(DateTime(), default_factory=datetime.now)
 
 
 COLUMNS: dict[Kind, Any] = {
@@ -173,9 +169,9 @@ def _update(session: Session, path: Path) -> None:
         elif path is Path.UPDATE_MAPPINGS:
             session.bulk_update_mappings(Stamped, [{"id": SEEDED, "name": "changed"}])
         else:
-            session.connection().execute(
-                update(Stamped.__table__).where(Stamped.__table__.c.id == SEEDED).values(name="x")
-            )
+            table = Stamped.__table__
+            core = update(cast("Any", table)).where(table.c.id == SEEDED).values(name="x")
+            session.connection().execute(core)
 
 
 def _clock(value: Any, server_now: datetime) -> str:
