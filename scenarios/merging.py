@@ -17,7 +17,8 @@ merges one object into a new session, flushes, and observes:
 - ``object``: what the object ``merge()`` returned holds right after the flush: its name
   and its children, each ``fresh`` (what the rows hold), ``expired``, ``not loaded`` or
   ``stale: <value>``;
-- ``statements``: how many the merge and the flush took, by kind.
+- ``statements``: how many the merge and the flush took, by kind, and how many with
+  RETURNING.
 """
 
 from __future__ import annotations
@@ -152,9 +153,11 @@ def _state(obj: Any, attribute: str, row: Any) -> str:
 
 
 def _kinds(statements: list[Any]) -> str:
+    """``3: 2 SELECT, 1 UPDATE (0 RETURNING)``: how many, by kind, how many with RETURNING."""
     kinds = Counter(s.sql.split(None, 1)[0].upper() for s in statements)
     shown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-    return f"{len(statements)}: {shown}" if statements else "0"
+    returning = sum(" RETURNING " in s.sql.upper() for s in statements)
+    return f"{len(statements)}: {shown} ({returning} RETURNING)" if statements else "0"
 
 
 def _observe(ctx: Context, model: Model, given: Given, seen: Observations) -> None:
