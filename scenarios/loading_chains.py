@@ -15,7 +15,8 @@ Each combination loads every parent, touches both levels, and is observed as in
 loading_product: ``statements`` (how many the load and the touching took, the parents,
 the normalised SQL's fingerprint, or the exception) and ``collections`` (``right`` when
 every parent's first level and every first-level object's second level hold what the
-rows inserted give, else which got what).
+rows inserted give, else which got what). The default cells run four of the chains on
+every path; ``nox -t long`` runs all nine.
 """
 
 from __future__ import annotations
@@ -95,7 +96,13 @@ OPTIONS: dict[Chain, tuple[Callable[..., Any], str]] = {
     Chain.JOINED_SELECTIN: (joinedload, "selectinload"),
 }
 PRODUCT = Product(Chain, Path, measures=("statements", "collections"))
-PRODUCT.expect("collections", Doc("right", CHAINING))
+#: What the default cells run: a defaultload chain, the all-selectin and all-joined chains,
+#: and the contains_eager chain, on every path (``nox -t long`` runs every chain).
+CORE_CHAINS: tuple[Chain, ...] = (Chain.DEFAULT_SELECTIN, Chain.SELECTIN_SELECTIN)
+CORE_CHAINS += (Chain.JOINED_JOINED, Chain.CONTAINS_CONTAINS)
+CORE = Product(Chain, Path, measures=PRODUCT.measures, admits=lambda c: c[0] in CORE_CHAINS)
+for product in (PRODUCT, CORE):
+    product.expect("collections", Doc("right", CHAINING))
 
 
 def _statement(chain: Chain, path: Path) -> Any:
@@ -181,18 +188,33 @@ def _observe(ctx: Context, combination: Combination, seen: Observations) -> None
     session.close()
 
 
-@scenario(
-    "Loader options chained two levels deep (defaultload, contains_eager chains)",
-    tags=("loading", "loading_product"),
-    expect=PRODUCT.expectations(),
-)
-def loader_chains(ctx: Context) -> Observed:
-    """Nine chains × three two-level paths (a tree, one-to-many then many-to-one,
-    many-to-one then many-to-many)."""
+def _run(ctx: Context, product: Product) -> Observed:
     ctx.create_tables(m.Base.metadata)
     with ctx.engine.begin() as conn:
         m.seed(conn)
-    seen = PRODUCT.observed()
-    for combination in PRODUCT:
+    seen = product.observed()
+    for combination in product:
         _observe(ctx, combination, seen)
     return seen.values
+
+
+@scenario(
+    "Loader options chained two levels deep (the core)",
+    tags=("loading", "loading_product"),
+    expect=CORE.expectations(),
+)
+def loader_chains(ctx: Context) -> Observed:
+    """Four chains (defaultload then selectinload, all selectin, all joined, contains_eager
+    twice) × three two-level paths (a tree, one-to-many then many-to-one, many-to-one then
+    many-to-many)."""
+    return _run(ctx, CORE)
+
+
+@scenario(
+    "Loader options chained two levels deep (defaultload, contains_eager chains)",
+    tags=("loading", "long"),
+    expect=PRODUCT.expectations(),
+)
+def loader_chains_everything(ctx: Context) -> Observed:
+    """Nine chains × the three paths: run by nox -t long."""
+    return _run(ctx, PRODUCT)

@@ -18,7 +18,8 @@ and, without the move, with ``execution_options(stream_results=True)`` (a server
 cursor where the driver has one). Observed: ``statements`` (how many the second load
 took, or the exception) and ``collections``: ``right`` against the rows as they are now,
 ``stale`` when every wrong parent holds what the rows gave before the move, else which
-parent got what.
+parent got what. The default cells run ``lazyload`` and ``selectinload``; ``nox -t long``
+adds ``joinedload`` and ``subqueryload``.
 """
 
 from __future__ import annotations
@@ -63,9 +64,18 @@ PRODUCT = Product(
     measures=("statements", "collections"),
     admits=lambda c: c[0] in STRATEGIES,
 )
-PRODUCT.expect("collections", Doc("right", POPULATE_EXISTING), Again.POPULATE)
-PRODUCT.expect("collections", Doc("right", REFRESH), Again.REFRESH)
-PRODUCT.expect("collections", Doc("right", SAME_OBJECTS), Again.STREAM)
+#: What the default cells run: a lazy and an eager loader (``nox -t long`` runs all four).
+CORE = Product(
+    Strategy,
+    Again,
+    Shape,
+    measures=PRODUCT.measures,
+    admits=lambda c: c[0] in (Strategy.LAZY, Strategy.SELECTIN),
+)
+for product in (PRODUCT, CORE):
+    product.expect("collections", Doc("right", POPULATE_EXISTING), Again.POPULATE)
+    product.expect("collections", Doc("right", REFRESH), Again.REFRESH)
+    product.expect("collections", Doc("right", SAME_OBJECTS), Again.STREAM)
 
 #: shape -> (relationship, the children each user's rows give: before and after the move)
 MOVED_POST, MOVED_TAG = 1, 1
@@ -149,18 +159,32 @@ def _observe(ctx: Context, combination: Combination, seen: Observations) -> None
     session.rollback()
 
 
-@scenario(
-    "Loading again into the session: populate_existing, refresh(obj, [attr]), stream_results",
-    tags=("loading", "loading_product"),
-    expect=PRODUCT.expectations(),
-)
-def loading_again(ctx: Context) -> Observed:
-    """Four loaders × a second load without and with populate_existing, a refresh by
-    name, and stream_results × one-to-many and many-to-many."""
+def _run(ctx: Context, product: Product) -> Observed:
     ctx.create_tables(m.Base.metadata)
     with ctx.engine.begin() as conn:
         m.seed(conn)
-    seen = PRODUCT.observed()
-    for combination in PRODUCT:
+    seen = product.observed()
+    for combination in product:
         _observe(ctx, combination, seen)
     return seen.values
+
+
+@scenario(
+    "Loading again into the session: populate_existing, refresh, stream_results (the core)",
+    tags=("loading", "loading_product"),
+    expect=CORE.expectations(),
+)
+def loading_again(ctx: Context) -> Observed:
+    """lazyload and selectinload × a second load without and with populate_existing, a
+    refresh by name, and stream_results × one-to-many and many-to-many."""
+    return _run(ctx, CORE)
+
+
+@scenario(
+    "Loading again into the session: populate_existing, refresh(obj, [attr]), stream_results",
+    tags=("loading", "long"),
+    expect=PRODUCT.expectations(),
+)
+def loading_again_everything(ctx: Context) -> Observed:
+    """Four loaders (joinedload and subqueryload too) × the same: run by nox -t long."""
+    return _run(ctx, PRODUCT)

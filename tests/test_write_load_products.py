@@ -28,9 +28,9 @@ MODULES = {
     "generated_keys": (generated_keys, [generated_keys.KINDS, generated_keys.VALUES]),
     "write_clocks": (write_clocks, [write_clocks.PRODUCT]),
     "query_update_synchronize": (update_sync, [update_sync.LEGACY]),
-    "loading_declared": (loading_declared, [loading_declared.PRODUCT, loading_declared.THROUGH]),
-    "loading_chains": (loading_chains, [loading_chains.PRODUCT]),
-    "loading_refresh": (loading_refresh, [loading_refresh.PRODUCT]),
+    "loading_declared": (loading_declared, [loading_declared.CORE, loading_declared.CORE_THROUGH]),
+    "loading_chains": (loading_chains, [loading_chains.CORE]),
+    "loading_refresh": (loading_refresh, [loading_refresh.CORE]),
 }
 
 
@@ -64,6 +64,18 @@ def test_mysql_expects_no_row_from_an_insert_with_returning() -> None:
 
     assert expected.for_(facts("mysql")) is None
     assert expected.for_(facts("postgresql")) == Doc("a value", generated_keys.IDENTITY)
+
+
+def test_a_loading_core_is_part_of_its_whole_product() -> None:
+    for core, whole in (
+        (loading_declared.CORE, loading_declared.PRODUCT),
+        (loading_declared.CORE_THROUGH, loading_declared.THROUGH),
+        (loading_chains.CORE, loading_chains.PRODUCT),
+        (loading_refresh.CORE, loading_refresh.PRODUCT),
+    ):
+        assert 0 < len(core) < len(whole)
+        assert set(core.combinations) <= set(whole.combinations)
+        assert core.expectations().items() <= whole.expectations().items()
 
 
 def test_each_new_module_stays_readable_top_to_bottom() -> None:
