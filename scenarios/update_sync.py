@@ -6,16 +6,19 @@ may hold as objects. What those objects hold afterwards depends on
 the WHERE matches, and on the column: one the UPDATE sets, or one ``onupdate=`` fills.
 Each combination loads two of three rows, runs one UPDATE, and reads each matched
 object's attribute without a new query: ``fresh`` (the row's new value), ``expired``
-(reloaded on access), or ``stale: ...`` (the value before the UPDATE).
+(reloaded on access), or ``stale: ...`` (the value before the UPDATE). The legacy
+``session.query(User).filter(...).update({...}, synchronize_session=...)`` takes the same
+strategies; the second scenario runs it beside the first, on the same keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, String, func, insert, inspect, select, update
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from scenarios._raised import raised
 from sqla_matrix.product import Label, Observations, Product
@@ -56,11 +59,17 @@ class Account(Base):
 
 
 PRODUCT = Product(Sync, Matched, Column, measures=("objects after",))
-# A column the UPDATE sets is synchronized by every strategy but False.
-PRODUCT.expect("objects after", Doc("fresh", SYNCHRONIZE), Sync.EVALUATE, Column.SET)
-PRODUCT.expect("objects after", Doc("fresh", SYNCHRONIZE), Sync.FETCH, Column.SET)
-PRODUCT.expect("objects after", Doc("fresh", SYNCHRONIZE), Sync.AUTO, Column.SET)
-PRODUCT.expect("objects after", Doc("stale: a", SYNCHRONIZE), Sync.OFF, Column.SET)
+#: Query.update's synchronize_session takes the same strategies ("see the section
+#: ORM-Enabled INSERT, UPDATE, and DELETE statements for a discussion of these strategies").
+LEGACY = Product(Sync, Matched, Column, measures=PRODUCT.measures)
+QUERY_UPDATE = (
+    "https://docs.sqlalchemy.org/en/20/orm/queryguide/query.html#sqlalchemy.orm.Query.update"
+)
+for product, source in ((PRODUCT, SYNCHRONIZE), (LEGACY, QUERY_UPDATE)):
+    # A column the UPDATE sets is synchronized by every strategy but False.
+    for synchronized in (Sync.EVALUATE, Sync.FETCH, Sync.AUTO):
+        product.expect("objects after", Doc("fresh", source), synchronized, Column.SET)
+    product.expect("objects after", Doc("stale: a", source), Sync.OFF, Column.SET)
 SYNC_VALUE: dict[Sync, Any] = {
     Sync.AUTO: "auto",
     Sync.EVALUATE: "evaluate",
@@ -78,13 +87,28 @@ def _state(obj: Any, attribute: str, now: Any) -> str:
     return "fresh" if held == now else f"stale: {shown}"
 
 
-def _observe(ctx: Context, sync: Sync, matched: Matched, seen: Observations) -> None:
+def _update_where(session: Session, ids: tuple[int, ...], sync: Sync) -> None:
+    statement = update(Account).where(Account.id.in_(ids)).values(name="b")
+    session.execute(statement, execution_options={"synchronize_session": SYNC_VALUE[sync]})
+
+
+def _query_update(session: Session, ids: tuple[int, ...], sync: Sync) -> None:
+    legacy = session.query(Account).filter(Account.id.in_(ids))
+    legacy.update({"name": "b"}, synchronize_session=SYNC_VALUE[sync])
+
+
+def _observe(
+    ctx: Context,
+    run: Callable[[Session, tuple[int, ...], Sync], None],
+    sync: Sync,
+    matched: Matched,
+    seen: Observations,
+) -> None:
     session = ctx.session()
     objects = list(session.scalars(select(Account).where(Account.id.in_((1, 2)))))
     ids = (1,) if matched is Matched.ONE else (1, 2)
-    statement = update(Account).where(Account.id.in_(ids)).values(name="b")
     try:
-        session.execute(statement, execution_options={"synchronize_session": SYNC_VALUE[sync]})
+        run(session, ids, sync)
     except Exception as error:  # a strategy SQLAlchemy refuses for this statement
         for column in Column:
             seen[(sync, matched, column), "objects after"] = raised(error)
@@ -101,6 +125,19 @@ def _observe(ctx: Context, sync: Sync, matched: Matched, seen: Observations) -> 
     session.rollback()
 
 
+def _run(
+    ctx: Context, product: Product, run: Callable[[Session, tuple[int, ...], Sync], None]
+) -> Observed:
+    ctx.create_tables(Base.metadata)
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(Account), [{"id": i, "name": "a"} for i in (1, 2, 3)])
+    seen = product.observed()
+    for sync in Sync:
+        for matched in Matched:
+            _observe(ctx, run, sync, matched, seen)
+    return seen.values
+
+
 @scenario(
     "ORM UPDATE with WHERE: what the objects it matched hold, per synchronize_session",
     tags=("timestamps", "write_paths"),
@@ -108,11 +145,15 @@ def _observe(ctx: Context, sync: Sync, matched: Matched, seen: Observations) -> 
 )
 def update_where_synchronize(ctx: Context) -> Observed:
     """Four strategies × one or two matched objects × a set column and an onupdate one."""
-    ctx.create_tables(Base.metadata)
-    with ctx.engine.begin() as conn:
-        conn.execute(insert(Account), [{"id": i, "name": "a"} for i in (1, 2, 3)])
-    seen = PRODUCT.observed()
-    for sync in Sync:
-        for matched in Matched:
-            _observe(ctx, sync, matched, seen)
-    return seen.values
+    return _run(ctx, PRODUCT, _update_where)
+
+
+@scenario(
+    "Legacy Query.update(): what the objects it matched hold, per synchronize_session",
+    tags=("timestamps", "write_paths"),
+    expect=LEGACY.expectations(),
+)
+def query_update_synchronize(ctx: Context) -> Observed:
+    """The same four strategies, one or two matched objects and two columns, through
+    session.query(...).filter(...).update({...}, synchronize_session=...)."""
+    return _run(ctx, LEGACY, _query_update)
