@@ -267,13 +267,12 @@ class Matrix:
         return cells
 
     def history_selections(self) -> list[Any]:
-        """The history's sessions: everything (tag ``history``), one backend
-        (``history-sqlite``) or one series (``history-sqla20``); each runs every release
-        of its part, one environment per release (sqla_matrix/history/run.py)."""
+        """The parts of the history a session ``history_of`` runs: one backend
+        (``history-sqlite``) or one series (``history-sqla20``), every release of it, one
+        environment per release (sqla_matrix/history/run.py). ``history`` runs it all."""
         from sqla_matrix.history import listing
 
-        chosen = [nox.param("all", id="all", tags=["history"])]
-        chosen += [nox.param(b, id=b, tags=[f"history-{b}"]) for b in self.history_databases]
+        chosen = [nox.param(b, id=b, tags=[f"history-{b}"]) for b in self.history_databases]
         for series in listing.SERIES:
             token = listing.series_token(series)
             chosen.append(nox.param(token, id=token, tags=[f"history-{token}"]))
@@ -449,6 +448,46 @@ class Matrix:
             results.save(document, written)
             session.error(f"{cell}: {reason}")
 
+    def run_history(self, session: nox.Session, selection: str) -> None:
+        """The release history's runner (sqla_matrix/history/run.py) on ``selection``:
+        ``all``, a backend, or a series token (``sqla20``)."""
+        from sqla_matrix.history import listing
+
+        self.fresh_results()
+        backends, series = self.history_databases, list(listing.SERIES)
+        if selection in self.history_databases:
+            backends = [selection]
+        elif selection != "all":
+            series = [s for s in listing.SERIES if listing.series_token(s) == selection]
+        envs = Path(session.cache_dir) / "history"
+        envs.mkdir(parents=True, exist_ok=True)
+        drivers = {b: self.drivers[b][0] for b in self.history_databases}
+        config = {
+            # One environment per release for every backend (whichever the session runs).
+            "requirements": self.requirements(
+                *self.history_databases, *dict.fromkeys(drivers.values())
+            ),
+            "drivers": drivers,
+            "marks": self.marks,
+            "notes": self.history_notes,
+            "off": {b: why for b in backends if (why := turned_off(b, None))},
+        }
+        config_file = envs / f"config-{selection}.json"
+        config_file.write_text(json.dumps(config, indent=1))
+        session.run(
+            sys.executable,
+            "-m",
+            "sqla_matrix.history.run",
+            f"--config={config_file}",
+            f"--envs={envs}",
+            f"--backends={','.join(backends)}",
+            f"--series={','.join(series)}",
+            f"--results-dir={self.report_dir / 'results'}",
+            *session.posargs,
+            external=True,
+        )
+        self.then_report(session)
+
     @staticmethod
     def then_report(session: nox.Session) -> None:
         """Queue the report after cells chosen by name with ``-j 1``. Cells chosen by tag
@@ -505,52 +544,23 @@ class Matrix:
             matrix.run_scenarios(session, cell, backend, server, driver, matrix.marks, not_run)
             matrix.then_report(session)
 
-        history_tags = [t for p in self.history_selections() for t in p.tags]
+        history_tags = ["history", *(t for p in self.history_selections() for t in p.tags)]
 
-        # Alone: each runs its releases two per core itself, in environments it shares
-        # with the history's other sessions (nox -t history-sqlite history-postgresql).
-        @nox.session(name="history", venv_backend="none", allow_parallel=False)
-        @nox.parametrize("selection", self.history_selections())
-        def history(session: nox.Session, selection: str) -> None:
-            """Every SQLAlchemy release of each series a column, on each backend's default
-            driver, one environment per release: nox -t history (-sqlite, -sqla20, ...)
+        # Alone: each runs its releases two per core itself, in environments its sessions
+        # share (nox -t history-sqlite history-postgresql builds each release's once).
+        @nox.session(name="history", venv_backend="none", allow_parallel=False, tags=["history"])
+        def history(session: nox.Session) -> None:
+            """Every SQLAlchemy release of each series a column, on every backend's default
+            driver, one environment per release: nox -t history
             [-- --releases 2.0.40,2.1.0 --jobs 4 -- PYTEST ARGS]."""
-            from sqla_matrix.history import listing
+            matrix.run_history(session, "all")
 
-            matrix.fresh_results()
-            backends, series = matrix.history_databases, list(listing.SERIES)
-            if selection in matrix.history_databases:
-                backends = [selection]
-            elif selection.startswith("sqla"):
-                series = [s for s in listing.SERIES if listing.series_token(s) == selection]
-            envs = Path(session.cache_dir) / "history"
-            envs.mkdir(parents=True, exist_ok=True)
-            drivers = {b: matrix.drivers[b][0] for b in matrix.history_databases}
-            config = {
-                # One environment per release for every backend (whichever the session runs).
-                "requirements": matrix.requirements(
-                    *matrix.history_databases, *dict.fromkeys(drivers.values())
-                ),
-                "drivers": drivers,
-                "marks": matrix.marks,
-                "notes": matrix.history_notes,
-                "off": {b: why for b in backends if (why := turned_off(b, None))},
-            }
-            config_file = envs / f"config-{selection}.json"
-            config_file.write_text(json.dumps(config, indent=1))
-            session.run(
-                sys.executable,
-                "-m",
-                "sqla_matrix.history.run",
-                f"--config={config_file}",
-                f"--envs={envs}",
-                f"--backends={','.join(backends)}",
-                f"--series={','.join(series)}",
-                f"--results-dir={matrix.report_dir / 'results'}",
-                *session.posargs,
-                external=True,
-            )
-            matrix.then_report(session)
+        @nox.session(name="history_of", venv_backend="none", allow_parallel=False)
+        @nox.parametrize("selection", self.history_selections())
+        def history_of(session: nox.Session, selection: str) -> None:
+            """The history of one backend or one series: nox -t history-sqlite,
+            -t history-sqla20 (-s "history_of(sqlite)") [-- as for history]."""
+            matrix.run_history(session, selection)
 
         @nox.session(name="fanout")
         def fanout(session: nox.Session) -> None:

@@ -109,7 +109,7 @@ def test_nox_lists_the_history_by_backend_and_by_series_from_the_committed_list(
         check=True,
     )
     sessions = [s["session"] for s in json.loads(listed.stdout)]
-    assert sessions == ["history(sqlite)", "history(sqla20)", "report"]
+    assert sessions == ["history_of(sqlite)", "history_of(sqla20)", "report"]
 
 
 # -- ranges ---------------------------------------------------------------------------
@@ -222,6 +222,23 @@ def test_the_grid_shows_the_other_columns_and_the_history_reads_as_ranges(
     assert set(alone["columns"]) == {"sqla2.0.41-sqlite-pysqlite", "sqla2.1.0-sqlite-pysqlite"}
     with_cells = results.merge([history, sqlite_run])
     assert list(split(with_cells)["columns"]) == ["sqlite"]
+
+
+def test_a_behaviour_page_of_the_site_shows_its_release_ranges(
+    sqlite_run: dict[str, Any], tmp_path: Path
+) -> None:
+    from sqla_matrix.site import pages
+    from sqla_matrix.site.words import slug
+
+    values: dict[str, str | None] = {"2.0.34": "stale", "2.0.35": "stale", "2.0.36": None}
+    history = _history(sqlite_run, {**values, "2.1.0": None})
+    pages.build(history, None, tmp_path / "site")
+    page = (tmp_path / "site" / "b" / SCENARIO / f"{slug(KEY)}.html").read_text()
+    assert "Release ranges (every SQLAlchemy release, each series its own line)" in page
+    assert "2.0.34–2.0.35: <b>stale</b>" in page
+    assert "since 2.0.36 and 2.1.0: <b>" in page
+    # The grid's rows are the newest release of each series, not every release.
+    assert page.count('title="sqla2.0.') == 1
 
 
 # -- the compact form -------------------------------------------------------------------

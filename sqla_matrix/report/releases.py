@@ -259,9 +259,8 @@ def _described(by_series: dict[str, list[str]], release_of: dict[str, str]) -> s
     return ", ".join(parts)
 
 
-def along(results: Results, all_topics: Any = None) -> list[Timeline]:
-    """Every line of two releases or more, with the behaviours that change along it.
-    (``all_topics`` is not needed: the release columns are read from ``results``.)"""
+def along(results: Results) -> list[Timeline]:
+    """Every line of two releases or more, with the behaviours that change along it."""
     found = []
     pinned = results.get("releases", [])
     notes: dict[str, str] = results.get("history", {}).get("notes", {})
