@@ -165,7 +165,10 @@ def column_major(document: Results) -> Results:
         return document
     scenarios: dict[str, Any] = {}
     for scenario_id, entry in document["scenarios"].items():
-        cells, shared, shared_by, seen = {}, [], {}, {}
+        cells: dict[str, Any] = {}
+        shared: list[Any] = []
+        shared_by: dict[str, int] = {}
+        seen: dict[str, int] = {}
         for name, cell in entry["cells"].items():
             if not is_release_column(name):
                 cells[name] = cell

@@ -339,10 +339,15 @@ def main(argv: list[str] | None = None) -> int:
         f"({', '.join(backends)}), {args.jobs} at once"
     )
     printing = threading.Lock()
+    stopping = threading.Event()  # Ctrl-C: no new column starts
 
     def one_release(release: listing.Release) -> None:
+        if stopping.is_set():
+            return
         why = envs.ensure(release.version)
         for backend in backends:
+            if stopping.is_set():
+                return
             driver = config.drivers[backend]
             if why is not None or backend in config.off:
                 reason = config.off.get(backend) or str(why)
@@ -376,8 +381,17 @@ def main(argv: list[str] | None = None) -> int:
             newest = chosen[-1].version
             if envs.ensure(newest) is None:
                 servers = stack.enter_context(shared_servers(envs.python(newest), on))
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            list(pool.map(one_release, chosen))
+        pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
+        try:
+            for future in [pool.submit(one_release, release) for release in chosen]:
+                future.result()
+        except KeyboardInterrupt:
+            stopping.set()
+            print("history: interrupted; the columns already run are kept", file=sys.stderr)
+            pool.shutdown(wait=True, cancel_futures=True)
+            return 130
+        finally:
+            pool.shutdown(wait=True)
     merged = combine(folder, config, chosen)
     out = args.results_dir / "history.json"
     results.save(merged, out)

@@ -313,8 +313,8 @@ def along(results: Results) -> list[Timeline]:
                     )
                     spans.append(Span(label, value, note))
                 inner = [s.releases for s in spans] if _inner(per_series) else []
-                title = Scenario(scenario_id, entry.get("title", scenario_id))
-                rows.append(ReleaseRow(title, row, row.key, spans, inner))
+                named = Scenario(scenario_id, entry.get("title", scenario_id))
+                rows.append(ReleaseRow(named, row, row.key, spans, inner))
         backend, server, driver = line
         title = f"{backend}{' ' + server if server else ''} · {driver}"
         not_run = [
