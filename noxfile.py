@@ -12,6 +12,9 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
     nox -t sqla20 / -t postgresql / -t pg8000 / -t postgresql15   # cells by tag
     nox -t default -- -k one_to_one            # pytest arguments after --
     nox -t curves                              # the loading cost curves (about 1 min per backend)
+    nox -t history                             # every SQLAlchemy release a column, each backend
+    nox -t history-sqlite / -t history-sqla20  # one backend's history, one series'
+    nox -s history_releases                    # refresh the release list from PyPI
     nox -j 1                                   # one cell at a time (by default two per core)
     nox -s fanout -- -t axes                   # each cell in its own process, as CI fans out
     nox -s bench                               # where the time goes; serial against parallel
@@ -67,10 +70,11 @@ DATABASES = ["sqlite", "postgresql", "mysql", "mariadb"]
 SQLALCHEMY = {"sqla20": "~=2.0.0", "sqla21": "~=2.1.0"}
 DEFAULT_SQLALCHEMY = "sqla21"
 
-#: The SQLAlchemy release timeline (nox -t timeline): the first release of each series, and
-#: the releases whose changelog touches the seed's topics, each with why it is here. The
-#: newest release of each series (sqla20, sqla21 above) ends it. Cells sqla2.0.36-*.
-TIMELINE = {
+#: Notes on SQLAlchemy releases: what a release's changelog says it changed in the seed's
+#: topics. The release history (nox -t history) runs every release of each series, listed
+#: by PyPI (sqla_matrix/history/sqlalchemy-releases.json), nothing chosen here; a note is
+#: shown on the release range it explains (a range that starts at its release).
+RELEASE_NOTES = {
     "2.0.0": "the first 2.0 release",
     "2.0.4": "Session.refresh() loads the relationships it names (#9298)",
     "2.0.10": "insertmanyvalues sorts RETURNING rows back to the parameters (#9618)",
@@ -80,8 +84,9 @@ TIMELINE = {
     "2.0.42": "a MySQL CURRENT_TIMESTAMP(n) text default left unparenthesised (#12648)",
     "2.1.0": "the first 2.1 release",
 }
-#: The backends the timeline runs on: SQLite, and PostgreSQL from its URL or the embedded server.
-TIMELINE_DATABASES = ["sqlite", "postgresql"]
+#: The backends the release history runs on, each with its default sync driver (and its
+#: asyncio partner): nox -t history-sqlite, history-postgresql, ...
+HISTORY_DATABASES = DATABASES
 
 #: Sync drivers per backend, the default first, as SQLAlchemy names them. Each
 #: is a dependency group (with the asyncio driver sqla_matrix/drivers.py pairs it with).
@@ -113,8 +118,8 @@ MATRIX = Matrix(
     default_sqlalchemy=DEFAULT_SQLALCHEMY,
     drivers=DRIVERS,
     servers=SERVERS,
-    timeline=TIMELINE,
-    timeline_databases=TIMELINE_DATABASES,
+    history_notes=RELEASE_NOTES,
+    history_databases=HISTORY_DATABASES,
     groups=["matrix"],
     harness=None,
     # The cost curves (nox -t curves) and the long observations (nox -t long) run in
@@ -156,8 +161,15 @@ def long(session: nox.Session, backend: str) -> None:
     MATRIX.then_report(session)
 
 
-# matrix (the cells), timeline, fanout, compare, bisect, clean, then the report after them.
+# matrix (the cells), history, fanout, compare, bisect, clean, then the report after them.
 MATRIX.sessions(extra_report_tags=[tag for param in CURVES + LONG for tag in param.tags])
+
+
+@nox.session(venv_backend="none")
+def history_releases(session: nox.Session) -> None:
+    """Rewrite the committed SQLAlchemy release list (every 2.0.x and 2.1.x on PyPI, in
+    upload order, yanked ones marked) that nox -t history runs: nox -s history_releases."""
+    session.run(sys.executable, "-m", "sqla_matrix.history.refresh", *session.posargs)
 
 
 @nox.session(venv_backend="none")
@@ -165,6 +177,13 @@ def bench(session: nox.Session) -> None:
     """Per-cell overhead, scenario time per backend, serial against parallel wall time:
     nox -s bench [-- --full]."""
     session.run(sys.executable, "benchmarks/cells.py", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def bench_history(session: nox.Session) -> None:
+    """What the release history costs (releases, columns, wall, CPU, results size, report
+    build time): nox -s bench_history [-- --tags history-sqlite history-postgresql --cold]."""
+    session.run(sys.executable, "benchmarks/history.py", *session.posargs)
 
 
 @nox.session
@@ -195,8 +214,8 @@ def site(session: nox.Session) -> None:
 @nox.session(venv_backend="none")
 def reference(session: nox.Session) -> None:
     """Regenerate the reference results (reference/results.json) from a new run of the axes
-    and the release timeline, on the servers this machine reaches: nox -s reference."""
-    session.run("nox", "-t", "axes", "timeline", external=True)
+    and the release history, on the servers this machine reaches: nox -s reference."""
+    session.run("nox", "-t", "axes", "history", external=True)
     session.run(
         sys.executable, "-m", "sqla_matrix.site.reference", f"--from={REPORT_DIR}/results.json"
     )

@@ -17,8 +17,9 @@ A team's whole noxfile::
 That gives it the same sessions this repository has: ``matrix`` (one per cell:
 a SQLAlchemy series, a backend at a server version and a sync driver, tagged by
 each token, ``default`` and ``axes``), ``report``, ``compare``, ``fanout`` (the
-CI plan and a local fan-out), ``bisect``, ``timeline`` (when releases are
-given) and ``clean``. Cells run in parallel under ``nox -j auto``.
+CI plan and a local fan-out), ``bisect``, ``history`` (every SQLAlchemy release a
+column: ``nox -t history``, ``-t history-sqlite``, ``-t history-sqla20``) and
+``clean``. Cells run in parallel under ``nox -j auto``.
 
 What each cell installs: the harness with the extras of its backend and driver
 (``sqla-matrix[postgresql,psycopg]``; ``MATRIX_HARNESS`` names another
@@ -171,8 +172,10 @@ class Matrix:
     specifier (``MATRIX_SQLALCHEMY="==2.0.30"`` adds ``sqlaenv``). ``drivers``:
     sync drivers per backend, the default first (default: every driver the
     harness knows). ``servers``: versions a cell may ask for (default: none, the
-    URL's or the default image's). ``timeline``: releases, each with why it is
-    there, run on ``timeline_databases`` and bisected between. ``exclude_tags``:
+    URL's or the default image's). ``history_notes``: what a release changed (it
+    becomes a note on the range it explains); the history (every release of each series
+    in sqla_matrix/history/sqlalchemy-releases.json) runs on ``history_databases``
+    (default: every one) with each one's default driver. ``exclude_tags``:
     scenarios of these tags are left out of the cells (a session of the project's
     own runs them, as this repository's ``curves`` runs its ``cost`` curves).
     """
@@ -185,8 +188,8 @@ class Matrix:
         default_sqlalchemy: str = "sqla21",
         drivers: Mapping[str, Sequence[str]] | None = None,
         servers: Mapping[str, Sequence[str]] | None = None,
-        timeline: Mapping[str, str] | None = None,
-        timeline_databases: Sequence[str] = ("sqlite", "postgresql"),
+        history_notes: Mapping[str, str] | None = None,
+        history_databases: Sequence[str] | None = None,
         install: Sequence[str] = (),
         groups: Sequence[str] = (),
         harness: str | None = HARNESS,
@@ -211,9 +214,9 @@ class Matrix:
             for name in self.databases
         }
         self.servers = {name: list((servers or {}).get(name, [])) for name in self.databases}
-        self.timeline = dict(timeline or {})
-        self.timeline_databases = [name for name in timeline_databases if name in self.databases]
-        self.sqlalchemy.update({f"sqla{release}": f"=={release}" for release in self.timeline})
+        self.history_notes = dict(history_notes or {})
+        chosen = self.databases if history_databases is None else history_databases
+        self.history_databases = [name for name in chosen if name in self.databases]
         requested = os.environ.get("MATRIX_SQLALCHEMY", "").strip()
         if requested:
             spec = requested if requested[0] in "=<>!~" else f"=={requested}"
@@ -247,8 +250,6 @@ class Matrix:
         ``default`` (all defaults) and ``axes`` (at most one axis off the defaults)."""
         cells = []
         for sqla, backend in itertools.product(self.sqlalchemy, self.databases):
-            if sqla.removeprefix("sqla") in self.timeline:
-                continue  # the timeline's cells follow
             pairs = itertools.product([None, *self.servers[backend]], self.drivers[backend])
             for server, driver in pairs:
                 off = [sqla != self.default_sqlalchemy, server is not None]
@@ -258,17 +259,22 @@ class Matrix:
                 tags += ["default"] if not any(off) else []
                 tags += [f"{sqla}-default"] if not any(off[1:]) else []
                 tags += ["axes"] if sum(off) <= 1 else []
-                if backend in self.timeline_databases and self.timeline and not any(off[1:]):
-                    tags += ["timeline", f"timeline-{backend}"]
                 cell = cell_id(sqla, backend, server, driver)
                 tags.append(cell)  # nox -t CELL: that cell, then the report
                 cells.append(nox.param(sqla, backend, server, driver, id=cell, tags=tags))
-        for release, backend in itertools.product(self.timeline, self.timeline_databases):
-            sqla, driver = f"sqla{release}", self.drivers[backend][0]
-            cell = cell_id(sqla, backend, None, driver)
-            tags = ["timeline", f"timeline-{backend}", sqla, cell]
-            cells.append(nox.param(sqla, backend, None, driver, id=cell, tags=tags))
         return cells
+
+    def history_selections(self) -> list[Any]:
+        """The parts of the history a session ``history_of`` runs: one backend
+        (``history-sqlite``) or one series (``history-sqla20``), every release of it, one
+        environment per release (sqla_matrix/history/run.py). ``history`` runs it all."""
+        from sqla_matrix.history import listing
+
+        chosen = [nox.param(b, id=b, tags=[f"history-{b}"]) for b in self.history_databases]
+        for series in listing.SERIES:
+            token = listing.series_token(series)
+            chosen.append(nox.param(token, id=token, tags=[f"history-{token}"]))
+        return chosen
 
     # -- what a cell installs -----------------------------------------------------
 
@@ -379,7 +385,12 @@ class Matrix:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             if marker.exists() and marker.read_text() == self.invocation:
                 return
-            for stale in [*results.glob("*.json"), *(self.report_dir / "junit").glob("*.xml")]:
+            stale_files = [
+                *results.glob("*.json"),
+                *(results / "history").glob("*.json"),  # the release history's columns
+                *(self.report_dir / "junit").glob("*.xml"),
+            ]
+            for stale in stale_files:
                 stale.unlink(missing_ok=True)
             marker.write_text(self.invocation)
 
@@ -435,6 +446,46 @@ class Matrix:
             results.save(document, written)
             session.error(f"{cell}: {reason}")
 
+    def run_history(self, session: nox.Session, selection: str) -> None:
+        """The release history's runner (sqla_matrix/history/run.py) on ``selection``:
+        ``all``, a backend, or a series token (``sqla20``)."""
+        from sqla_matrix.history import listing
+
+        self.fresh_results()
+        backends, series = self.history_databases, list(listing.SERIES)
+        if selection in self.history_databases:
+            backends = [selection]
+        elif selection != "all":
+            series = [s for s in listing.SERIES if listing.series_token(s) == selection]
+        envs = Path(session.cache_dir) / "history"
+        envs.mkdir(parents=True, exist_ok=True)
+        drivers = {b: self.drivers[b][0] for b in self.history_databases}
+        config = {
+            # One environment per release for every backend (whichever the session runs).
+            "requirements": self.requirements(
+                *self.history_databases, *dict.fromkeys(drivers.values())
+            ),
+            "drivers": drivers,
+            "marks": self.marks,
+            "notes": self.history_notes,
+            "off": {b: why for b in backends if (why := turned_off(b, None))},
+        }
+        config_file = envs / f"config-{selection}.json"
+        config_file.write_text(json.dumps(config, indent=1))
+        session.run(
+            sys.executable,
+            "-m",
+            "sqla_matrix.history.run",
+            f"--config={config_file}",
+            f"--envs={envs}",
+            f"--backends={','.join(backends)}",
+            f"--series={','.join(series)}",
+            f"--results-dir={self.report_dir / 'results'}",
+            *session.posargs,
+            external=True,
+        )
+        self.then_report(session)
+
     @staticmethod
     def then_report(session: nox.Session) -> None:
         """Queue the report after cells chosen by name with ``-j 1``. Cells chosen by tag
@@ -455,7 +506,7 @@ class Matrix:
 
     def sessions(self, extra_report_tags: Sequence[str] = ()) -> None:
         """Register the matrix's sessions in the noxfile that calls this (in this order:
-        cells, timeline, fan-out, compare, bisect, clean, then the report after them)."""
+        cells, history, fan-out, compare, bisect, clean, then the report after them)."""
         matrix = self
 
         @nox.session(name="matrix", allow_parallel=True)
@@ -491,19 +542,23 @@ class Matrix:
             matrix.run_scenarios(session, cell, backend, server, driver, matrix.marks, not_run)
             matrix.then_report(session)
 
-        if self.timeline:
-            tags = ["timeline", *(f"timeline-{b}" for b in self.timeline_databases)]
+        history_tags = ["history", *(t for p in self.history_selections() for t in p.tags)]
 
-            # After the timeline's cells, before the report; alone, since each step
-            # installs a release into this one environment.
-            @nox.session(name="timeline", tags=tags, allow_parallel=False)
-            def timeline(session: nox.Session) -> None:
-                """Pin each change between neighbouring timeline releases to its first
-                release by bisect (nox -t timeline runs it after the cells)."""
-                firsts = [matrix.drivers[b][0] for b in matrix.timeline_databases]
-                session.install(*matrix.requirements(*matrix.timeline_databases, *firsts))
-                results_dir = matrix.report_dir / "results"
-                matrix.run_module(session, "timeline", f"--results-dir={results_dir}")
+        # Alone: each runs its releases two per core itself, in environments its sessions
+        # share (nox -t history-sqlite history-postgresql builds each release's once).
+        @nox.session(name="history", venv_backend="none", allow_parallel=False, tags=["history"])
+        def history(session: nox.Session) -> None:
+            """Every SQLAlchemy release of each series a column, on every backend's default
+            driver, one environment per release: nox -t history
+            [-- --releases 2.0.40,2.1.0 --jobs 4 -- PYTEST ARGS]."""
+            matrix.run_history(session, "all")
+
+        @nox.session(name="history_of", venv_backend="none", allow_parallel=False)
+        @nox.parametrize("selection", self.history_selections())
+        def history_of(session: nox.Session, selection: str) -> None:
+            """The history of one backend or one series: nox -t history-sqlite,
+            -t history-sqla20 (-s "history_of(sqlite)") [-- as for history]."""
+            matrix.run_history(session, selection)
 
         @nox.session(name="fanout")
         def fanout(session: nox.Session) -> None:
@@ -554,7 +609,9 @@ class Matrix:
 
         # The report goes with every selection of cells (so nox -t TAG ends with it) and
         # runs alone after them, also under nox -j (it is registered after the cells).
-        report_tags = sorted({t for p in self.cells for t in p.tags} | set(extra_report_tags))
+        report_tags = sorted(
+            {t for p in self.cells for t in p.tags} | set(extra_report_tags) | set(history_tags)
+        )
 
         @nox.session(name="report", tags=report_tags, allow_parallel=False)
         def report(session: nox.Session) -> None:

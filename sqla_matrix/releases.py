@@ -1,6 +1,6 @@
 """Which SQLAlchemy release: what a scenario needs, and the release that added it.
 
-The timeline runs every scenario on releases back to 2.0.0. A scenario (or
+The release history runs every scenario on releases back to 2.0.0. A scenario (or
 one of its keys) that uses something a release does not have says so with a
 ``Since``; on an older release that scenario, or that key alone, reads
 *not in this release*, naming the release that added it, and the rest of the

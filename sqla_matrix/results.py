@@ -42,8 +42,18 @@ Layout (``schema_version`` 3)::
                               "before", "before_value", "first", "first_value",
                               "observed_between": {RELEASE: value}}]}
 
-``releases`` holds what the timeline's bisection found (sqla_matrix/timeline.py): the
-first SQLAlchemy release of each value that changed between two timeline columns.
+``releases`` holds what the former timeline's bisection found: the first SQLAlchemy
+release of each value that changed between two timeline columns (files from before the
+release history; the history observes every release instead).
+
+Schema 4 is schema 3 in a column-major, compact form for the release history
+(sqla_matrix/history/): the cells of release columns (``sqla2.0.40-sqlite-pysqlite``)
+leave ``cells``; each scenario holds its distinct ones once, in ``shared``, and
+``shared_by`` names each such column's index into it (most releases observe what their
+neighbours did). A ``history`` object names the releases run, PyPI's upload order, the
+yanked releases skipped (with PyPI's reason) and the notes on releases. ``load`` expands
+it to schema 3's layout (the columns of one cell share one object: read, never change
+it); ``save`` writes schema 4 whenever the document holds release columns, else 3.
 
 The same layout as a JSON Schema: sqla_matrix/results.schema.json (every results
 file the tests produce is validated against it). Schema 1 and 2 files are read
@@ -59,6 +69,7 @@ the report merges them. Schema 1 files (one column per backend, under
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -72,6 +83,16 @@ SCHEMA = "sqla-matrix/results"
 #: The JSON Schema of a results file.
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 SCHEMA_VERSION = 3
+#: The column-major form of a document holding release columns (the release history).
+COMPACT_VERSION = 4
+#: A release column's id: ``sqla2.0.40-sqlite-pysqlite`` (a series' reads ``sqla20-...``).
+RELEASE_COLUMN = re.compile(r"^sqla\d+\.\d+")
+
+
+def is_release_column(name: str) -> bool:
+    """A column of one SQLAlchemy release (the history's), not of a series."""
+    return bool(RELEASE_COLUMN.match(name))
+
 
 #: A column's status, and a cell's (one scenario on one column).
 RAN, NOT_RUN, FAILED = "ran", "not run", "failed"
@@ -130,9 +151,45 @@ def save(results: Results, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     # The schema marker is the harness's own constant, never a credential: kept as it is
     # even where a password is a word it contains.
-    document = {**redact_tree(results), "schema": results["schema"]}
-    tmp.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    document = column_major({**redact_tree(results), "schema": results["schema"]})
+    indent = None if document["schema_version"] == COMPACT_VERSION else 1
+    tmp.write_text(json.dumps(document, indent=indent, ensure_ascii=False) + "\n")
     tmp.replace(path)
+
+
+def column_major(document: Results) -> Results:
+    """``document`` in schema 4's form when it holds release columns: each scenario's
+    release cells once per distinct content (``shared``), each column an index into it
+    (``shared_by``); the other columns' cells stay in ``cells``. Else unchanged."""
+    if not any(is_release_column(name) for name in document["columns"]):
+        return document
+    scenarios: dict[str, Any] = {}
+    for scenario_id, entry in document["scenarios"].items():
+        cells: dict[str, Any] = {}
+        shared: list[Any] = []
+        shared_by: dict[str, int] = {}
+        seen: dict[str, int] = {}
+        for name, cell in entry["cells"].items():
+            if not is_release_column(name):
+                cells[name] = cell
+                continue
+            text = json.dumps(cell, sort_keys=True, ensure_ascii=False)
+            if text not in seen:
+                seen[text] = len(shared)
+                shared.append(cell)
+            shared_by[name] = seen[text]
+        scenarios[scenario_id] = {**entry, "cells": cells, "shared": shared, "shared_by": shared_by}
+    return {**document, "schema_version": COMPACT_VERSION, "scenarios": scenarios}
+
+
+def _from_column_major(data: Results) -> Results:
+    """A schema 4 document in schema 3's layout: each release column gets its cell back
+    (one object shared by the columns that observed the same)."""
+    for entry in data["scenarios"].values():
+        shared = entry.pop("shared", [])
+        for name, index in entry.pop("shared_by", {}).items():
+            entry.setdefault("cells", {})[name] = shared[index]
+    return {**data, "schema_version": SCHEMA_VERSION}
 
 
 def load(path: Path) -> Results:
@@ -149,15 +206,20 @@ def load(path: Path) -> Results:
         raise MatrixError(f'{path}: not a matrix results file (no "schema": "{SCHEMA}")')
     if data.get("schema_version") == 1 and isinstance(data.get("backends"), dict):
         data = _from_schema_1(data)
-    if data.get("schema_version") not in (2, SCHEMA_VERSION):
+    if data.get("schema_version") not in (2, SCHEMA_VERSION, COMPACT_VERSION):
         raise MatrixError(
             f"{path}: results schema version {data.get('schema_version')!r}; "
-            f"this version reads 1 to {SCHEMA_VERSION}: rerun the matrix to regenerate it"
+            f"this version reads 1 to {COMPACT_VERSION}: rerun the matrix to regenerate it"
         )
     if not isinstance(data.get("columns"), dict) or not isinstance(data.get("scenarios"), dict):
         raise MatrixError(f'{path}: malformed results file ("columns" or "scenarios" missing)')
     if data["schema_version"] == 2:
         data = _from_schema_2(data)
+    if data["schema_version"] == COMPACT_VERSION:
+        try:
+            data = _from_column_major(data)
+        except (TypeError, IndexError, AttributeError):
+            raise MatrixError(f"{path}: malformed results file (a shared cell's index)") from None
     document: Results = data
     return document
 
@@ -200,11 +262,20 @@ def _from_schema_2(data: Results) -> Results:
 
 def merge(parts: Iterable[Results]) -> Results:
     """One results document from several (one per column): later parts win; the
-    timeline's findings (``releases``) are gathered from every part."""
+    timeline's findings (``releases``) and the history's lists are gathered from every
+    part."""
     merged = empty()
     for part in parts:
         if part.get("releases"):
             merged.setdefault("releases", []).extend(part["releases"])
+        if part.get("history"):
+            history = merged.setdefault("history", {})
+            for key, value in part["history"].items():
+                if isinstance(value, dict):
+                    history.setdefault(key, {}).update(value)
+                elif isinstance(value, list):
+                    held = history.setdefault(key, [])
+                    held.extend(v for v in value if v not in held)
         merged["columns"].update(part["columns"])
         for scenario_id, entry in part["scenarios"].items():
             target = merged["scenarios"].setdefault(scenario_id, {**entry, "cells": {}})

@@ -123,7 +123,10 @@ class Backend(abc.ABC):
         variable = self.variable("URL", server)
         text = environ.get(variable, "").strip()
         if text:
-            return Target(self.parse_url(text, variable), found_by=variable)
+            # The release history starts one server for all its releases and hands it on
+            # as this URL; MATRIX_<BACKEND>_URL_FOUND_BY then says where it came from.
+            found_by = environ.get(f"{variable}_FOUND_BY", "").strip() or variable
+            return Target(self.parse_url(text, variable), found_by=found_by)
         return self.locate_without_url(environ, server)
 
     @abc.abstractmethod

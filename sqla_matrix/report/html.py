@@ -24,7 +24,7 @@ from sqla_matrix import drivers, warned
 from sqla_matrix.report import chart
 from sqla_matrix.report.axes import AXIS_NAMES, Config, axis_values, by_axis, configs
 from sqla_matrix.report.diff import Diff
-from sqla_matrix.report.releases import along
+from sqla_matrix.report.releases import along, split
 from sqla_matrix.report.render import render as render_template
 from sqla_matrix.report.summaries import Summary
 from sqla_matrix.report.view import (
@@ -57,6 +57,9 @@ class Column:
 
 
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
+    # The release history's columns are read as ranges; the grid shows the others.
+    timelines = along(results)
+    results = split(results)
     order = column_order(results)
     short = labels(order)
     columns = [_column(results, name, index, short[name]) for index, name in enumerate(order)]
@@ -91,7 +94,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         topics=all_topics,
         within=within,
         between=between,
-        timelines=along(results, all_topics),
+        timelines=timelines,
         agreeing=agreeing,
         changes=changes,
         summaries=list(summaries),

@@ -17,7 +17,7 @@ from typing import Any
 from sqla_matrix.report.axes import by_axis, configs, explain
 from sqla_matrix.report.chart import table_rows
 from sqla_matrix.report.diff import Diff
-from sqla_matrix.report.releases import along
+from sqla_matrix.report.releases import along, split
 from sqla_matrix.report.render import render as render_template
 from sqla_matrix.report.summaries import Summary
 from sqla_matrix.report.view import (
@@ -145,6 +145,9 @@ def _cut_large(
 
 
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
+    # The release history's columns are read as ranges; the grid shows the others.
+    timelines = along(results)
+    results = split(results)
     order = column_order(results)
     all_topics = topics(results)
     on_axes = configs(results)
@@ -161,7 +164,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         between=between,
         within_left=within_left,
         between_left=between_left,
-        timelines=along(results, all_topics),
+        timelines=timelines,
         differing_topics=sorted({d.topic for d, _ in [*within, *between]}),
         agreeing=agreeing,
         changes=changes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqla_matrix.report.releases import along, split
 from sqla_matrix.report.view import backend_differences, column_order, differences, tally, topics
 from sqla_matrix.results import RAN, Results
 
@@ -10,8 +11,17 @@ SHOWN = 4
 
 
 def render(results: Results) -> str:
-    """A line per column, then per backend the behaviours in which it differs."""
+    """A line per column (the release history: a line per backend), then per backend the
+    behaviours in which it differs."""
     lines = []
+    for timeline in along(results):
+        inner = sum(1 for row in timeline.rows if row.inner)
+        missing = f"; {len(timeline.not_run)} not observed" if timeline.not_run else ""
+        lines.append(
+            f"history {timeline.title}: {timeline.described}: {len(timeline.rows)} "
+            f"behaviour(s) differ, {inner} change inside a series{missing}"
+        )
+    results = split(results)
     for name in column_order(results):
         b = results["columns"][name]
         counts = tally(results, name)

@@ -241,6 +241,16 @@ def _warnings_row(cells: dict[str, Any], order: list[str]) -> Row:
     return Row(warned.KEY, [], row_cells)
 
 
+def row_of(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str, str]) -> Row:
+    """One behaviour over the columns ``order`` (the release ranges read lines of them)."""
+    return _row(key, cells, order, backend_of)
+
+
+def warnings_row_of(cells: dict[str, Any], order: list[str]) -> Row:
+    """The scenario's warnings over the columns ``order``, as one more behaviour."""
+    return _warnings_row(cells, order)
+
+
 def _notes(cell: dict[str, Any]) -> list[str]:
     notes = []
     if cell.get("statements_omitted"):

@@ -37,6 +37,7 @@ from packaging.version import InvalidVersion, Version
 from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.filled import REFERENCE_SUFFIX, combine
+from sqla_matrix.report.releases import along, split
 from sqla_matrix.report.view import Cell, Row, ScenarioView, column_order, topics
 from sqla_matrix.site import reference as reference_results
 from sqla_matrix.site.words import Vocabulary, search_text, slug, vocabulary
@@ -325,6 +326,12 @@ def build(
     if local is None and reference is None:
         raise MatrixError("no results to build the site from (nox -s report, or reference/)")
     merged, origin = combine(local, reference)
+    # The release history's columns read as ranges on each page; the grid shows the others.
+    ranges: dict[tuple[str, str], list[tuple[str, list[Any]]]] = {}
+    for line in along(merged):
+        for found in line.rows:
+            ranges.setdefault((found.scenario.id, found.key), []).append((line.title, found.spans))
+    merged = split(merged)
     order = column_order(merged)
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -361,6 +368,7 @@ def build(
                     scenario_path=scenario_path,
                     expectations=_expectations(merged, scenario.id, behaviour.key),
                     releases=_releases(merged, scenario.id, behaviour.key),
+                    ranges=ranges.get((scenario.id, behaviour.key), []),
                     statements=statements,
                     near=_near(behaviours, place),
                     beside=_beside(behaviours, place),

@@ -1,12 +1,13 @@
 """The reference results that ship with the code: the newest complete run (the axes and
-the release timeline), compacted, in reference/results.json.
+the release history), compacted, in reference/results.json.
 
-    nox -s reference                      # run the cells (nox -t axes timeline), then compact
+    nox -s reference                      # run the cells (nox -t axes history), then compact
     python -m sqla_matrix.site.reference --from report/results.json    # compact a run
     python -m sqla_matrix.site.reference --check     # against the scenario catalogue
 
 The compact form is a results file (the same schema) without what the site does not show:
-the statements' parameters and those past the first few, the measurements, the timings.
+the statements' parameters and those past the first few, the measurements, the timings;
+the release columns in the column-major form (results schema 4), one scenario a line.
 ``--check`` lists each scenario or documented key that no longer exists and each new one
 the reference lacks (exit 1 when any); the site lists the same on its index page.
 """
@@ -17,7 +18,6 @@ import argparse
 import importlib
 import json
 import pkgutil
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,9 @@ from sqla_matrix.filled import describe
 
 DEFAULT = Path("reference/results.json")
 #: Statements kept per cell, each cut at SQL_CHARS (as the site shows them); none for the
-#: timeline's columns (``sqla2.0.36-sqlite-pysqlite``), whose SQL and documented values the
-#: series' columns show (their marks stay).
+#: release columns (``sqla2.0.36-sqlite-pysqlite``: the history's, or an older timeline's),
+#: whose SQL and documented values the series' columns show (their marks stay).
 STATEMENTS, SQL_CHARS = 4, 400
-_TIMELINE = re.compile(r"^sqla\d+\.\d+")
 #: Tags of the scenarios the reference run leaves out, as every cell does (noxfile.py LEFT_OUT).
 LEFT_OUT = ("cost", "long")
 _TIMINGS = ("duration_s", "paused_s", "teardown_s", "round_trip_s", "cpu_s", "started_at")
@@ -54,7 +53,7 @@ def compact(document: results.Results) -> results.Results:
             kept["duration_s"] = 0.0
             kept["measurements"] = {}
             statements = cell.get("statements", [])
-            timeline = bool(_TIMELINE.match(name))
+            timeline = results.is_release_column(name)
             shown = 0 if timeline else STATEMENTS
             if timeline:  # its marks stay; the documented values are the series columns'
                 kept["expected"] = {}
@@ -77,6 +76,7 @@ def _cut(sql: str) -> str:
 def save(document: results.Results, path: Path) -> None:
     """One scenario per line: small, and a new run's diff reads scenario by scenario."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    document = results.column_major(document)  # the release columns' cells shared
     head = {k: v for k, v in document.items() if k != "scenarios"}
     lines = [json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"scenarios":{']
     items = list(document["scenarios"].items())
