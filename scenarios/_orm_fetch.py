@@ -51,3 +51,27 @@ def after_flush(
     else:
         state = f"fresh, computed in Python and sent with the {verb}"
     return state, len(flushing) + len(reading)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def held_state(
+    obj: Any,
+    attribute: str,
+    row: Any,
+    *,
+    compared: Callable[[Any], Any] = _same,
+    shown: Callable[[Any], Any] = _same,
+) -> str:
+    """What ``obj.<attribute>`` holds against the row's value, read without SQL:
+    ``expired``, ``not loaded``, ``fresh`` (``compared(held) == row``), or
+    ``stale: <shown(compared(held))>``."""
+    state = inspect(obj)
+    if attribute in state.expired_attributes:
+        return "expired"
+    if attribute in state.unloaded:
+        return "not loaded"
+    held = compared(state.dict[attribute])
+    return "fresh" if held == row else f"stale: {shown(held)}"

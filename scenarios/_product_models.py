@@ -12,11 +12,15 @@ children, a tree two levels deep, and groups that tie under ORDER BY.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, and_, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
+
+from sqla_matrix.product import Combination, Observations, Product
+from sqla_matrix.scenario import Context
 
 
 class Base(DeclarativeBase):
@@ -115,3 +119,23 @@ def seed(conn: Connection) -> None:
         ("lp_nodes", NODES),
     ):
         conn.execute(insert(tables[name]), rows)
+
+
+def seeded(ctx: Context) -> None:
+    """These tables created in the scenario's namespace, holding the rows above."""
+    ctx.create_tables(Base.metadata)
+    with ctx.engine.begin() as conn:
+        seed(conn)
+
+
+def observe_each(
+    ctx: Context,
+    product: Product,
+    observe: Callable[[Context, Combination, Observations], None],
+) -> Observations:
+    """The tables seeded, then ``observe`` run on every combination of ``product``."""
+    seeded(ctx)
+    seen = product.observed()
+    for combination in product:
+        observe(ctx, combination, seen)
+    return seen

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Identity, Integer, Sequence, String, insert, inspect, select
+from sqlalchemy import Identity, Integer, Sequence, String, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from scenarios._ddl import column_ddl
+from scenarios._orm_fetch import held_state
 from scenarios._raised import raised
 from sqla_matrix.product import Label, Observations, Product
 from sqla_matrix.scenario import Context, Doc, Observed, When, scenario
@@ -123,16 +124,6 @@ def _write(session: Session, model: Any, path: Path, names: list[str]) -> list[A
     return []
 
 
-def _state(obj: Any, attribute: str, row: Any) -> str:
-    state = inspect(obj)
-    if attribute in state.expired_attributes:
-        return "expired"
-    if attribute in state.unloaded:
-        return "not loaded"
-    held = state.dict[attribute]
-    return "fresh" if held == row else f"stale: {held}"
-
-
 def _statements(statements: list[Any]) -> str:
     returning = sum(" RETURNING " in s.sql.upper() for s in statements)
     asked = any("NEXTVAL" in s.sql.upper() or "NEXT VALUE FOR" in s.sql.upper() for s in statements)
@@ -164,7 +155,7 @@ def _observe(ctx: Context, kind: Kind, path: Path, seen: Observations) -> list[A
         by_name = {obj.name: obj for obj in made}
         names_of: dict[Any, Any] = dict(session.execute(select(model.id, model.name)).all())
         states = {
-            _state(by_name[names_of[id_]], COLUMN[kind], value)
+            held_state(by_name[names_of[id_]], COLUMN[kind], value)
             for id_, value in rows
             if names_of[id_] in by_name
         }

@@ -21,8 +21,6 @@ every path; ``nox -t long`` runs all nine.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -37,6 +35,7 @@ from sqlalchemy.orm import (
 
 from scenarios import _product_models as m
 from scenarios._raised import raised
+from scenarios._statements import loaded
 from sqla_matrix.product import Combination, Label, Observations, Product
 from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
@@ -155,16 +154,6 @@ def _collections(parents: list[Any], path: Path) -> str:
     return "right" if not wrong else f"wrong: {'; '.join(sorted(set(wrong)))}"
 
 
-def _fingerprint(statements: list[Any], namespace: str | None) -> str:
-    """The statements' SQL with placeholders, quotes, namespace and spacing made uniform."""
-    texts = []
-    for statement in statements:
-        text = statement.sql if namespace is None else statement.sql.replace(namespace, "ns")
-        text = re.sub(r"%\(\w+\)s|%s|\?|\$\d+|:\w+", "?", text)
-        texts.append(re.sub(r"\s+", " ", re.sub(r"[\"`]", "", text)).strip().lower())
-    return hashlib.sha1("\n".join(texts).encode()).hexdigest()[:8]
-
-
 def _observe(ctx: Context, combination: Combination, seen: Observations) -> None:
     chain, path = cast("tuple[Chain, Path]", combination)
     session = ctx.session()
@@ -180,22 +169,13 @@ def _observe(ctx: Context, combination: Combination, seen: Observations) -> None
             verdict = _collections(parents, path)
         except Exception as error:
             verdict = f"touching them {raised(error)}"
-    seen[combination, "statements"] = (
-        f"{len(statements)} statements · {len(parents)} parents · "
-        f"SQL {_fingerprint(statements, ctx.namespace)}"
-    )
+    seen[combination, "statements"] = loaded(statements, parents, ctx.namespace)
     seen[combination, "collections"] = verdict
     session.close()
 
 
 def _run(ctx: Context, product: Product) -> Observed:
-    ctx.create_tables(m.Base.metadata)
-    with ctx.engine.begin() as conn:
-        m.seed(conn)
-    seen = product.observed()
-    for combination in product:
-        _observe(ctx, combination, seen)
-    return seen.values
+    return m.observe_each(ctx, product, _observe).values
 
 
 @scenario(

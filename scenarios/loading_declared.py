@@ -18,8 +18,6 @@ the four that do not load by themselves); ``nox -t long`` runs the whole product
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -29,6 +27,7 @@ from sqlalchemy.orm import selectinload as selectin_option
 
 from scenarios import _product_models as m
 from scenarios._raised import raised
+from scenarios._statements import loaded
 from sqla_matrix.product import Combination, Label, Observations, Product
 from sqla_matrix.scenario import Context, Doc, Observed, scenario
 
@@ -155,16 +154,6 @@ PRODUCT, THROUGH = _products(lambda _c: True)
 CORE, CORE_THROUGH = _products(_core)
 
 
-def _fingerprint(statements: list[Any], namespace: str | None) -> str:
-    """The statements' SQL with placeholders, quotes, namespace and spacing made uniform."""
-    texts = []
-    for statement in statements:
-        text = statement.sql if namespace is None else statement.sql.replace(namespace, "ns")
-        text = re.sub(r"%\(\w+\)s|%s|\?|\$\d+|:\w+", "?", text)
-        texts.append(re.sub(r"\s+", " ", re.sub(r"[\"`]", "", text)).strip().lower())
-    return hashlib.sha1("\n".join(texts).encode()).hexdigest()[:8]
-
-
 def _right(parents: list[Any], shape: Shape, got: Any) -> str:
     """``right`` or which parent got what, ``got(parent)`` giving its children."""
     wrong = []
@@ -205,10 +194,7 @@ def _observe(
             verdict = _right(parents, shape, lambda p: getattr(p, rel.key))
         except Exception as error:  # raise, raise_on_sql, a write-only collection
             verdict = f"touching them {raised(error)}"
-    seen[combination, "statements"] = (
-        f"{len(statements)} statements · {len(parents)} parents · "
-        f"SQL {_fingerprint(statements, ctx.namespace)}"
-    )
+    seen[combination, "statements"] = loaded(statements, parents, ctx.namespace)
     seen[combination, "collections"] = verdict
     if declared is Declared.WRITE_ONLY:
         queried = _right(parents, shape, lambda p: session.scalars(getattr(p, rel.key).select()))

@@ -22,7 +22,6 @@ asyncio session on a plain select); ``nox -t long`` runs the whole product.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, cast
@@ -37,6 +36,7 @@ from sqlalchemy.orm import (
 
 from scenarios import _product_models as m
 from scenarios._loaders import OPTIONS, Strategy
+from scenarios._statements import loaded
 from sqla_matrix.product import Combination, Label, Observations, Product
 from sqla_matrix.scenario import Context, Doc, Observed, scenario
 from sqla_matrix.warned import NAMESPACE
@@ -161,18 +161,6 @@ for product in (PRODUCT, CORE):
     product.expect("collections", Doc("right", SAME_OBJECTS), *EAGER, Mode.ASYNC, Query.PLAIN)
 
 
-def _normalised(sql: str, namespace: str | None) -> str:
-    """One statement's SQL with what varies by driver and run made uniform."""
-    text = sql if namespace is None else sql.replace(namespace, "ns")
-    text = re.sub(r"%\(\w+\)s|%s|\?|\$\d+|:\w+", "?", text)
-    return re.sub(r"\s+", " ", re.sub(r"[\"`]", "", text)).strip().lower()
-
-
-def _fingerprint(statements: list[Any], namespace: str | None) -> str:
-    joined = "\n".join(_normalised(s.sql, namespace) for s in statements)
-    return hashlib.sha1(joined.encode()).hexdigest()[:8]
-
-
 #: A non-unique column of each parent entity, for ORDER BY with ties.
 TIES = {m.User: m.User.grp, m.Post: m.Post.rank, m.Node: m.Node.parent_id}
 
@@ -280,7 +268,7 @@ def _observe(ctx: Context, seen: Observations, combination: Combination) -> None
             session.close()
             return
     session.close()
-    seen[combination, "statements"] = _shown(statements, parents, ctx.namespace)
+    seen[combination, "statements"] = loaded(statements, parents, ctx.namespace)
     seen[combination, "collections"] = _verdict(verdicts)
 
 
@@ -296,11 +284,6 @@ def _verdict(verdicts: list[str]) -> str:
     if len(set(verdicts)) == 1:
         return verdicts[0]
     return "; ".join(f"run {n}: {v}" for n, v in enumerate(verdicts, 1))
-
-
-def _shown(statements: list[Any], parents: list[Any], namespace: str | None) -> str:
-    fingerprint = _fingerprint(statements, namespace)
-    return f"{len(statements)} statements · {len(parents)} parents · SQL {fingerprint}"
 
 
 async def _observe_async(
@@ -324,14 +307,12 @@ async def _observe_async(
                 seen[combination, "collections"] = "not loaded: the query raised"
                 return
             verdict = _touched(parents, shape)
-    seen[combination, "statements"] = _shown(statements, parents, ctx.namespace)
+    seen[combination, "statements"] = loaded(statements, parents, ctx.namespace)
     seen[combination, "collections"] = verdict
 
 
 def _run(ctx: Context, product: Product) -> Observed:
-    ctx.create_tables(m.Base.metadata)
-    with ctx.engine.begin() as conn:
-        m.seed(conn)
+    m.seeded(ctx)
     seen = product.observed()
     for combination in product:
         if combination[3] is Mode.SYNC:

@@ -160,13 +160,7 @@ def _observe(ctx: Context, combination: Combination, seen: Observations) -> None
 
 
 def _run(ctx: Context, product: Product) -> Observed:
-    ctx.create_tables(m.Base.metadata)
-    with ctx.engine.begin() as conn:
-        m.seed(conn)
-    seen = product.observed()
-    for combination in product:
-        _observe(ctx, combination, seen)
-    return seen.values
+    return m.observe_each(ctx, product, _observe).values
 
 
 @scenario(

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, insert, inspect, select
+from sqlalchemy import ForeignKey, String, insert, select
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -38,6 +38,7 @@ from sqlalchemy.orm import (
     selectinload,
 )
 
+from scenarios._orm_fetch import held_state
 from scenarios._raised import raised
 from sqla_matrix.product import Label, Observations, Product
 from sqla_matrix.scenario import Context, Doc, Observed, When, scenario
@@ -158,16 +159,9 @@ def _given(ctx: Context, model: Model, given: Given) -> Any:
     return detached
 
 
-def _state(obj: Any, attribute: str, row: Any) -> str:
-    state = inspect(obj)
-    if attribute in state.expired_attributes:
-        return "expired"
-    if attribute in state.unloaded:
-        return "not loaded"
-    held = state.dict[attribute]
-    if isinstance(held, list):
-        held = ", ".join(c.name for c in held) or "none"
-    return "fresh" if held == row else f"stale: {held}"
+def _names(held: Any) -> Any:
+    """A collection as the row reads it (its children's names), anything else as it is."""
+    return ", ".join(c.name for c in held) or "none" if isinstance(held, list) else held
 
 
 def _kinds(statements: list[Any]) -> str:
@@ -201,7 +195,10 @@ def _observe(ctx: Context, model: Model, given: Given, seen: Observations) -> No
     children = ", ".join(rows) or "none"
     seen[combination, "parent row"] = name
     seen[combination, "child rows"] = children
-    held = (_state(merged, "name", name), _state(merged, "children", children))
+    held = (
+        held_state(merged, "name", name, compared=_names),
+        held_state(merged, "children", children, compared=_names),
+    )
     seen[combination, "object"] = f"name {held[0]}; children {held[1]}"
     session.rollback()
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Computed, DateTime, String, func, insert, inspect, select, text
+from sqlalchemy import Computed, DateTime, String, func, insert, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedAsDataclass, Session, mapped_column
 
+from scenarios._orm_fetch import held_state
 from scenarios._raised import raised
 from sqla_matrix.product import Label, Observations, Product
 from sqla_matrix.requirements import INSERT_RETURNING
@@ -196,16 +197,6 @@ def _shown(value: Any) -> Any:
     return "a datetime" if isinstance(value, datetime) else value
 
 
-def _object_state(obj: Any, attribute: str, row_value: Any) -> str:
-    state = inspect(obj)
-    if attribute in state.expired_attributes:
-        return "expired"
-    if attribute in state.unloaded:
-        return "not loaded"
-    held = state.dict[attribute]
-    return "fresh" if held == row_value else f"stale: {_shown(held)}"
-
-
 def _observe(ctx: Context, kind: Kind, path: Path, seen: Observations) -> None:
     """One kind's column written by one path: what its rows and objects hold."""
     model = MODELS[kind]
@@ -228,7 +219,7 @@ def _observe(ctx: Context, kind: Kind, path: Path, seen: Observations) -> None:
         seen[(kind, path), "object"] = "no object"
     else:
         pairs = zip(made, (value for _id, value in found), strict=False)
-        states = {_object_state(obj, "value", value) for obj, value in pairs}
+        states = {held_state(obj, "value", value, shown=_shown) for obj, value in pairs}
         seen[(kind, path), "object"] = " / ".join(sorted(states))
     session.rollback()
 
