@@ -116,14 +116,16 @@ def versions(results: Results, name: str) -> str:
     return f"{server} · {drivers_of(backend)} · SQLAlchemy {backend['sqlalchemy']}"
 
 
-#: How a key says its value came through the column's asyncio driver (``... (async)``).
-THROUGH_ASYNC = "(async)"
+def through_async(key: str) -> bool:
+    """Whether a key's value came through the column's asyncio driver: the key says so
+    (``... (async)``, ``async ...``)."""
+    return "(async)" in key or key.startswith("async ")
 
 
 def driver_behind(key: str, column: dict[str, Any]) -> str:
     """The driver a key's value came through: the column's asyncio driver for a key
-    marked :data:`THROUGH_ASYNC`, else its sync driver."""
-    name = column.get("async_driver") if key.endswith(THROUGH_ASYNC) else column.get("driver")
+    :func:`through_async` marks, else its sync driver."""
+    name = column.get("async_driver") if through_async(key) else column.get("driver")
     return str(name or "—")
 
 

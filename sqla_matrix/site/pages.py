@@ -38,7 +38,7 @@ from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.filled import REFERENCE_SUFFIX, combine
 from sqla_matrix.report.releases import along, split
-from sqla_matrix.report.view import Cell, Row, ScenarioView, column_order, topics
+from sqla_matrix.report.view import Cell, Row, ScenarioView, column_order, through_async, topics
 from sqla_matrix.site import reference as reference_results
 from sqla_matrix.site.words import Vocabulary, search_text, slug, vocabulary
 
@@ -124,10 +124,6 @@ def _backend_name(backend: str) -> str:
     return declared[backend].title if backend in declared else backend
 
 
-def _is_async(key: str) -> bool:
-    return "(async)" in key or key.startswith("async ")
-
-
 def _server(column: dict[str, Any]) -> str:
     version = str(column.get("server_version") or column.get("server_requested") or "")
     return version.split(" ")[0].split("-")[0] or "—"
@@ -158,7 +154,7 @@ def _grid(
             continue
         support, says = _support(cell, column.get("status", ""))
         driver = str(column.get("driver") or "—")
-        if _is_async(key) and column.get("async_driver"):
+        if through_async(key) and column.get("async_driver"):
             driver = f"{column['async_driver']} (the asyncio partner of {driver})"
         grid.append(
             GridRow(
