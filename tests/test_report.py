@@ -209,7 +209,13 @@ def test_a_column_this_run_could_not_observe_shows_the_reference_values_in_repor
     page = (tmp_path / "out" / "report.html").read_text()
     day = results.load(ROOT / "reference" / "results.json")["generated_at"][:10]
     assert f"sqla21-mysql-pymysql (reference run of {day})" in page
+    # The page's opening sentence says which columns this run did not observe itself.
+    assert (
+        "Every value was observed on the backend of its column in this run, but in "
+        f"sqla21-mysql-pymysql (reference run of {day}): the shipped reference run"
+    ) in page
     assert "(reference run of" not in (tmp_path / "out" / "report.md").read_text()
+    assert "pysqlite (reference run of" not in page  # SQLite ran here: its own cells alone
     written = results.load(tmp_path / "out" / "results.json")
     assert sorted(written["columns"]) == sorted([*sqlite_run["columns"], "sqla21-mysql-pymysql"])
 

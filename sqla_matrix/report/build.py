@@ -10,6 +10,7 @@ from sqla_matrix.errors import MatrixError
 from sqla_matrix.filled import combine as combine_with
 from sqla_matrix.report import html, markdown, summaries
 from sqla_matrix.report.diff import Diff, compare
+from sqla_matrix.results import RAN
 
 
 def build(
@@ -51,20 +52,24 @@ def write(
     changed since (also in diff.txt), columns matched ignoring the axis ``match_without``;
     the topic summaries registered (summaries.configured) and ``summary_specs``. With a
     ``reference`` run, report.html shows beside each of this run's columns that did not
-    observe a scenario the reference's column of that name, marked as the reference's
+    run the reference's column of that name, marked as the reference's
     (results.json and report.md hold this run alone: CI compares them)."""
     changes = compare(baseline, merged, match_without) if baseline is not None else None
     shown = summaries.collect(merged, summaries.configured(summary_specs))
     out.mkdir(parents=True, exist_ok=True)
     results.save(merged, out / "results.json")
     (out / "report.md").write_text(markdown.render(merged, changes, shown))
-    shown_html = merged
+    shown_html, origin = merged, dict[str, str]()
     if reference is not None:
         day = str(reference.get("generated_at", ""))[:10]
-        shown_html, _origin = combine_with(
-            merged, reference, only=list(merged["columns"]), suffix=f" (reference run of {day})"
+        # Only for a column that did not run here at all (MySQL without Docker): a column
+        # that ran keeps its own "not supported" and "not observed here" cells alone.
+        unrun = [name for name, column in merged["columns"].items() if column["status"] != RAN]
+        shown_html, origin = combine_with(
+            merged, reference, only=unrun, suffix=f" (reference run of {day})"
         )
-    (out / "report.html").write_text(html.render(shown_html, changes, shown))
+    referenced = [name for name, label in origin.items() if label]
+    (out / "report.html").write_text(html.render(shown_html, changes, shown, referenced))
     if changes is not None:
         (out / "diff.txt").write_text("".join(f"{line}\n" for line in changes.lines()))
     return changes

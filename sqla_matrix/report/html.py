@@ -56,7 +56,14 @@ class Column:
     runtime: str  # Alembic, greenlet, the client's time zone (view.runtime_of)
 
 
-def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
+def render(
+    results: Results,
+    changes: Diff | None = None,
+    summaries: Sequence[Summary] = (),
+    referenced: Sequence[str] = (),
+) -> str:
+    """report.html; ``referenced``: the columns whose values a reference run observed
+    (beside this run's), which the page names as such."""
     # The release history's columns are read as ranges; the grid shows the others.
     timelines = along(results)
     results = split(results)
@@ -90,6 +97,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         compare_options=_compare_options(on_axes, order),
         results=results,
         columns=columns,
+        referenced=[name for name in order if name in referenced],
         groups=groups,
         topics=all_topics,
         within=within,
