@@ -48,7 +48,8 @@ import nox
 # nox does not put the noxfile's folder on the path; the harness is run from this checkout
 # (a team's noxfile imports the installed sqla-matrix instead).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sqla_matrix.nox import COMPILED, Matrix, bytecode_env, cell_id
+from sqla_matrix import catalog
+from sqla_matrix.nox import COMPILED, DEFAULT_SERIES, SERIES, Matrix, bytecode_env
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -62,13 +63,13 @@ nox.options.parallel = 2 * (os.cpu_count() or 1)
 
 # -- the axes ---------------------------------------------------------------
 
-#: Backends, in report order. Each is a module in sqla_matrix/backends/ and a
-#: dependency group in pyproject.toml (what all its columns need).
-DATABASES = ["sqlite", "postgresql", "mysql", "mariadb"]
+#: Backends, in report order: every one the catalogue declares (sqla_matrix/catalog.py,
+#: and any package's entry point), each an extra in pyproject.toml (what its cells need).
+DATABASES = list(catalog.names())
 
-#: SQLAlchemy series: the cell's token and what it installs from PyPI.
-SQLALCHEMY = {"sqla20": "~=2.0.0", "sqla21": "~=2.1.0"}
-DEFAULT_SQLALCHEMY = "sqla21"
+#: SQLAlchemy series: the cell's token and what it installs from PyPI (sqla_matrix/nox.py).
+SQLALCHEMY = dict(SERIES)
+DEFAULT_SQLALCHEMY = DEFAULT_SERIES
 
 #: Notes on SQLAlchemy releases: what a release's changelog says it changed in the seed's
 #: topics. The release history (nox -t history) runs every release of each series, listed
@@ -88,23 +89,12 @@ RELEASE_NOTES = {
 #: asyncio partner): nox -t history-sqlite, history-postgresql, ...
 HISTORY_DATABASES = DATABASES
 
-#: Sync drivers per backend, the default first, as SQLAlchemy names them. Each
-#: is a dependency group (with the asyncio driver sqla_matrix/drivers.py pairs it with).
-DRIVERS = {
-    "sqlite": ["pysqlite"],
-    "postgresql": ["psycopg", "psycopg2", "pg8000"],
-    "mysql": ["pymysql", "mysqldb", "mysqlconnector"],
-    "mariadb": ["pymysql", "mysqldb", "mysqlconnector", "mariadbconnector"],
-}
-
-#: Server versions a cell may ask for. A cell without one (the default) runs on
-#: whatever MATRIX_<BACKEND>_URL or the backend's default image gives.
-SERVERS = {
-    "sqlite": [],
-    "postgresql": ["13", "14", "15", "16", "17", "18"],
-    "mysql": ["8.0", "8.4", "9.7"],
-    "mariadb": ["10.5", "10.6", "10.11", "11.4", "11.8"],
-}
+#: Sync drivers per backend, the default first, and the server versions a cell may ask for
+#: (a cell without one runs on whatever MATRIX_<BACKEND>_URL or the default image gives):
+#: each backend's declaration. Each driver is an extra, paired with an asyncio driver in
+#: sqla_matrix/drivers.py.
+DRIVERS = {name: list(catalog.get(name).drivers) for name in DATABASES}
+SERVERS = {name: list(catalog.get(name).versions) for name in DATABASES}
 
 #: Tags of the scenarios a cell leaves out (tests/conftest.py runs cells the same way).
 LEFT_OUT = ("cost", "long")
@@ -139,11 +129,7 @@ CURVES = [nox.param(name, tags=["curves", f"{name}-curves"]) for name in DATABAS
 def curves(session: nox.Session, backend: str) -> None:
     """The loading cost curves in each backend's default cell, then the report:
     nox -t curves (about a minute per backend)."""
-    driver = DRIVERS[backend][0]
-    not_run = MATRIX.install(session, DEFAULT_SQLALCHEMY, backend, driver, None)
-    cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
-    MATRIX.run_scenarios(session, cell, backend, None, driver, "cost", not_run, part="-curves")
-    MATRIX.then_report(session)
+    MATRIX.run_part(session, backend, "cost", part="-curves")
 
 
 LONG = [nox.param(name, tags=["long", f"{name}-long"]) for name in DATABASES]
@@ -154,11 +140,7 @@ LONG = [nox.param(name, tags=["long", f"{name}-long"]) for name in DATABASES]
 def long(session: nox.Session, backend: str) -> None:
     """The deliberately long observations (tagged long: the whole loading product, IN lists
     of 40,000 and 70,000 values) in each backend's default cell, then the report: nox -t long."""
-    driver = DRIVERS[backend][0]
-    not_run = MATRIX.install(session, DEFAULT_SQLALCHEMY, backend, driver, None)
-    cell = cell_id(DEFAULT_SQLALCHEMY, backend, None, driver)
-    MATRIX.run_scenarios(session, cell, backend, None, driver, "long", not_run, part="-long")
-    MATRIX.then_report(session)
+    MATRIX.run_part(session, backend, "long", part="-long")
 
 
 # matrix (the cells), history, fanout, compare, bisect, clean, then the report after them.

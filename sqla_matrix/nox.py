@@ -51,13 +51,14 @@ import nox
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from sqla_matrix import catalog, results
+from sqla_matrix import catalog, presence, results
 from sqla_matrix import drivers as driver_table
 from sqla_matrix.command import cell_arguments
 from sqla_matrix.errors import MatrixError
 
 #: SQLAlchemy series: a cell's token and what it installs from PyPI.
 SERIES = {"sqla20": "~=2.0.0", "sqla21": "~=2.1.0"}
+DEFAULT_SERIES = "sqla21"
 #: Seconds a cell may take to tear down after Ctrl-C (drop its namespace, stop its
 #: container, write its results) before nox sends SIGTERM; nox's own default is 0.3.
 TEARDOWN_SECONDS = 30.0
@@ -185,7 +186,7 @@ class Matrix:
         databases: Sequence[str],
         *,
         sqlalchemy: Mapping[str, str] = SERIES,
-        default_sqlalchemy: str = "sqla21",
+        default_sqlalchemy: str = DEFAULT_SERIES,
         drivers: Mapping[str, Sequence[str]] | None = None,
         servers: Mapping[str, Sequence[str]] | None = None,
         history_notes: Mapping[str, str] | None = None,
@@ -394,6 +395,36 @@ class Matrix:
                 stale.unlink(missing_ok=True)
             marker.write_text(self.invocation)
 
+    def absent(
+        self, session: nox.Session, cell: str, backend: str, server: str | None, driver: str
+    ) -> bool:
+        """Whether the cell cannot run, known before anything is installed (turned off
+        with MATRIX_OFF, or no server to be had: sqla_matrix/presence.py): then the nox
+        process writes its column itself, instead of building the cell's whole stack
+        to say "not run". A cell that MATRIX_REQUIRE names fails instead."""
+        off = turned_off(backend, server)
+        why = (
+            (off, "remove it from MATRIX_OFF to run it")
+            if off
+            else presence.absent(backend, server)
+        )
+        if why is None:
+            return False
+        reason, remedy = why
+        self.fresh_results()
+        required = {n.strip() for n in os.environ.get("MATRIX_REQUIRE", "").split(",")}
+        status = results.NOT_RUN
+        if f"{backend}{server or ''}" in required:  # as the cell's own run says it
+            status = results.FAILED
+            reason = f"required by MATRIX_REQUIRE but not available: {reason}"
+        document = results.absent_column(cell, backend, server, driver, status, reason, remedy)
+        results.save(document, self.report_dir / "results" / f"{cell}.json")
+        session.log(f"matrix: {cell} {status}: {reason}")
+        self.then_report(session)
+        if status == results.FAILED:
+            session.error(f"{cell}: {reason}")
+        return True
+
     def run_scenarios(
         self,
         session: nox.Session,
@@ -445,6 +476,15 @@ class Matrix:
             )
             results.save(document, written)
             session.error(f"{cell}: {reason}")
+
+    def run_part(self, session: nox.Session, backend: str, marks: str, part: str) -> None:
+        """The scenarios marked ``marks`` (a tag the cells leave out: ``cost``, ``long``) in
+        ``backend``'s default cell, written beside it (<cell><part>.json), then the report."""
+        sqla, driver = self.default_sqlalchemy, self.drivers[backend][0]
+        cell = cell_id(sqla, backend, None, driver)
+        not_run = self.install(session, sqla, backend, driver, None)
+        self.run_scenarios(session, cell, backend, None, driver, marks, not_run, part=part)
+        self.then_report(session)
 
     def run_history(self, session: nox.Session, selection: str) -> None:
         """The release history's runner (sqla_matrix/history/run.py) on ``selection``:
@@ -516,26 +556,7 @@ class Matrix:
         ) -> None:
             """Every scenario (but those of exclude_tags) in one cell: nox -t CELL, -t TAG."""
             cell = cell_id(sqla, backend, server, driver)
-            off = turned_off(backend, server)
-            if off is not None:
-                # Known before anything is installed: the nox process writes the column
-                # itself, instead of building the cell's whole stack to say "not run".
-                matrix.fresh_results()
-                required = {n.strip() for n in os.environ.get("MATRIX_REQUIRE", "").split(",")}
-                if f"{backend}{server or ''}" in required:  # as the cell's own run says it
-                    status, off = (
-                        results.FAILED,
-                        f"required by MATRIX_REQUIRE but not available: {off}",
-                    )
-                else:
-                    status = results.NOT_RUN
-                remedy = "remove it from MATRIX_OFF to run it"
-                document = results.absent_column(cell, backend, server, driver, status, off, remedy)
-                results.save(document, matrix.report_dir / "results" / f"{cell}.json")
-                session.log(f"matrix: {cell} {status}: {off}")
-                matrix.then_report(session)
-                if status == results.FAILED:
-                    session.error(f"{cell}: {off}")
+            if matrix.absent(session, cell, backend, server, driver):
                 return
             not_run = matrix.install(session, sqla, backend, driver, server)
             matrix.fresh_results()

@@ -172,6 +172,27 @@ def test_a_cell_turned_off_installs_nothing_and_says_so(tmp_path: Path) -> None:
     assert not [name for name in installed if name.lower().startswith(("sqlalchemy", "pytest"))]
 
 
+def test_a_cell_without_a_server_installs_nothing_and_says_why(tmp_path: Path) -> None:
+    """Item 17: no URL and no Docker engine (and no embedded server for MySQL) is known
+    before anything is installed: the column says so with the reason and remedy the
+    cell's own run gives (tests/test_bad_input.py), and nothing is installed."""
+    cell = "sqla21-mysql-pymysql"
+    envs = tmp_path / "envs"
+    done, output = _nox(tmp_path, "--envdir", str(envs), "-s", f"matrix({cell})")
+    assert done.returncode == 0, output
+    column, scenarios = _column(tmp_path, cell)
+    assert (column["status"], column["reason"]) == (
+        "not run",
+        "MATRIX_MYSQL_URL is not set and no Docker engine is reachable",
+    )
+    assert column["remedy"] == (
+        "set MATRIX_MYSQL_URL=mysql+pymysql://user:password@host:port/database or start Docker"
+    )
+    assert scenarios == {}
+    installed = [p.name for p in envs.rglob("site-packages/*")]
+    assert not [name for name in installed if name.lower().startswith(("sqlalchemy", "pytest"))]
+
+
 def test_a_required_cell_turned_off_fails(tmp_path: Path) -> None:
     """MATRIX_REQUIRE still turns that "not run" into a failure, as a cell's own run does."""
     cell = "sqla21-mariadb-pymysql"
