@@ -1,24 +1,24 @@
 """Sessions of the SQLAlchemy behaviour matrix.
 
-A cell is one column of the report: a SQLAlchemy series, a backend (at a
+A configuration is one configuration of the report: a SQLAlchemy series, a backend (at a
 server version, or at whatever its URL or image gives) and a sync driver
 with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
 ``sqla20-postgresql18-psycopg2``, ``sqla21-mariadb10.11-mariadbconnector``.
 
-    nox                                        # one default cell per backend, then the report
-    nox -t axes                                # one axis at a time from the default cells
-    nox -t all                                 # every cell (the full product of the axes)
-    nox -t sqla20-postgresql18-psycopg2        # one cell (by tag: the report follows)
-    nox -t sqla20 / -t postgresql / -t pg8000 / -t postgresql15   # cells by tag
+    nox                                        # each backend's default configuration, the report
+    nox -t axes                                # one axis at a time from the default configurations
+    nox -t all                                 # every configuration (the full product of the axes)
+    nox -t sqla20-postgresql18-psycopg2        # one configuration (by tag: the report follows)
+    nox -t sqla20 / -t postgresql / -t pg8000 / -t postgresql15   # configurations by tag
     nox -t default -- -k one_to_one            # pytest arguments after --
     nox -t curves                              # the loading cost curves (about 1 min per backend)
-    nox -t history                             # every SQLAlchemy release a column, each backend
+    nox -t history                             # every SQLAlchemy release, on each backend
     nox -t history-sqlite / -t history-sqla20  # one backend's history, one series'
     nox -s history_releases                    # refresh the release list from PyPI
-    nox -j 1                                   # one cell at a time (by default two per core)
-    nox -s fanout -- -t axes                   # each cell in its own process, as CI fans out
+    nox -j 1                                   # one at a time (by default two per core)
+    nox -s fanout -- -t axes                   # each in its own process, as CI fans out
     nox -s bench                               # where the time goes; serial against parallel
-    nox -s report                              # rebuild the report from the last run's cells
+    nox -s report                              # rebuild the report from the last run
     nox -s compare -- psycopg2 psycopg         # what changes when one axis moves
     nox -s clean -- postgresql                 # remove what runs left on a server that died
     nox -s faults                              # private servers killed at random points
@@ -28,12 +28,12 @@ with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
     nox -s tests                               # the project's own tests
     nox -s lint                                # ruff, mypy, the CI files' schemas
 
-Where a cell's server is found (first match wins): ``MATRIX_<BACKEND>_URL``
-(``MATRIX_POSTGRESQL_15_URL`` for a cell at version 15), else a container
+Where a configuration's server is found (first match wins): ``MATRIX_<BACKEND>_URL``
+(``MATRIX_POSTGRESQL_15_URL`` for a configuration at version 15), else a container
 through testcontainers of ``MATRIX_<BACKEND>[_<VERSION>]_IMAGE``, the image
-``nox -s images`` built, or the official one; else the cell is not run.
+``nox -s images`` built, or the official one; else the configuration is not run.
 ``MATRIX_REQUIRE=sqlite,postgresql,postgresql15`` turns "not run" into a failure.
-``MATRIX_SQLALCHEMY="==2.0.30"`` adds the cells ``sqlaenv-*`` on that release.
+``MATRIX_SQLALCHEMY="==2.0.30"`` adds the configurations ``sqlaenv-*`` on that release.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.tags = ["default"]
-#: Cells run at once, two per core (each in its own nox process; the report after them): a
-#: cell spends much of its time waiting for its server or a deliberate pause, so one per core
+#: Configurations run at once, two per core (each in its own nox process; the report after them): a
+#: configuration spends much of its time waiting for its server or a deliberate pause, so one
+#: per core
 #: left the cores idle. The default nox took 7.4-8.0 s at one per core and 5.5-6.4 s at two,
 #: both with 6.9-8.0 s of CPU (2 cores). ``nox -j 1`` runs them one after another.
 nox.options.parallel = 2 * (os.cpu_count() or 1)
@@ -64,10 +65,10 @@ nox.options.parallel = 2 * (os.cpu_count() or 1)
 # -- the axes ---------------------------------------------------------------
 
 #: Backends, in report order: every one the catalogue declares (sqla_matrix/catalog.py,
-#: and any package's entry point), each an extra in pyproject.toml (what its cells need).
+#: and any package's entry point), each an extra in pyproject.toml (what its configurations need).
 DATABASES = list(catalog.names())
 
-#: SQLAlchemy series: the cell's token and what it installs from PyPI (sqla_matrix/nox.py).
+#: SQLAlchemy series: the configuration's token and what it installs from PyPI (sqla_matrix/nox.py).
 SQLALCHEMY = dict(SERIES)
 DEFAULT_SQLALCHEMY = DEFAULT_SERIES
 
@@ -89,18 +90,18 @@ RELEASE_NOTES = {
 #: asyncio partner): nox -t history-sqlite, history-postgresql, ...
 HISTORY_DATABASES = DATABASES
 
-#: Sync drivers per backend, the default first, and the server versions a cell may ask for
-#: (a cell without one runs on whatever MATRIX_<BACKEND>_URL or the default image gives):
+#: Sync drivers per backend, the default first, and the server versions a configuration may ask for
+#: (a configuration without one runs on whatever MATRIX_<BACKEND>_URL or the default image gives):
 #: each backend's declaration. Each driver is an extra, paired with an asyncio driver in
 #: sqla_matrix/drivers.py.
 DRIVERS = {name: list(catalog.get(name).drivers) for name in DATABASES}
 SERVERS = {name: list(catalog.get(name).versions) for name in DATABASES}
 
-#: Tags of the scenarios a cell leaves out (tests/conftest.py runs cells the same way).
+#: Tags of the scenarios a configuration leaves out (tests/conftest.py runs them the same way).
 LEFT_OUT = ("cost", "long")
 
-# The cells (sqla_matrix/nox.py): this repository runs the harness from its checkout
-# (harness=None), and its scenarios need the dependency group "matrix" in every cell. The
+# The configurations (sqla_matrix/nox.py): this repository runs the harness from its checkout
+# (harness=None), and its scenarios need the dependency group "matrix" in every configuration. The
 # loading cost curves (tag cost) are timings: the curves session below runs them, alone.
 MATRIX = Matrix(
     DATABASES,
@@ -113,7 +114,7 @@ MATRIX = Matrix(
     groups=["matrix"],
     harness=None,
     # The cost curves (nox -t curves) and the long observations (nox -t long) run in
-    # sessions of their own; a cell runs every other scenario.
+    # sessions of their own; a configuration runs every other scenario.
     exclude_tags=LEFT_OUT,
 )
 PYPROJECT = MATRIX.pyproject
@@ -122,12 +123,12 @@ REPORT_DIR = MATRIX.report_dir
 CURVES = [nox.param(name, tags=["curves", f"{name}-curves"]) for name in DATABASES]
 
 
-# Not in parallel: the curves are timings, which other cells running at once would distort.
+# Not in parallel: the curves are timings, which other configurations running at once would distort.
 # Defined before MATRIX.sessions(), so that the report follows it.
 @nox.session(allow_parallel=False)
 @nox.parametrize("backend", CURVES)
 def curves(session: nox.Session, backend: str) -> None:
-    """The loading cost curves in each backend's default cell, then the report:
+    """The loading cost curves in each backend's default configuration, then the report:
     nox -t curves (about a minute per backend)."""
     MATRIX.run_part(session, backend, "cost", part="-curves")
 
@@ -139,11 +140,12 @@ LONG = [nox.param(name, tags=["long", f"{name}-long"]) for name in DATABASES]
 @nox.parametrize("backend", LONG)
 def long(session: nox.Session, backend: str) -> None:
     """The deliberately long observations (tagged long: the whole loading product, IN lists
-    of 40,000 and 70,000 values) in each backend's default cell, then the report: nox -t long."""
+    of 40,000 and 70,000 values) in each backend's default configuration, then the report:
+    nox -t long."""
     MATRIX.run_part(session, backend, "long", part="-long")
 
 
-# matrix (the cells), history, fanout, compare, bisect, clean, then the report after them.
+# matrix (the configurations), history, fanout, compare, bisect, clean, then the report after them.
 MATRIX.sessions(extra_report_tags=[tag for param in CURVES + LONG for tag in param.tags])
 
 
@@ -156,14 +158,14 @@ def history_releases(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
-    """Per-cell overhead, scenario time per backend, serial against parallel wall time:
+    """Per-configuration overhead, scenario time per backend, serial against parallel wall time:
     nox -s bench [-- --full]."""
-    session.run(sys.executable, "benchmarks/cells.py", *session.posargs)
+    session.run(sys.executable, "benchmarks/configurations.py", *session.posargs)
 
 
 @nox.session(venv_backend="none")
 def bench_history(session: nox.Session) -> None:
-    """What the release history costs (releases, columns, wall, CPU, results size, report
+    """What the release history costs (releases, configurations, wall, CPU, results size, report
     build time): nox -s bench_history [-- --tags history-sqlite history-postgresql --cold]."""
     session.run(sys.executable, "benchmarks/history.py", *session.posargs)
 

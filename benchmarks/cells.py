@@ -15,7 +15,7 @@ into a report folder of its own, and prints:
   (nox, uv, pytest, the report; not the servers);
 - the floor of the scenarios: the sum of their deliberate pauses (``ctx.pause``,
   a statement that sleeps on the server) and of their statements' round trips
-  (each column measures one ``SELECT 1``), what no harness could go below.
+  (each configuration measures one ``SELECT 1``), what no harness could go below.
 
 ``--full`` does the same for every cell (``nox -s matrix``): that takes
 many minutes. Figures, not assertions: nothing here fails on a number.
@@ -57,12 +57,12 @@ def _nox(
     return wall, cpu, durations
 
 
-def _columns(folder: Path) -> dict[str, dict[str, Any]]:
-    """Each column's scenario time and slowest scenarios, from its results file."""
-    columns = {}
+def _configurations(folder: Path) -> dict[str, dict[str, Any]]:
+    """Each configuration's scenario time and slowest scenarios, from its results file."""
+    configurations = {}
     for path in sorted((folder / "results").glob("*.json")):
         document = json.loads(path.read_text())
-        for name, column in document["columns"].items():
+        for name, configuration in document["configurations"].items():
             ran = {
                 scenario_id: cell
                 for scenario_id, entry in document["scenarios"].items()
@@ -72,25 +72,25 @@ def _columns(folder: Path) -> dict[str, dict[str, Any]]:
             timed = [(cell["duration_s"], scenario_id) for scenario_id, cell in ran.items()]
             statements = sum(len(c["statements"]) + c["statements_omitted"] for c in ran.values())
             paused = sum(c.get("paused_s", 0.0) for c in ran.values())
-            columns[name] = {
-                "backend": column["backend"],
-                "status": column["status"],
+            configurations[name] = {
+                "backend": configuration["backend"],
+                "status": configuration["status"],
                 "scenarios": sum(seconds for seconds, _ in timed),
                 "teardown": sum(c.get("teardown_s", 0.0) for c in ran.values()),
-                "cpu": column.get("cpu_s"),
+                "cpu": configuration.get("cpu_s"),
                 "slowest": sorted(timed, reverse=True)[:3],
-                "floor": paused + statements * (column.get("round_trip_s") or 0.0),
+                "floor": paused + statements * (configuration.get("round_trip_s") or 0.0),
                 "paused": paused,
                 "statements": statements,
             }
-    return columns
+    return configurations
 
 
 def _report(title: str, selection: list[str], jobs: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="sqla-matrix-bench-") as tmp:
         serial_wall, serial_cpu, sessions = _nox(selection, "1", Path(tmp) / "serial")
         parallel_wall, parallel_cpu, _ = _nox(selection, jobs, Path(tmp) / "parallel")
-        columns = _columns(Path(tmp) / "serial")
+        configurations = _configurations(Path(tmp) / "serial")
     print(f"\n== {title}: nox {' '.join(selection)}")
     print(
         f"{'cell':<40} {'session':>8} {'scenarios':>10} {'teardown':>9} {'overhead':>9} "
@@ -99,20 +99,22 @@ def _report(title: str, selection: list[str], jobs: str | None) -> None:
     per_backend: dict[str, float] = defaultdict(float)
     slowest: dict[str, list[tuple[float, str]]] = defaultdict(list)
     overheads = []
-    for name, column in columns.items():
+    for name, configuration in configurations.items():
         session = sessions.get(f"matrix({name})")
-        if session is None or column["status"] != "ran":
-            print(f"{name:<40} {column['status']:>8}  (cpu {column['cpu'] or 0:.2f} s)")
+        if session is None or configuration["status"] != "ran":
+            print(
+                f"{name:<40} {configuration['status']:>8}  (cpu {configuration['cpu'] or 0:.2f} s)"
+            )
             continue
-        overhead = session - column["scenarios"] - column["teardown"]
+        overhead = session - configuration["scenarios"] - configuration["teardown"]
         overheads.append(overhead)
-        per_backend[column["backend"]] += column["scenarios"]
-        slowest[column["backend"]] += column["slowest"]
+        per_backend[configuration["backend"]] += configuration["scenarios"]
+        slowest[configuration["backend"]] += configuration["slowest"]
         print(
-            f"{name:<40} {session:>7.2f}s {column['scenarios']:>9.2f}s "
-            f"{column['teardown']:>8.2f}s {overhead:>8.2f}s {column['floor']:>6.2f}s "
-            f"{column['cpu'] or 0:>5.2f}s  ({column['paused']:.2f} s paused, "
-            f"{column['statements']} statements)"
+            f"{name:<40} {session:>7.2f}s {configuration['scenarios']:>9.2f}s "
+            f"{configuration['teardown']:>8.2f}s {overhead:>8.2f}s {configuration['floor']:>6.2f}s "
+            f"{configuration['cpu'] or 0:>5.2f}s  ({configuration['paused']:.2f} s paused, "
+            f"{configuration['statements']} statements)"
         )
     if overheads:
         mean = sum(overheads) / len(overheads)

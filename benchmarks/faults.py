@@ -7,7 +7,7 @@ own binaries: tests/private_servers.py), runs one matrix cell against it, and se
 SIGKILL or SIGSTOP (chosen by the run's seed) to every process of the server when
 the N-th statement reaches it (N drawn from the run's seed, up to about a whole
 run's statements). Then, with the server back (restarted, or continued), it checks
-what a user relies on: every selected scenario has a cell; a faulted column is
+what a user relies on: every selected scenario has a cell; a faulted configuration is
 *failed* with one line; the run exits non-zero; and ``nox -s clean`` leaves no
 namespace of the matrix behind. Each run's seed, fault, point and outcome go to
 ``--out`` (one JSON object per line); a summary is printed. A run whose point is
@@ -65,12 +65,12 @@ def one(seed: int, backend: str, folder: Path) -> dict[str, Any]:
         left = server.leftovers()
         cleaned = server.clean()
         after_clean = server.leftovers()
-    column = next(iter(document["columns"].values())) if document else {}
+    configuration = next(iter(document["configurations"].values())) if document else {}
     outcome.update(
         faulted=faulted,
         exit=done.returncode,
-        status=column.get("status"),
-        reason=column.get("reason"),
+        status=configuration.get("status"),
+        reason=configuration.get("reason"),
         cells=len(document["scenarios"]) if document else 0,
         left_before_clean=len(left),
         left_after_clean=len(after_clean),
@@ -80,11 +80,15 @@ def one(seed: int, backend: str, folder: Path) -> dict[str, Any]:
         problems.append("no results file")
     elif outcome["cells"] != SELECTED:
         problems.append(f"{outcome['cells']} of {SELECTED} cells")
-    if faulted and (column.get("status") != "failed" or "\n" in (column.get("reason") or "")):
-        problems.append(f"faulted column is {column.get('status')!r}, not failed in one line")
+    if faulted and (
+        configuration.get("status") != "failed" or "\n" in (configuration.get("reason") or "")
+    ):
+        problems.append(
+            f"faulted configuration is {configuration.get('status')!r}, not failed in one line"
+        )
     if faulted and done.returncode == 0:
         problems.append("a faulted run exited 0")
-    if not faulted and (done.returncode != 0 or column.get("status") != "ran"):
+    if not faulted and (done.returncode != 0 or configuration.get("status") != "ran"):
         problems.append("an unfaulted run did not pass")
     if "Traceback" in done.stdout + done.stderr:
         problems.append("a traceback was printed")

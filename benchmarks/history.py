@@ -1,9 +1,9 @@
 """What the SQLAlchemy release history costs: nox -s bench_history [-- --tags ... --cold].
 
 Runs ``nox -t history`` (or ``--tags history-sqlite history-postgresql``, CI's part)
-into a report folder of its own and prints: the releases and columns, the wall time
+into a report folder of its own and prints: the releases and configurations, the wall time
 and the CPU time of every process it started (nox, uv, pytest, the report; not the
-servers), the results' sizes (the history's column-major file, the merged
+servers), the results' sizes (the history's compact file, the merged
 results.json), then builds the report once more on its own and prints that time and
 report.md's and report.html's sizes. ``--cold`` first removes the releases'
 environments (``.nox/.cache/history``: as a fresh clone has none; uv's own cache stays,
@@ -56,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: nox -t {' '.join(args.tags)} exited with {done.returncode}")
     history = out / "results" / "history.json"
     merged = out / "results.json"
-    columns = json.loads(history.read_text())["columns"] if history.exists() else {}
-    ran = sum(1 for c in columns.values() if c.get("status") == "ran")
-    releases = {c.get("sqlalchemy") for c in columns.values()}
+    configurations = json.loads(history.read_text())["configurations"] if history.exists() else {}
+    ran = sum(1 for c in configurations.values() if c.get("status") == "ran")
+    releases = {c.get("sqlalchemy") for c in configurations.values()}
     # The report session's interpreter (Jinja2 is there), else this one.
     python = ROOT / ".nox" / "report" / "bin" / "python"
     report_wall = time.perf_counter()
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     cold = " (cold: no release environment)" if args.cold else ""
     print(f"bench: nox -t {' '.join(args.tags)}{cold}")
     print(f"bench: load average before: {' '.join(load) or 'unknown'}; {os.cpu_count()} cores")
-    print(f"bench: {len(releases)} releases, {len(columns)} columns ({ran} ran)")
+    print(f"bench: {len(releases)} releases, {len(configurations)} configurations ({ran} ran)")
     print(f"bench: wall {wall:.0f} s, CPU {cpu:.0f} s (every process it started)")
     print(f"bench: results: history.json {size(history)}, results.json {size(merged)}")
     rebuilt = out / "rebuilt"

@@ -1,7 +1,7 @@
 """The keys the onupdate scenarios observe, and the updated_at recommendation derived
 from them: one definition that scenarios/onupdate.py writes and the report reads.
 
-For each onupdate variant (a scenario of the ``onupdate`` topic) and column,
+For each onupdate variant (a scenario of the ``onupdate`` topic) and configuration,
 whether it keeps updated_at right for ORM writes and for ad hoc SQL, read
 from that cell's observed values (never assumed). Only the standard library
 and the report's view are imported: the report runs without SQLAlchemy.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqla_matrix.report.view import column_order
+from sqla_matrix.report.view import configuration_order
 from sqla_matrix.results import Results
 
 # -- the observed keys -------------------------------------------------------
@@ -39,13 +39,13 @@ TRUSTWORTHY_OBJECT = ("expired", "fresh")  # how the object's state line begins 
 class Recommendation:
     title: str
     explanation: str
-    columns: list[str]
-    rows: list[tuple[str, list[str]]]  # (variant, verdict per column)
-    best: dict[str, list[str]]  # backend -> variants right for both
+    configurations: list[str]
+    rows: list[tuple[str, list[str]]]  # (variant, verdict per configuration)
+    best: dict[str, list[str]]  # configuration -> variants right for both
 
 
 def updated_at(results: Results) -> Recommendation | None:
-    order = column_order(results)
+    order = configuration_order(results)
     rows: list[tuple[str, list[str]]] = []
     best: dict[str, list[str]] = {name: [] for name in order}
     for entry in results["scenarios"].values():
@@ -81,7 +81,7 @@ def updated_at(results: Results) -> Recommendation | None:
             "(not stale), with eager_defaults left at its default. Ad hoc SQL ✓: a raw UPDATE "
             "that never went through SQLAlchemy moved it too."
         ),
-        columns=order,
+        configurations=order,
         rows=rows,
         best={name: variants for name, variants in best.items() if variants},
     )

@@ -1,7 +1,7 @@
 """Which backends exist: each declared once, readable without SQLAlchemy.
 
 A :class:`Declaration` says what a backend is: its name and title, the sync drivers
-its columns may be named after (the default first), the server versions a column may
+its configurations may be named after (the default first), the server versions a configuration may
 ask for, what it can do (:class:`~sqla_matrix.capabilities.Capabilities`), and where
 its implementation lives (the module that connects to it, which imports SQLAlchemy).
 nox reads this catalogue in an interpreter without SQLAlchemy (the noxfile's axes),
@@ -41,10 +41,10 @@ class Declaration:
 
     name: str
     title: str
-    #: The sync drivers a column may be named after, the default first (each paired
+    #: The sync drivers a configuration may be named after, the default first (each paired
     #: with an asyncio driver in sqla_matrix/drivers.py).
     drivers: tuple[str, ...]
-    #: Server versions a column may ask for ("postgresql15"); empty: none.
+    #: Server versions a configuration may ask for ("postgresql15"); empty: none.
     versions: tuple[str, ...]
     capabilities: Capabilities
     #: ``module:attribute`` of its :class:`~sqla_matrix.backends.base.Backend` instance.

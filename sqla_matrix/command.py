@@ -1,5 +1,5 @@
-"""The one pytest command line of a cell: every way the harness runs scenarios uses it
-(a nox cell, a bisection step, the project's own tests)."""
+"""The one pytest command line of a configuration: every way the harness runs scenarios uses it
+(a nox configuration, a bisection step, the project's own tests)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def cell_arguments(
     backend: str,
     *,
     results: Path,
-    column: str | None = None,
+    configuration: str | None = None,
     driver: str | None = None,
     server: str | None = None,
     marks: str = "",
@@ -24,15 +24,16 @@ def cell_arguments(
     junit: Path | None = None,
     paths: Iterable[str] = (),
 ) -> list[str]:
-    """``pytest``'s arguments for one cell: the scenarios (all, or those ``marks`` and
+    """``pytest``'s arguments for one configuration: the scenarios (all, or those ``marks`` and
     ``scenarios`` select) on ``backend`` through ``driver`` at ``server``, its results
-    written to ``results`` under the column id ``column`` (default: the backend's name)."""
+    written to ``results`` under the configuration id ``configuration`` (default: the
+    backend's name)."""
     return [
         *("-p", "sqla_matrix.plugin", *paths),
         f"--matrix-backend={backend}",
         *([f"--matrix-driver={driver}"] if driver else []),
         *([f"--matrix-server={server}"] if server else []),
-        f"--matrix-column={column or backend}",
+        f"--matrix-configuration={configuration or backend}",
         f"--matrix-results={results}",
         *(f"--matrix-scenario={scenario_id}" for scenario_id in scenarios),
         *([f"--junitxml={junit}"] if junit else []),

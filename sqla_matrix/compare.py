@@ -3,10 +3,10 @@
     python -m sqla_matrix.compare FROM TO [--results report/results.json] [--out report/compare.md]
 
 (``nox -s compare -- psycopg2 psycopg`` runs it on the last run's results.)
-FROM and TO are two column ids, or two values of one axis: SQLAlchemy
+FROM and TO are two configuration ids, or two values of one axis: SQLAlchemy
 (``sqla20 sqla21``, ``sqla2.0.35 sqla2.0.36``), driver (``psycopg2 psycopg``),
 server version (``postgresql15 postgresql18``) or backend (``mysql mariadb``,
-their default columns). Every column at FROM is paired with the column at TO
+their default configurations). Every configuration at FROM is paired with the configuration at TO
 that agrees with it on every other axis; for each pair, the behaviours whose
 values differ are listed with both values, and the statements whose SQL
 differs are shown as a diff. A scenario's warnings (normalised) are one more
@@ -50,10 +50,10 @@ def _position(config: Config, axis: str) -> str:
 
 
 def pairs(found: dict[str, Config], start: str, end: str) -> tuple[str, list[tuple[str, str]]]:
-    """The axis FROM and TO move along, and the pairs of columns that differ only there;
+    """The axis FROM and TO move along, and the pairs of configurations that differ only there;
     a one-line error naming the valid values otherwise."""
     if start in found and end in found:
-        return "column", [(start, end)]
+        return "configuration", [(start, end)]
     values = axis_values(found)
     axes = {_axis_of(start, values), _axis_of(end, values)}
     if None in axes or len(axes) != 1:
@@ -63,14 +63,14 @@ def pairs(found: dict[str, Config], start: str, end: str) -> tuple[str, list[tup
         known = "; ".join(f"{a}: {', '.join(sorted(v))}" for a, v in values.items() if v)
         what = f"{', '.join(map(repr, unknown))} is not" if unknown else "they are not"
         raise MatrixError(
-            f"{what} a column id or a value of one axis; choose two of one axis ({known}) "
-            "or two column ids"
+            f"{what} a configuration id or a value of one axis; choose two of one axis ({known}) "
+            "or two configuration ids"
         )
     axis = axes.pop()
     assert axis is not None
 
     def rest(config: Config) -> tuple[str, ...]:
-        """Where a column sits on every other axis (backends: on SQLAlchemy alone)."""
+        """Where a configuration sits on every other axis (backends: on SQLAlchemy alone)."""
         if axis == "backend":
             return (config.sqlalchemy,)
         return tuple(_position(config, a) for a in (*AXES, "backend") if a != axis)
@@ -86,9 +86,9 @@ def pairs(found: dict[str, Config], start: str, end: str) -> tuple[str, list[tup
     ends = {rest(c): name for name, c in found.items() if at(end, c)}
     if not any(k in ends for k in starts):
         raise MatrixError(
-            f"no column at {start} agrees with one at {end} on every other axis; "
+            f"no configuration at {start} agrees with one at {end} on every other axis; "
             f"found at {start}: {', '.join(starts.values())}; at {end}: "
-            f"{', '.join(ends.values())}; it needs two columns that differ only in the "
+            f"{', '.join(ends.values())}; it needs two configurations that differ only in the "
             f"{AXIS_NAMES.get(axis, axis)} (e.g. nox -t {start} -t {end} runs both in one run)"
         )
     return axis, [(starts[k], ends[k]) for k in starts if k in ends]
@@ -107,13 +107,13 @@ def _could_be_a_value(value: str) -> bool:
 
 
 def _not_in_these_results(found: dict[str, Config], start: str, end: str, absent: list[str]) -> str:
-    """Which columns the results hold, and which it needed: each nox invocation clears the
-    last one's results (``nox``, then ``nox -t sqla20``, leaves only sqla20's columns)."""
+    """Which configurations the results hold, and which it needed: each nox invocation clears the
+    last one's results (``nox``, then ``nox -t sqla20``, leaves only sqla20's configurations)."""
     names = ", ".join(found) or "none"
     missing = " or ".join(repr(value) for value in absent)
     return (
-        f"no column at {missing} in these results; comparing {start} with {end} needs "
-        f"columns at both, and they hold {len(found)}: {names}. Each nox run starts the "
+        f"no configuration at {missing} in these results; comparing {start} with {end} needs "
+        f"configurations at both, and they hold {len(found)}: {names}. Each nox run starts the "
         f"results afresh: run both at once (nox -t {start} -t {end}), or give --results of "
         "a run that has them"
     )
@@ -121,12 +121,12 @@ def _not_in_these_results(found: dict[str, Config], start: str, end: str, absent
 
 @dataclass
 class PairDiff:
-    """What changed between two columns."""
+    """What changed between two configurations."""
 
     before: str
     after: str
-    #: Each side's column, as the results hold it (its drivers name who observed a value).
-    columns: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+    #: Each side's configuration, as the results hold it (its drivers name who observed a value).
+    configurations: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
     changed: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # scenario, key
     same: int = 0
     one_side: int = 0  # behaviours observed on one side only
@@ -143,9 +143,10 @@ def _observed(cell: dict[str, Any] | None) -> dict[str, Any] | None:
     return values
 
 
-#: A run's namespace name (sqla_matrix/runner.py): each column has its own, so it is no difference.
+#: A run's namespace name (sqla_matrix/runner.py): each configuration has its own, so it
+#: is no difference.
 def _sql(cell: dict[str, Any]) -> list[str]:
-    """A cell's statements as lines of SQL, each ending with a semicolon, the column's
+    """A cell's statements as lines of SQL, each ending with a semicolon, the configuration's
     namespace name written as ``matrix_*``."""
     return [
         warned.NAMESPACE.sub("matrix_*", line)
@@ -155,9 +156,9 @@ def _sql(cell: dict[str, Any]) -> list[str]:
 
 
 def compare(document: results.Results, before: str, after: str) -> PairDiff:
-    """Every behaviour of two columns: changed, the same, or observed on one side only."""
-    columns = document["columns"]
-    diff = PairDiff(before, after, (columns.get(before, {}), columns.get(after, {})))
+    """Every behaviour of two configurations: changed, the same, or observed on one side only."""
+    configurations = document["configurations"]
+    diff = PairDiff(before, after, (configurations.get(before, {}), configurations.get(after, {})))
     for scenario_id, entry in document["scenarios"].items():
         old_cell, new_cell = entry["cells"].get(before), entry["cells"].get(after)
         old, new = _observed(old_cell), _observed(new_cell)
@@ -193,10 +194,10 @@ def render(axis: str, start: str, end: str, diffs: list[PairDiff]) -> str:
     name = AXIS_NAMES.get(axis, axis)
     out = [f"# {start} → {end}", ""]
     if not diffs:
-        out.append(f"No two columns of these results differ only in the {name}.")
+        out.append(f"No two configurations of these results differ only in the {name}.")
         return "\n".join(out) + "\n"
     noun = "pair" if len(diffs) == 1 else "pairs"
-    out += [f"{len(diffs)} {noun} of columns that differ only in the {name}.", ""]
+    out += [f"{len(diffs)} {noun} of configurations that differ only in the {name}.", ""]
     for d in diffs:
         observed = len(d.changed) + d.same
         out += [
@@ -210,8 +211,8 @@ def render(axis: str, start: str, end: str, diffs: list[PairDiff]) -> str:
             out += [f"| behaviour | {d.before} | {d.after} |", "|---|---|---|"]
             for scenario_id, key, old, new in d.changed:
                 # Each value names the driver that observed it: an "(async)" key's value
-                # came through the column's asyncio driver (asyncpg beside psycopg2).
-                through = [driver_behind(key, column) for column in d.columns]
+                # came through the configuration's asyncio driver (asyncpg beside psycopg2).
+                through = [driver_behind(key, configuration) for configuration in d.configurations]
                 out.append(
                     f"| {scenario_id} · {_cell(key)} | `{_cell(show(old))}` ({through[0]}) "
                     f"| `{_cell(show(new))}` ({through[1]}) |"

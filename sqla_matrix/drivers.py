@@ -1,6 +1,6 @@
-"""Which driver: every DBAPI the matrix can run a column on, in one small table.
+"""Which driver: every DBAPI the matrix can run a configuration on, in one small table.
 
-A column of the matrix is a backend (SQLAlchemy's dialect) reached through
+A configuration of the matrix is a backend (SQLAlchemy's dialect) reached through
 one sync driver, paired with one asyncio driver for the async scenarios.
 Everything a driver needs that its dialect does not decide lives here: its
 SQLAlchemy name, the distribution whose version the report records, and the
@@ -34,7 +34,7 @@ class Driver:
 
 @dataclass(frozen=True)
 class DriverPair:
-    """What a column runs on: a sync driver, and the asyncio driver beside it."""
+    """What a configuration runs on: a sync driver, and the asyncio driver beside it."""
 
     sync: Driver
     asyncio: Driver
@@ -60,9 +60,9 @@ DRIVERS: dict[str, Driver] = {
     )
 }
 
-#: The sync drivers a column can be named after, each with its asyncio partner:
+#: The sync drivers a configuration can be named after, each with its asyncio partner:
 #: the same library's asyncio mode where it has one, else a standalone driver,
-#: so that every asyncio driver appears in some column.
+#: so that every asyncio driver appears in some configuration.
 PAIRS: dict[str, str] = {
     "pysqlite": "aiosqlite",
     "psycopg": "psycopg_async",
@@ -76,21 +76,21 @@ PAIRS: dict[str, str] = {
 
 
 def register(sync: Driver, asyncio: Driver) -> None:
-    """A driver from another package, with the asyncio driver its columns pair it with."""
+    """A driver from another package, with the asyncio driver its configurations pair it with."""
     DRIVERS.setdefault(asyncio.name, asyncio)
     DRIVERS[sync.name] = sync
     PAIRS[sync.name] = asyncio.name
 
 
 def for_backend(backend: str) -> list[str]:
-    """The sync drivers a column of ``backend`` can run on, default first."""
+    """The sync drivers a configuration of ``backend`` can run on, default first."""
     from sqla_matrix import catalog
 
     return list(catalog.get(backend).drivers)
 
 
 def default(backend: str) -> str:
-    """The driver of ``backend``'s default column."""
+    """The driver of ``backend``'s default configuration."""
     return for_backend(backend)[0]
 
 
@@ -113,7 +113,7 @@ def serving(driver: str) -> tuple[str, ...]:
 
 
 def pair(backend: str, name: str | None) -> DriverPair:
-    """The drivers of a ``backend`` column named after ``name`` (None: the default)."""
+    """The drivers of a ``backend`` configuration named after ``name`` (None: the default)."""
     known = for_backend(backend)
     name = name or known[0]
     if name not in known or name not in PAIRS:

@@ -1,4 +1,4 @@
-"""What a scenario expects, and on which columns: three kinds of "no" beside "documented".
+"""What a scenario expects, and on which configurations: three kinds of "no" beside "documented".
 
 A behaviour's expectation is one of (after Ibis's notimpl / notyet / never):
 
@@ -13,14 +13,14 @@ A behaviour this project has no scenario for on a backend is *not observed here*
 the scenario's ``backends=`` leaves that backend out (or ``elsewhere=`` says it
 is unsupported there instead).
 
-An expectation may hold for some columns only. ``When`` maps specs to
-expectations, the first that matches the column applies; a spec is SQLAlchemy's
+An expectation may hold for some configurations only. ``When`` maps specs to
+expectations, the first that matches the configuration applies; a spec is SQLAlchemy's
 testing grammar (``exclusions.SpecPredicate``), one or more words::
 
     "postgresql"  "mariadb>=10.5"  "postgresql+asyncpg"  "+pymysql"
     "sqlalchemy<2.0.36"  "postgresql>=15 sqlalchemy>=2.1"     (every word must hold)
 
-A ``+driver`` matches a column's sync driver or its asyncio partner, and a version
+A ``+driver`` matches a configuration's sync driver or its asyncio partner, and a version
 beside it is the driver's (the DBAPI's, as in SQLAlchemy's grammar): ``+pymysql<1.1``;
 a version beside a backend alone is the server's. Names are checked when the spec is
 written: an unknown backend, a driver unknown or foreign to the backend named beside it
@@ -100,7 +100,7 @@ _WORD = re.compile(r"^(?P<name>[a-z]*)(?:\+(?P<driver>\w+))?(?:(?P<op>[<>=!]=?|=
 
 @dataclass(frozen=True)
 class Facts:
-    """What a spec is matched against: one column's configuration."""
+    """What a spec is matched against: one configuration's configuration."""
 
     backend: str
     server: Version | None
@@ -190,7 +190,7 @@ def parse_spec(text: str) -> Spec:
 
 
 class When:
-    """Expectations that hold for some columns: the first spec that matches applies."""
+    """Expectations that hold for some configurations: the first spec that matches applies."""
 
     def __init__(self, cases: Mapping[str, Expected]) -> None:
         self.cases = [(parse_spec(spec), e) for spec, e in cases.items()]
@@ -218,7 +218,7 @@ def judge(expected: Expected, observed: JSON) -> str:
 
 
 def as_json(expected: Expected) -> dict[str, Any]:
-    """An expectation as the results file records it (schema 3)."""
+    """An expectation as the results file records it."""
     entry: dict[str, Any] = {
         "value": expected.value,
         "source": expected.source,

@@ -1,8 +1,8 @@
-"""Judging: what a scenario's observation earns on one column, as pure functions.
+"""Judging: what a scenario's observation earns on one configuration, as pure functions.
 
 Nothing here touches a database or the run's state: whether a scenario applies to a
-column, and how its observed values compare with its expectations, follow from the
-scenario, the values and the column's facts (``expect.Facts``) alone.
+configuration, and how its observed values compare with its expectations, follow from the
+scenario, the values and the configuration's facts (``expect.Facts``) alone.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from sqla_matrix.scenario import Expectation, Scenario, expectation_for
 
 @dataclass(frozen=True)
 class NotApplicable:
-    """Why a column does not run a scenario: one of the three kinds of "no"."""
+    """Why a configuration does not run a scenario: one of the three kinds of "no"."""
 
     reason: str
-    kind: str  # "not observed here", "not supported", "not in this release"
+    why_not_run: str  # "not observed here", "not supported", "not in this release"
 
 
 def applicability(
     scenario: Scenario, facts: expect.Facts, capabilities: Capabilities
 ) -> NotApplicable | None:
-    """Whether the column ``facts`` describes, on a backend that declares
+    """Whether the configuration ``facts`` describes, on a backend that declares
     ``capabilities``, runs ``scenario``; and if not, why."""
     for requirement in scenario.requires:
         if not requirement.holds(capabilities):
@@ -47,7 +47,7 @@ def applicability(
 
 @dataclass(frozen=True)
 class Judgement:
-    """How one observation compares with its expectations on one column."""
+    """How one observation compares with its expectations on one configuration."""
 
     expected: dict[str, dict[str, Any]]  # key -> the expectation as the results file holds it
     marks: dict[str, str]  # documented key -> pass, mismatch, never observed, known bug, ...
@@ -66,7 +66,7 @@ def judge(
     *,
     raised: bool = False,
 ) -> Judgement:
-    """Each documented key's mark on the column ``facts`` describes. A key its release
+    """Each documented key's mark on the configuration ``facts`` describes. A key its release
     lacks (``unavailable``) is neither judged nor missed; after the scenario ``raised``,
     nothing is judged. A documented key the scenario did not return is *never observed*."""
     expected: dict[str, dict[str, Any]] = {}

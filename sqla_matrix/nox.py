@@ -11,22 +11,22 @@ A team's whole noxfile::
         databases=["sqlite", "postgresql"],
         drivers={"postgresql": ["psycopg", "psycopg2"]},
         servers={"postgresql": ["15", "17"]},
-        install=["-e", "."],  # the team's own package (and its dependencies), in every cell
+        install=["-e", "."],  # the team's own package (and its dependencies), everywhere
     ).sessions()
 
-That gives it the same sessions this repository has: ``matrix`` (one per cell:
+That gives it the same sessions this repository has: ``matrix`` (one per configuration:
 a SQLAlchemy series, a backend at a server version and a sync driver, tagged by
 each token, ``default`` and ``axes``), ``report``, ``compare``, ``fanout`` (the
 CI plan and a local fan-out), ``bisect``, ``history`` (every SQLAlchemy release a
-column: ``nox -t history``, ``-t history-sqlite``, ``-t history-sqla20``) and
-``clean``. Cells run in parallel under ``nox -j auto``.
+configuration: ``nox -t history``, ``-t history-sqlite``, ``-t history-sqla20``) and
+``clean``. Configurations run in parallel under ``nox -j auto``.
 
-What each cell installs: the harness with the extras of its backend and driver
+What each configuration installs: the harness with the extras of its backend and driver
 (``sqla-matrix[postgresql,psycopg]``; ``MATRIX_HARNESS`` names another
 requirement, a wheel or a checkout), SQLAlchemy of its series, and the team's
 ``install`` requirements and ``groups`` (PEP 735 dependency groups of its
 pyproject.toml). This repository runs the harness from its checkout
-(``harness=None``): its cells install only the extras' requirements.
+(``harness=None``): its configurations install only the extras' requirements.
 """
 
 from __future__ import annotations
@@ -54,16 +54,17 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from sqla_matrix import catalog, presence, results
 from sqla_matrix import drivers as driver_table
 from sqla_matrix.command import cell_arguments
+from sqla_matrix.configurations import configuration_id, series_token
 from sqla_matrix.errors import MatrixError
 
-#: SQLAlchemy series: a cell's token and what it installs from PyPI.
+#: SQLAlchemy series: a configuration's token and what it installs from PyPI.
 SERIES = {"sqla20": "~=2.0.0", "sqla21": "~=2.1.0"}
 DEFAULT_SERIES = "sqla21"
-#: Seconds a cell may take to tear down after Ctrl-C (drop its namespace, stop its
+#: Seconds a configuration may take to tear down after Ctrl-C (drop its namespace, stop its
 #: container, write its results) before nox sends SIGTERM; nox's own default is 0.3.
 TEARDOWN_SECONDS = 30.0
 #: Seconds between two asks of the index for a newer SQLAlchemy of a reused environment's
-#: series (between them, an environment that has what its cell needs is not even checked).
+#: series (between them, an environment that has what its configuration needs is not even checked).
 UPGRADE_EVERY = 12 * 3600
 #: Drivers that compile against the client headers (Debian: libmariadb-dev).
 COMPILED = ("mysqldb", "mariadbconnector")
@@ -73,7 +74,7 @@ def bytecode_env(session: nox.Session) -> dict[str, str]:
     """Bytecode cached in the session's own environment, never beside the sources: the
     interpreter writes it under ``<venv>/.pycache`` (PYTHONPYCACHEPREFIX), also where
     PYTHONDONTWRITEBYTECODE is set. Without a cache every run compiles SQLAlchemy,
-    pytest and the scenarios from source again: this project's SQLite cell took
+    pytest and the scenarios from source again: this project's SQLite configuration took
     7.6-7.9 s of user CPU without it and 5.0-5.7 s with it (measured while another
     run was going)."""
     return {
@@ -85,8 +86,8 @@ def bytecode_env(session: nox.Session) -> dict[str, str]:
 def turned_off(
     backend: str, server: str | None, environ: Mapping[str, str] = os.environ
 ) -> str | None:
-    """Why a cell is not run on purpose: its backend (``mysql``) or backend at a version
-    (``mysql9.7``) is named in ``MATRIX_OFF``. Its cells then say so in the report."""
+    """Why a configuration is not run on purpose: its backend (``mysql``) or backend at a version
+    (``mysql9.7``) is named in ``MATRIX_OFF``. Its configurations then say so in the report."""
     off = {name.strip() for name in environ.get("MATRIX_OFF", "").split(",") if name.strip()}
     named = [name for name in (backend, f"{backend}{server or ''}") if name in off]
     return f"turned off on purpose (MATRIX_OFF={environ['MATRIX_OFF']})" if named else None
@@ -96,13 +97,8 @@ def _younger(path: Path, seconds: float) -> bool:
     return time.time() - path.stat().st_mtime < seconds
 
 
-def cell_id(sqla: str, backend: str, server: str | None, driver: str) -> str:
-    """``sqla21-postgresql-psycopg``, ``sqla20-postgresql18-psycopg2``, ..."""
-    return f"{sqla}-{backend}{server or ''}-{driver}"
-
-
 def why_it_died(returncode: int) -> str:
-    """A cell's pytest process that ended without writing its results, in words."""
+    """A configuration's pytest process that ended without writing its results, in words."""
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -117,7 +113,7 @@ def why_it_died(returncode: int) -> str:
 PYTEST_EXIT = {2: "interrupted", 3: "internal error", 4: "usage error"}
 
 
-#: The harness a team's noxfile installs in each cell unless it names another.
+#: The harness a team's noxfile installs in each configuration unless it names another.
 HARNESS = "sqla-matrix"
 
 
@@ -172,12 +168,12 @@ class Matrix:
     ``databases``: backends, in report order. ``sqlalchemy``: series token ->
     specifier (``MATRIX_SQLALCHEMY="==2.0.30"`` adds ``sqlaenv``). ``drivers``:
     sync drivers per backend, the default first (default: every driver the
-    harness knows). ``servers``: versions a cell may ask for (default: none, the
+    harness knows). ``servers``: versions a configuration may ask for (default: none, the
     URL's or the default image's). ``history_notes``: what a release changed (it
     becomes a note on the range it explains); the history (every release of each series
     in sqla_matrix/history/sqlalchemy-releases.json) runs on ``history_databases``
     (default: every one) with each one's default driver. ``exclude_tags``:
-    scenarios of these tags are left out of the cells (a session of the project's
+    scenarios of these tags are left out of the configurations (a session of the project's
     own runs them, as this repository's ``curves`` runs its ``cost`` curves).
     """
 
@@ -198,7 +194,7 @@ class Matrix:
         exclude_tags: Sequence[str] = (),
     ) -> None:
         # Checked here without importing SQLAlchemy (the interpreter running nox may not
-        # have it); an unknown server version is refused by the cell's own run. A noxfile's
+        # have it); an unknown server version is refused by the configuration's own run. A noxfile's
         # typo is one line (nox would show the noxfile's whole traceback).
         try:
             for name in databases:
@@ -222,7 +218,7 @@ class Matrix:
         if requested:
             spec = requested if requested[0] in "=<>!~" else f"=={requested}"
             self.sqlalchemy["sqlaenv"] = spec
-        #: The pytest marks of a cell: every scenario but those tagged ``exclude_tags``.
+        #: The pytest marks of a configuration: every scenario but those tagged ``exclude_tags``.
         self.marks = " and ".join(f"not {tag}" for tag in exclude_tags)
         self.install_requirements = list(install)
         self.groups = list(groups)
@@ -242,14 +238,14 @@ class Matrix:
         self.report_dir = report_dir or Path(os.environ.get("MATRIX_REPORT_DIR", "report"))
         #: One id per nox invocation, inherited by the processes of --parallel.
         self.invocation = os.environ.setdefault("MATRIX_INVOCATION", uuid.uuid4().hex[:12])
-        self.cells = self._cells()
+        self.configurations = self._configurations()
 
-    # -- the cells --------------------------------------------------------------
+    # -- the configurations --------------------------------------------------------------
 
-    def _cells(self) -> list[Any]:
-        """Every cell of the product of the axes, tagged by each of its tokens,
+    def _configurations(self) -> list[Any]:
+        """Every configuration of the product of the axes, tagged by each of its tokens,
         ``default`` (all defaults) and ``axes`` (at most one axis off the defaults)."""
-        cells = []
+        configurations = []
         for sqla, backend in itertools.product(self.sqlalchemy, self.databases):
             pairs = itertools.product([None, *self.servers[backend]], self.drivers[backend])
             for server, driver in pairs:
@@ -260,10 +256,12 @@ class Matrix:
                 tags += ["default"] if not any(off) else []
                 tags += [f"{sqla}-default"] if not any(off[1:]) else []
                 tags += ["axes"] if sum(off) <= 1 else []
-                cell = cell_id(sqla, backend, server, driver)
-                tags.append(cell)  # nox -t CELL: that cell, then the report
-                cells.append(nox.param(sqla, backend, server, driver, id=cell, tags=tags))
-        return cells
+                configuration = configuration_id(sqla, backend, server, driver)
+                tags.append(configuration)  # nox -t ID: that configuration, then the report
+                configurations.append(
+                    nox.param(sqla, backend, server, driver, id=configuration, tags=tags)
+                )
+        return configurations
 
     def history_selections(self) -> list[Any]:
         """The parts of the history a session ``history_of`` runs: one backend
@@ -273,11 +271,11 @@ class Matrix:
 
         chosen = [nox.param(b, id=b, tags=[f"history-{b}"]) for b in self.history_databases]
         for series in listing.SERIES:
-            token = listing.series_token(series)
+            token = series_token(series)
             chosen.append(nox.param(token, id=token, tags=[f"history-{token}"]))
         return chosen
 
-    # -- what a cell installs -----------------------------------------------------
+    # -- what a configuration installs -----------------------------------------------------
 
     def requirements(self, *extras: str, content: bool = True) -> list[str]:
         """The harness with ``extras`` (backends, drivers), and (``content``) the team's
@@ -297,9 +295,9 @@ class Matrix:
     def install(
         self, session: nox.Session, sqla: str, backend: str, driver: str, server: str | None
     ) -> str | None:
-        """Install the cell's SQLAlchemy, harness, drivers and the team's requirements; the
-        reason its cells are not run: turned off (MATRIX_OFF: its driver is not installed,
-        but the rest is, to write its "not run" cells), or a driver that could not be."""
+        """Install the configuration's SQLAlchemy, harness, drivers and the team's requirements; the
+        reason its configurations are not run: turned off (MATRIX_OFF: its driver is not installed,
+        but the rest is, to write its "not run" configurations), or a driver that could not be."""
         off = turned_off(backend, server)
         try:
             SpecifierSet(self.sqlalchemy[sqla])
@@ -336,7 +334,7 @@ class Matrix:
             session.install(*common, silent=True)
         except nox.command.CommandFailed:
             session.error(
-                f"the cell's requirements cannot be installed ({' '.join(common)}); "
+                f"the configuration's requirements cannot be installed ({' '.join(common)}); "
                 "see the installer's output above"
             )
         try:
@@ -345,7 +343,7 @@ class Matrix:
         except nox.command.CommandFailed:
             session.error(
                 f"no SQLAlchemy release matches {self.sqlalchemy[sqla]!r} on the package index "
-                f"(cell {sqla}); choose a release listed on https://pypi.org/project/SQLAlchemy/"
+                f"(configuration {sqla}); choose a release listed on https://pypi.org/project/SQLAlchemy/"
             )
         if not off:
             try:
@@ -354,7 +352,7 @@ class Matrix:
                 needs = " (it compiles against the client headers: Debian's libmariadb-dev)"
                 return (
                     f"the {driver} driver could not be installed here"
-                    f"{needs if driver in COMPILED else ''}; see this cell's nox log"
+                    f"{needs if driver in COMPILED else ''}; see this configuration's nox log"
                 )
         stamp.write_text(key)
         return off
@@ -370,12 +368,12 @@ class Matrix:
             parts.append(f"{harness.stat().st_size} {harness.stat().st_mtime_ns}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
-    # -- running a cell -------------------------------------------------------------
+    # -- running a configuration -------------------------------------------------------------
 
     def fresh_results(self) -> None:
-        """The first cell of an invocation clears the cells of earlier ones, so that
+        """The first configuration of an invocation clears the results of earlier ones, so that
         the report shows what this invocation ran (``curves`` adds to the last run).
-        Cells starting at once (``-j``) agree on who clears, under a lock."""
+        Configurations starting at once (``-j``) agree on who clears, under a lock."""
         results = self.report_dir / "results"
         marker = results / ".invocation"
         marker.parent.mkdir(parents=True, exist_ok=True)
@@ -388,7 +386,7 @@ class Matrix:
                 return
             stale_files = [
                 *results.glob("*.json"),
-                *(results / "history").glob("*.json"),  # the release history's columns
+                *(results / "history").glob("*.json"),  # the release history's configurations
                 *(self.report_dir / "junit").glob("*.xml"),
             ]
             for stale in stale_files:
@@ -396,12 +394,17 @@ class Matrix:
             marker.write_text(self.invocation)
 
     def absent(
-        self, session: nox.Session, cell: str, backend: str, server: str | None, driver: str
+        self,
+        session: nox.Session,
+        configuration: str,
+        backend: str,
+        server: str | None,
+        driver: str,
     ) -> bool:
-        """Whether the cell cannot run, known before anything is installed (turned off
+        """Whether the configuration cannot run, known before anything is installed (turned off
         with MATRIX_OFF, or no server to be had: sqla_matrix/presence.py): then the nox
-        process writes its column itself, instead of building the cell's whole stack
-        to say "not run". A cell that MATRIX_REQUIRE names fails instead."""
+        process writes its configuration itself, instead of building the configuration's whole stack
+        to say "not run". A configuration that MATRIX_REQUIRE names fails instead."""
         off = turned_off(backend, server)
         why = (
             (off, "remove it from MATRIX_OFF to run it")
@@ -414,21 +417,23 @@ class Matrix:
         self.fresh_results()
         required = {n.strip() for n in os.environ.get("MATRIX_REQUIRE", "").split(",")}
         status = results.NOT_RUN
-        if f"{backend}{server or ''}" in required:  # as the cell's own run says it
+        if f"{backend}{server or ''}" in required:  # as the configuration's own run says it
             status = results.FAILED
             reason = f"required by MATRIX_REQUIRE but not available: {reason}"
-        document = results.absent_column(cell, backend, server, driver, status, reason, remedy)
-        results.save(document, self.report_dir / "results" / f"{cell}.json")
-        session.log(f"matrix: {cell} {status}: {reason}")
+        document = results.absent_configuration(
+            configuration, backend, server, driver, status, reason, remedy
+        )
+        results.save(document, self.report_dir / "results" / f"{configuration}.json")
+        session.log(f"matrix: {configuration} {status}: {reason}")
         self.then_report(session)
         if status == results.FAILED:
-            session.error(f"{cell}: {reason}")
+            session.error(f"{configuration}: {reason}")
         return True
 
     def run_scenarios(
         self,
         session: nox.Session,
-        cell: str,
+        configuration: str,
         backend: str,
         server: str | None,
         driver: str,
@@ -436,22 +441,22 @@ class Matrix:
         not_run: str | None = None,
         part: str = "",
     ) -> None:
-        """The scenarios selected by ``marks`` (all, when empty) in one cell
+        """The scenarios selected by ``marks`` (all, when empty) in one configuration
         (report/results/<cell><part>.json); the plugin collects ``matrix_scenarios``."""
         out = self.report_dir
         pytest_args = cell_arguments(
             backend,
             driver=driver,
             server=server,
-            column=cell,
-            results=out / "results" / f"{cell}{part}.json",
-            junit=out / "junit" / f"{cell}{part}.xml",
+            configuration=configuration,
+            results=out / "results" / f"{configuration}{part}.json",
+            junit=out / "junit" / f"{configuration}{part}.xml",
             not_run=not_run,
             marks=marks,
         )
         # Only this plugin: no third-party pytest plugin is needed (and each costs start-up).
         env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **bytecode_env(session)}
-        written = out / "results" / f"{cell}{part}.json"
+        written = out / "results" / f"{configuration}{part}.json"
         written.unlink(missing_ok=True)  # an earlier run's: whatever is there now is this run's
         started = time.time()
         try:
@@ -467,23 +472,24 @@ class Matrix:
         except nox.command.CommandFailed as failed:
             returncode = getattr(failed, "return_code", None)
             if written.exists() or not isinstance(returncode, int):
-                raise  # the cell recorded why it failed, or nox could not start it
+                raise  # the configuration recorded why it failed, or nox could not start it
             # A pytest that died (a segfault while collecting garbage) wrote nothing: its
-            # column is failed, with the signal or exit code, instead of missing.
-            reason = f"{why_it_died(returncode)}; see this cell's nox log"
-            document = results.absent_column(
-                cell, backend, server, driver, results.FAILED, reason, started=started
+            # configuration is failed, with the signal or exit code, instead of missing.
+            reason = f"{why_it_died(returncode)}; see this configuration's nox log"
+            document = results.absent_configuration(
+                configuration, backend, server, driver, results.FAILED, reason, started=started
             )
             results.save(document, written)
-            session.error(f"{cell}: {reason}")
+            session.error(f"{configuration}: {reason}")
 
     def run_part(self, session: nox.Session, backend: str, marks: str, part: str) -> None:
-        """The scenarios marked ``marks`` (a tag the cells leave out: ``cost``, ``long``) in
-        ``backend``'s default cell, written beside it (<cell><part>.json), then the report."""
+        """The scenarios marked ``marks`` (a tag the configurations leave out: ``cost``,
+        ``long``) in ``backend``'s default configuration, written beside it (<id><part>.json),
+        then the report."""
         sqla, driver = self.default_sqlalchemy, self.drivers[backend][0]
-        cell = cell_id(sqla, backend, None, driver)
+        configuration = configuration_id(sqla, backend, None, driver)
         not_run = self.install(session, sqla, backend, driver, None)
-        self.run_scenarios(session, cell, backend, None, driver, marks, not_run, part=part)
+        self.run_scenarios(session, configuration, backend, None, driver, marks, not_run, part=part)
         self.then_report(session)
 
     def run_history(self, session: nox.Session, selection: str) -> None:
@@ -496,7 +502,7 @@ class Matrix:
         if selection in self.history_databases:
             backends = [selection]
         elif selection != "all":
-            series = [s for s in listing.SERIES if listing.series_token(s) == selection]
+            series = [s for s in listing.SERIES if series_token(s) == selection]
         envs = Path(session.cache_dir) / "history"
         envs.mkdir(parents=True, exist_ok=True)
         drivers = {b: self.drivers[b][0] for b in self.history_databases}
@@ -528,13 +534,14 @@ class Matrix:
 
     @staticmethod
     def then_report(session: nox.Session) -> None:
-        """Queue the report after cells chosen by name with ``-j 1``. Cells chosen by tag
-        have it in their selection already (the report carries every cell's tags)."""
+        """Queue the report after configurations chosen by name with ``-j 1``. Those chosen by tag
+        have it in their selection already (the report carries every configuration's tags)."""
         try:
             session.notify("report", posargs=[])
         except ValueError:  # nox -j runs each session alone (--no-dependencies): no notify()
             session.log(
-                "the report follows cells selected by tag (nox -t ...); else: nox -s report"
+                "the report follows configurations selected by tag (nox -t ...); "
+                "else: nox -s report"
             )
 
     @staticmethod
@@ -546,21 +553,24 @@ class Matrix:
 
     def sessions(self, extra_report_tags: Sequence[str] = ()) -> None:
         """Register the matrix's sessions in the noxfile that calls this (in this order:
-        cells, history, fan-out, compare, bisect, clean, then the report after them)."""
+        configurations, history, fan-out, compare, bisect, clean, then the report after them)."""
         matrix = self
 
         @nox.session(name="matrix", allow_parallel=True)
-        @nox.parametrize(("sqla", "backend", "server", "driver"), self.cells)
-        def cells(
+        @nox.parametrize(("sqla", "backend", "server", "driver"), self.configurations)
+        def configurations(
             session: nox.Session, sqla: str, backend: str, server: str | None, driver: str
         ) -> None:
-            """Every scenario (but those of exclude_tags) in one cell: nox -t CELL, -t TAG."""
-            cell = cell_id(sqla, backend, server, driver)
-            if matrix.absent(session, cell, backend, server, driver):
+            """Every scenario (but those of exclude_tags) in one configuration: nox -t ID,
+            -t TAG."""
+            configuration = configuration_id(sqla, backend, server, driver)
+            if matrix.absent(session, configuration, backend, server, driver):
                 return
             not_run = matrix.install(session, sqla, backend, driver, server)
             matrix.fresh_results()
-            matrix.run_scenarios(session, cell, backend, server, driver, matrix.marks, not_run)
+            matrix.run_scenarios(
+                session, configuration, backend, server, driver, matrix.marks, not_run
+            )
             matrix.then_report(session)
 
         history_tags = ["history", *(t for p in self.history_selections() for t in p.tags)]
@@ -569,7 +579,7 @@ class Matrix:
         # share (nox -t history-sqlite history-postgresql builds each release's once).
         @nox.session(name="history", venv_backend="none", allow_parallel=False, tags=["history"])
         def history(session: nox.Session) -> None:
-            """Every SQLAlchemy release of each series a column, on every backend's default
+            """Every SQLAlchemy release of each series a configuration, on every backend's default
             driver, one environment per release: nox -t history
             [-- --releases 2.0.40,2.1.0 --jobs 4 -- PYTEST ARGS]."""
             matrix.run_history(session, "all")
@@ -583,7 +593,7 @@ class Matrix:
 
         @nox.session(name="fanout")
         def fanout(session: nox.Session) -> None:
-            """Every selected cell in its own process and report folder, as the CI workflow
+            """Every selected configuration in its own process and report folder, as the CI workflow
             runs them, then one combined report: nox -s fanout -- [-t axes] [--jobs 2]."""
             session.install("nox", *matrix.requirements(content=False), silent=True)
             matrix.run_module(session, "fanout", "run", *session.posargs)
@@ -628,15 +638,18 @@ class Matrix:
             session.install(*matrix.requirements(backend, driver), silent=True)
             matrix.run_module(session, "namespaces", *session.posargs)
 
-        # The report goes with every selection of cells (so nox -t TAG ends with it) and
-        # runs alone after them, also under nox -j (it is registered after the cells).
+        # The report goes with every selection of configurations (so nox -t TAG ends with it) and
+        # runs alone after them, also under nox -j (it is registered after the configurations).
         report_tags = sorted(
-            {t for p in self.cells for t in p.tags} | set(extra_report_tags) | set(history_tags)
+            {t for p in self.configurations for t in p.tags}
+            | set(extra_report_tags)
+            | set(history_tags)
         )
 
         @nox.session(name="report", tags=report_tags, allow_parallel=False)
         def report(session: nox.Session) -> None:
-            """Merge the last run's cells and write report/: nox -s report [-- --baseline OLD]."""
+            """Merge the last run's configurations and write report/: nox -s report
+            [-- --baseline OLD]."""
             session.install(*matrix.requirements(content=False), silent=True)
             results_dir, out = matrix.report_dir / "results", matrix.report_dir
             # Arguments after -- come last and win.

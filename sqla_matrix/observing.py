@@ -3,7 +3,7 @@
 The scenario's function is handed its ``Context``; what it returns, the statements
 its engines sent, the warnings raised, its duration and its teardown's are kept as
 a ``Watched``. Nothing here judges (``judging``) or decides what a lost server means
-for the column (``runner``).
+for the configuration (``runner``).
 """
 
 from __future__ import annotations

@@ -65,13 +65,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--matrix-driver", help="the sync driver (psycopg, pg8000, mysqldb, ...)")
     group.addoption(
-        "--matrix-column", help="the column's id in the report (nox passes its cell id)"
+        "--matrix-configuration",
+        "--matrix-column",  # its name before results schema 5
+        dest="matrix_configuration",
+        help="the configuration's id in the report (nox passes its session's id)",
     )
     group.addoption("--matrix-not-run", help="record every scenario as not run, for this reason")
     group.addoption(
         "--matrix-results",
         type=Path,
-        help="write the column's results file here (default: report/results/<column>.json)",
+        help="write the configuration's results file here "
+        "(default: report/results/<configuration>.json)",
     )
     group.addoption(
         "--matrix-scenario",
@@ -138,14 +142,14 @@ def pytest_configure(config: pytest.Config) -> None:
         required=f"{name}{server or ''}" in required,
         server=server,
         driver=driver,
-        column=config.getoption("matrix_column"),
+        configuration=config.getoption("matrix_configuration"),
         not_run=config.getoption("matrix_not_run"),
         metadata=metadata,
     )
 
 
 def _stop_on_sigterm() -> None:
-    """Treat the first SIGTERM as Ctrl-C, so that the column is still torn down and
+    """Treat the first SIGTERM as Ctrl-C, so that the configuration is still torn down and
     recorded: nox sends it to a cell it interrupts, CI runners to a job they cancel.
     Python's default for SIGTERM is to die at once, leaving the namespace behind."""
     if threading.current_thread() is not threading.main_thread():
@@ -268,7 +272,7 @@ def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     """A module that cannot be collected (a misspelt backend in a scenario, an import
-    error) fails the column, with the error's line, once collection ends."""
+    error) fails the configuration, with the error's line, once collection ends."""
     report = yield
     if report.failed and RUN in collector.config.stash:
         crash = getattr(report.longrepr, "reprcrash", None)
@@ -359,7 +363,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     gc.freeze()
     errors = session.config.stash.get(COLLECTION_ERRORS, [])
     if errors and not session.config.option.continue_on_collection_errors:
-        # pytest runs nothing after a collection error: the column failed, and says why.
+        # pytest runs nothing after a collection error: the configuration failed, and says why.
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         run.status, run.reason = "failed", f"collection error in {errors[0]}{more}"
     else:
@@ -391,9 +395,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _results_path(config: pytest.Config, run: BackendRun) -> Path:
-    """``--matrix-results``, else ``report/results/<column>.json`` under the rootdir."""
+    """``--matrix-results``, else ``report/results/<configuration>.json`` under the rootdir."""
     given: Path | None = config.getoption("matrix_results")
-    return given or config.rootpath / "report" / "results" / f"{run.column}.json"
+    return given or config.rootpath / "report" / "results" / f"{run.configuration}.json"
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -408,16 +412,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             counts[cell["status"]] = counts.get(cell["status"], 0) + 1
         tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         write(
-            f"matrix: {run.column} ran on {facts.get('server_version')} "
+            f"matrix: {run.configuration} ran on {facts.get('server_version')} "
             f"via {facts.get('found_by')}: {tally or 'no scenario selected'}"
         )
         for scenario_id, cell in run.cells.items():
             if cell["status"] == "mismatch":
                 write(f"matrix: mismatch in {scenario_id}: {_mismatch_line(cell)}")
     elif run.status == "not run":
-        write(f"matrix: {run.column} not run: {run.reason}; {run.remedy}")
+        write(f"matrix: {run.configuration} not run: {run.reason}; {run.remedy}")
     else:
-        write(f"matrix: {run.column} FAILED: {run.reason}", red=True)
+        write(f"matrix: {run.configuration} FAILED: {run.reason}", red=True)
     if run.left_behind:
-        write(f"matrix: {run.column}: {run.left_behind}", red=True)
+        write(f"matrix: {run.configuration}: {run.left_behind}", red=True)
     write(f"matrix: results in {_results_path(config, run)}")

@@ -4,7 +4,7 @@ installed (with the standard library alone: nox's interpreter has no Docker clie
 A cell's own run finds its server by the URL variable, else a container, else (for
 PostgreSQL) the embedded server (sqla_matrix/backends/). When none of them can be had,
 that run says "not run" only after its environment is built. :func:`absent` gives the
-same reason and remedy first, so that the nox process writes the column itself. It
+same reason and remedy first, so that the nox process writes the configuration itself. It
 answers only when it is sure: a Docker engine it cannot judge (a context, TLS, SSH) is
 left to the cell's own run.
 """

@@ -1,4 +1,4 @@
-"""What a column recorded, as the results file holds it: its description (configuration,
+"""What a configuration recorded, as the results file holds it: its description (configuration,
 status, versions it depends on), its cells, and its facts as expectation specs see them.
 
 Derived from a ``BackendRun`` once it has run; nothing here talks to the server.
@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 
 def document(run: BackendRun) -> results.Results:
-    """A column's part of the results file: its description, and a cell per scenario."""
+    """A configuration's part of the results file: its description, and a cell per scenario."""
     document = results.empty()
-    document["columns"][run.column] = describe(run)
+    document["configurations"][run.configuration] = describe(run)
     for scenario_id, cell in run.cells.items():
         scenario = run.scenarios[scenario_id]
         document["scenarios"][scenario_id] = {
@@ -34,13 +34,13 @@ def document(run: BackendRun) -> results.Results:
             "topic": scenario.topic,
             "tags": list(scenario.tags),
             "doc": scenario.doc,
-            "cells": {run.column: cell},
+            "cells": {run.configuration: cell},
         }
     return document
 
 
 def describe(run: BackendRun) -> dict[str, Any]:
-    """A column as the results file describes it: its configuration, status and versions."""
+    """A configuration as the results file describes it: its configuration, status and versions."""
     info: dict[str, Any] = {
         "backend": run.backend.name,
         "server_requested": run.server,
@@ -67,7 +67,7 @@ def describe(run: BackendRun) -> dict[str, Any]:
         "client_time_zone": run.client_time_zone,
         "started_at": run.started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - run._clock, 3),
-        # The process's CPU (user + system) so far: all of it is this column's.
+        # The process's CPU (user + system) so far: all of it is this configuration's.
         "cpu_s": round(time.process_time(), 3),
     }
     info.update(run.facts)
@@ -76,7 +76,7 @@ def describe(run: BackendRun) -> dict[str, Any]:
 
 
 def facts_for_specs(run: BackendRun) -> expect.Facts:
-    """This column as expectation specs see it: backend, server version, drivers,
+    """This configuration as expectation specs see it: backend, server version, drivers,
     SQLAlchemy release."""
     pair = run.pair
     versions = {}

@@ -4,7 +4,7 @@ The release history runs every scenario on releases back to 2.0.0. A scenario (o
 one of its keys) that uses something a release does not have says so with a
 ``Since``; on an older release that scenario, or that key alone, reads
 *not in this release*, naming the release that added it, and the rest of the
-column still runs::
+configuration still runs::
 
     AWAITABLE_ATTRS = Since("2.0.13", "AsyncAttrs.awaitable_attrs", CHANGELOG_20 + "#change-2.0.13")
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy
 from packaging.version import Version
 
-#: The installed release (a column's SQLAlchemy).
+#: The installed release (a configuration's SQLAlchemy).
 INSTALLED = Version(sqlalchemy.__version__)
 CHANGELOG_20 = "https://docs.sqlalchemy.org/en/20/changelog/changelog_20.html"
 CHANGELOG_21 = "https://docs.sqlalchemy.org/en/21/changelog/changelog_21.html"
@@ -49,7 +49,7 @@ class Since:
     def reason(self) -> str:
         return (
             f"not in this release: {self.what} is new in SQLAlchemy {self.release} "
-            f"(this column has {sqlalchemy.__version__}; {self.source})"
+            f"(this configuration has {sqlalchemy.__version__}; {self.source})"
         )
 
     def absent(self) -> NotInRelease:

@@ -3,7 +3,7 @@
 A scenario says what it needs (``@scenario(requires=(ROW_LOCKS,))``), never where it
 runs: each :class:`Requirement` is a test over a backend's declared
 :class:`~sqla_matrix.capabilities.Capabilities`, with what a backend without it lacks
-and where that is documented. A column whose backend lacks one reads *not supported*,
+and where that is documented. A configuration whose backend lacks one reads *not supported*,
 with that reason and source; a backend added later is admitted or refused by what it
 declares, with no scenario edited.
 
@@ -36,7 +36,7 @@ class Requirement:
     source: str
 
     def reason(self, backend: str) -> str:
-        """Why ``backend``'s columns do not run a scenario that needs this."""
+        """Why ``backend``'s configurations do not run a scenario that needs this."""
         return f"not supported: {backend} {self.lacking} ({self.source})"
 
     def backends(self, *, present: bool = True) -> tuple[str, ...]:

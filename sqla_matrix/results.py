@@ -1,9 +1,23 @@
-"""The results file: what each backend did, per scenario, in a versioned JSON schema.
+"""The results file: what each configuration did, per scenario, in a versioned JSON schema.
 
-Layout (``schema_version`` 3)::
+The words, one meaning each (the README's glossary says the same):
 
-    {"schema": "sqla-matrix/results", "schema_version": 2, "generated_at": ISO-8601,
-     "columns": {COLUMN: {"backend", "server_requested" (a version, or null),
+- a **configuration** is what one run of the scenarios ran on: a SQLAlchemy series or
+  release, a backend at a server version, a sync driver with its asyncio partner. Its id
+  reads ``sqla21-postgresql15-psycopg``; its nox session is ``matrix(<id>)``; the report
+  shows it as one column.
+- a **cell** is one scenario on one configuration;
+- an **observation** is one key's value in a cell;
+- a **backend** is the database product (``postgresql``), never a configuration;
+- ``kind`` is an expectation's (documented, known bug, not supported); a cell that did
+  not run says which of the three kinds of "no" it is in ``why_not_run``. "not supported"
+  means one thing in both: the backend lacks it (observed as its substitute behaviour
+  under an expectation; not run under a requirement it lacks).
+
+Layout (``schema_version`` 5)::
+
+    {"schema": "sqla-matrix/results", "schema_version": 5, "generated_at": ISO-8601,
+     "configurations": {ID: {"backend", "server_requested" (a version, or null),
                           "status": "ran" | "not run" | "failed", "reason", "remedy",
                           "required",
                           "url", "found_by", "namespace", "left_behind" (a namespace
@@ -15,8 +29,8 @@ Layout (``schema_version`` 3)::
                           "async_driver_implementation" (psycopg's c, binary or python;
                           mysql-connector's C extension or pure Python), "client_time_zone"
                           (the process's, on which naive datetimes depend) (optional)}},
-     "scenarios": {ID: {"title", "topic", "tags", "doc",
-                        "cells": {COLUMN: {"status": "pass" | "mismatch" | "error" | "not run",
+     "scenarios": {SCENARIO: {"title", "topic", "tags", "doc",
+                        "cells": {ID: {"status": "pass" | "mismatch" | "error" | "not run",
                                          "observed": {KEY: value},
                                          "expected": {KEY: {"value", "source", "kind":
                                                   "documented" | "known bug" | "not supported",
@@ -27,7 +41,7 @@ Layout (``schema_version`` 3)::
                                                   "known bug" |
                                                   "known bug no longer seen" |
                                                   "not supported" | "started to work"},
-                                         "kind" (not run: "not observed here" |
+                                         "why_not_run" (not run: "not observed here" |
                                                  "not supported" | "not in this release"),
                                          "unavailable": {KEY: why} (not in this
                                                        SQLAlchemy release),
@@ -43,74 +57,67 @@ Layout (``schema_version`` 3)::
                               "observed_between": {RELEASE: value}}]}
 
 ``releases`` holds what the former timeline's bisection found: the first SQLAlchemy
-release of each value that changed between two timeline columns (files from before the
-release history; the history observes every release instead).
+release of each value that changed between two timeline configurations (files from
+before the release history; the history observes every release instead).
 
-Schema 4 is schema 3 in a column-major, compact form for the release history
-(sqla_matrix/history/): the cells of release columns (``sqla2.0.40-sqlite-pysqlite``)
-leave ``cells``; each scenario holds its distinct ones once, in ``shared``, and
-``shared_by`` names each such column's index into it (most releases observe what their
-neighbours did). A ``history`` object names the releases run, PyPI's upload order, the
-yanked releases skipped (with PyPI's reason) and the notes on releases. ``load`` expands
-it to schema 3's layout (the columns of one cell share one object: read, never change
-it); ``save`` writes schema 4 whenever the document holds release columns, else 3.
+The compact form (``"compact": true``) is for the release history (sqla_matrix/history/):
+the cells of release configurations (``sqla2.0.40-sqlite-pysqlite``) leave ``cells``;
+each scenario holds its distinct ones once, in ``shared``, and ``shared_by`` names each
+such configuration's index into it (most releases observe what their neighbours did). A
+``history`` object names the releases run, PyPI's upload order, the yanked releases
+skipped (with PyPI's reason) and the notes on releases. ``load`` expands it (the
+configurations of one cell share one object: read, never change it); ``save`` writes it
+whenever the document holds release configurations.
 
-The same layout as a JSON Schema: sqla_matrix/results.schema.json (every results
-file the tests produce is validated against it). Schema 1 and 2 files are read
-as schema 3: their expectations were all documented, their cells carry no marks.
-
-A COLUMN is one configuration, named like its nox cell:
-``sqla21-postgresql15-psycopg`` (SQLAlchemy series, backend and the server
-version asked for, sync driver). A matrix session writes one file per column;
-the report merges them. Schema 1 files (one column per backend, under
-"backends") are read as schema 2.
+The same layout as a JSON Schema: sqla_matrix/results.schema.json (every results file
+the tests produce is validated against it). Older files load: schema 4 is schema 3 in
+the compact form; schema 3 named configurations "columns", each with a rank that is
+ignored (the order is derived), and a cell's ``why_not_run`` was its "kind"; schema 1
+and 2 files' expectations were all documented, their cells carry no marks, and schema
+1 held one configuration per backend under "backends".
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sqla_matrix.configurations import is_release
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.redact import redact_tree
 
 SCHEMA = "sqla-matrix/results"
 #: The JSON Schema of a results file.
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
-SCHEMA_VERSION = 3
-#: The column-major form of a document holding release columns (the release history).
-COMPACT_VERSION = 4
-#: A release column's id: ``sqla2.0.40-sqlite-pysqlite`` (a series' reads ``sqla20-...``).
-RELEASE_COLUMN = re.compile(r"^sqla\d+\.\d+")
+SCHEMA_VERSION = 5
+#: Schema 4: schema 3 in the compact form.
+_COMPACT_3 = 4
+#: A configuration of one SQLAlchemy release (``sqla2.0.40-sqlite-pysqlite``: the
+#: history's), not of a series (``sqla20-...``).
+is_release_configuration = is_release
 
 
-def is_release_column(name: str) -> bool:
-    """A column of one SQLAlchemy release (the history's), not of a series."""
-    return bool(RELEASE_COLUMN.match(name))
-
-
-#: A column's status, and a cell's (one scenario on one column).
+#: A configuration's status, and a cell's (one scenario on one configuration).
 RAN, NOT_RUN, FAILED = "ran", "not run", "failed"
 PASS, MISMATCH, ERROR = "pass", "mismatch", "error"
-BACKEND_STATUSES = (RAN, NOT_RUN, FAILED)
+CONFIGURATION_STATUSES = (RAN, NOT_RUN, FAILED)
 CELL_STATUSES = (PASS, MISMATCH, ERROR, NOT_RUN)
-#: Why a cell was not run when its column ran: the three kinds of "no".
+#: Why a cell was not run when its configuration ran: the three kinds of "no".
 NOT_OBSERVED_HERE, NOT_SUPPORTED, NOT_IN_RELEASE = (
     "not observed here",
     "not supported",
     "not in this release",
 )
-NOT_RUN_KINDS = (NOT_OBSERVED_HERE, NOT_SUPPORTED, NOT_IN_RELEASE)
+WHY_NOT_RUN = (NOT_OBSERVED_HERE, NOT_SUPPORTED, NOT_IN_RELEASE)
 
 Results = dict[str, Any]
 
-#: Every field of a column, in the order above.
-COLUMN_FIELDS = (
+#: Every field of a configuration, in the order above.
+CONFIGURATION_FIELDS = (
     "backend", "server_requested", "status", "reason", "remedy", "required",
     "url", "found_by", "namespace", "left_behind", "server_version", "driver",
     "driver_version", "async_driver", "async_driver_version", "sqlalchemy", "python",
@@ -123,7 +130,7 @@ EMPTY_CELL: dict[str, Any] = {
     "expected": {},
     "mismatches": [],
     "marks": {},
-    "kind": None,
+    "why_not_run": None,
     "unavailable": {},
     "error": None,
     "reason": None,
@@ -140,7 +147,7 @@ def empty() -> Results:
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "columns": {},
+        "configurations": {},
         "scenarios": {},
     }
 
@@ -151,17 +158,18 @@ def save(results: Results, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     # The schema marker is the harness's own constant, never a credential: kept as it is
     # even where a password is a word it contains.
-    document = column_major({**redact_tree(results), "schema": results["schema"]})
-    indent = None if document["schema_version"] == COMPACT_VERSION else 1
+    document = compacted({**redact_tree(results), "schema": results["schema"]})
+    indent = None if document.get("compact") else 1
     tmp.write_text(json.dumps(document, indent=indent, ensure_ascii=False) + "\n")
     tmp.replace(path)
 
 
-def column_major(document: Results) -> Results:
-    """``document`` in schema 4's form when it holds release columns: each scenario's
-    release cells once per distinct content (``shared``), each column an index into it
-    (``shared_by``); the other columns' cells stay in ``cells``. Else unchanged."""
-    if not any(is_release_column(name) for name in document["columns"]):
+def compacted(document: Results) -> Results:
+    """``document`` in the compact form when it holds release configurations: each
+    scenario's release cells once per distinct content (``shared``), each configuration
+    an index into it (``shared_by``); the other configurations' cells stay in ``cells``.
+    Else unchanged."""
+    if not any(is_release_configuration(name) for name in document["configurations"]):
         return document
     scenarios: dict[str, Any] = {}
     for scenario_id, entry in document["scenarios"].items():
@@ -170,7 +178,7 @@ def column_major(document: Results) -> Results:
         shared_by: dict[str, int] = {}
         seen: dict[str, int] = {}
         for name, cell in entry["cells"].items():
-            if not is_release_column(name):
+            if not is_release_configuration(name):
                 cells[name] = cell
                 continue
             text = json.dumps(cell, sort_keys=True, ensure_ascii=False)
@@ -179,21 +187,22 @@ def column_major(document: Results) -> Results:
                 shared.append(cell)
             shared_by[name] = seen[text]
         scenarios[scenario_id] = {**entry, "cells": cells, "shared": shared, "shared_by": shared_by}
-    return {**document, "schema_version": COMPACT_VERSION, "scenarios": scenarios}
+    return {**document, "compact": True, "scenarios": scenarios}
 
 
-def _from_column_major(data: Results) -> Results:
-    """A schema 4 document in schema 3's layout: each release column gets its cell back
-    (one object shared by the columns that observed the same)."""
+def _expanded(data: Results) -> Results:
+    """A compact document (or a schema 4 one) with each release configuration's cell back
+    in ``cells`` (one object shared by the configurations that observed the same)."""
     for entry in data["scenarios"].values():
         shared = entry.pop("shared", [])
         for name, index in entry.pop("shared_by", {}).items():
             entry.setdefault("cells", {})[name] = shared[index]
-    return {**data, "schema_version": SCHEMA_VERSION}
+    return {key: value for key, value in data.items() if key != "compact"}
 
 
 def load(path: Path) -> Results:
-    """Read a results file, or a one-line error saying why it cannot be used."""
+    """Read a results file (any schema version, in today's layout), or a one-line error
+    saying why it cannot be used."""
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
@@ -206,38 +215,39 @@ def load(path: Path) -> Results:
         raise MatrixError(f'{path}: not a matrix results file (no "schema": "{SCHEMA}")')
     if data.get("schema_version") == 1 and isinstance(data.get("backends"), dict):
         data = _from_schema_1(data)
-    if data.get("schema_version") not in (2, SCHEMA_VERSION, COMPACT_VERSION):
+    version = data.get("schema_version")
+    if version not in (2, 3, _COMPACT_3, SCHEMA_VERSION):
         raise MatrixError(
-            f"{path}: results schema version {data.get('schema_version')!r}; "
-            f"this version reads 1 to {COMPACT_VERSION}: rerun the matrix to regenerate it"
+            f"{path}: results schema version {version!r}; "
+            f"this version reads 1 to {SCHEMA_VERSION}: rerun the matrix to regenerate it"
         )
-    if not isinstance(data.get("columns"), dict) or not isinstance(data.get("scenarios"), dict):
-        raise MatrixError(f'{path}: malformed results file ("columns" or "scenarios" missing)')
-    if data["schema_version"] == 2:
-        data = _from_schema_2(data)
-    if data["schema_version"] == COMPACT_VERSION:
-        try:
-            data = _from_column_major(data)
-        except (TypeError, IndexError, AttributeError):
-            raise MatrixError(f"{path}: malformed results file (a shared cell's index)") from None
-    document: Results = data
-    return document
+    held = "configurations" if version == SCHEMA_VERSION else "columns"
+    if not isinstance(data.get(held), dict) or not isinstance(data.get("scenarios"), dict):
+        raise MatrixError(f'{path}: malformed results file ("{held}" or "scenarios" missing)')
+    try:
+        if version == SCHEMA_VERSION:
+            return _expanded(data) if data.get("compact") else data
+        if version == 2:
+            data = _from_schema_2(data)
+        return _from_schema_3(_expanded(data) if version == _COMPACT_3 else data)
+    except (TypeError, IndexError, AttributeError):
+        raise MatrixError(f"{path}: malformed results file (a cell or a shared index)") from None
 
 
 def _from_schema_1(data: Results) -> Results:
-    """A schema 1 document (a column per backend, keyed by its name) as schema 2."""
-    columns = {
+    """A schema 1 document (a configuration per backend, keyed by its name) as schema 2."""
+    configurations = {
         name: {
             "backend": name,
             "server_requested": None,
             "async_driver": None,
             "async_driver_version": None,
-            **column,
+            **configuration,
         }
-        for name, column in data["backends"].items()
+        for name, configuration in data["backends"].items()
     }
     rest = {key: value for key, value in data.items() if key != "backends"}
-    return {**rest, "schema_version": 2, "columns": columns}
+    return {**rest, "schema_version": 2, "columns": configurations}
 
 
 def _from_schema_2(data: Results) -> Results:
@@ -257,11 +267,27 @@ def _from_schema_2(data: Results) -> Results:
                 },
             )
             cell.setdefault("kind", None)
-    return {**data, "schema_version": SCHEMA_VERSION}
+    return {**data, "schema_version": 3}
+
+
+def _from_schema_3(data: Results) -> Results:
+    """A schema 3 document (expanded) as schema 5: its "columns" are configurations,
+    without the rank each carried (the order is derived), and a cell's "kind" is its
+    ``why_not_run``."""
+    configurations = {
+        name: {key: value for key, value in configuration.items() if key != "column"}
+        for name, configuration in data.pop("columns").items()
+    }
+    for entry in data["scenarios"].values():
+        for cell in entry.get("cells", {}).values():
+            if "kind" in cell:  # a cell several release configurations share: once
+                cell["why_not_run"] = cell.pop("kind")
+            cell.setdefault("why_not_run", None)
+    return {**data, "schema_version": SCHEMA_VERSION, "configurations": configurations}
 
 
 def merge(parts: Iterable[Results]) -> Results:
-    """One results document from several (one per column): later parts win; the
+    """One results document from several (one per configuration): later parts win; the
     timeline's findings (``releases``) and the history's lists are gathered from every
     part."""
     merged = empty()
@@ -276,7 +302,7 @@ def merge(parts: Iterable[Results]) -> Results:
                 elif isinstance(value, list):
                     held = history.setdefault(key, [])
                     held.extend(v for v in value if v not in held)
-        merged["columns"].update(part["columns"])
+        merged["configurations"].update(part["configurations"])
         for scenario_id, entry in part["scenarios"].items():
             target = merged["scenarios"].setdefault(scenario_id, {**entry, "cells": {}})
             target.update({key: value for key, value in entry.items() if key != "cells"})
@@ -285,19 +311,19 @@ def merge(parts: Iterable[Results]) -> Results:
 
 
 def relabel(part: Results, label: str) -> Results:
-    """``part`` with each column renamed ``COLUMN (LABEL)``, so that several runs
-    (two machines, two days...) become columns side by side (in the order merged)."""
-    names = {name: f"{name} ({label})" for name in part["columns"]}
-    relabelled = {**part, "columns": {}, "scenarios": {}}
-    for name, column in part["columns"].items():
-        relabelled["columns"][names[name]] = {**column, "run": label}
+    """``part`` with each configuration renamed ``CONFIGURATION (LABEL)``, so that several runs
+    (two machines, two days...) become configurations side by side (in the order merged)."""
+    names = {name: f"{name} ({label})" for name in part["configurations"]}
+    relabelled = {**part, "configurations": {}, "scenarios": {}}
+    for name, configuration in part["configurations"].items():
+        relabelled["configurations"][names[name]] = {**configuration, "run": label}
     for scenario_id, entry in part["scenarios"].items():
         cells = {names.get(name, name): cell for name, cell in entry["cells"].items()}
         relabelled["scenarios"][scenario_id] = {**entry, "cells": cells}
     return relabelled
 
 
-def absent_column(
+def absent_configuration(
     cell: str,
     backend: str,
     server: str | None,
@@ -308,11 +334,11 @@ def absent_column(
     started: float | None = None,
 ) -> Results:
     """A results file written by the nox process for a cell whose pytest wrote none (it
-    died, or it was never started: turned off). Its column has no cells; the report
-    shows each of its scenarios as not run, and the column's status and reason."""
+    died, or it was never started: turned off). Its configuration has no cells; the report
+    shows each of its scenarios as not run, and the configuration's status and reason."""
     document = empty()
-    column: dict[str, Any] = dict.fromkeys(COLUMN_FIELDS)
-    column.update(
+    configuration: dict[str, Any] = dict.fromkeys(CONFIGURATION_FIELDS)
+    configuration.update(
         backend=backend,
         server_requested=server,
         driver=driver,
@@ -325,9 +351,9 @@ def absent_column(
     )
     if started is not None:  # when its pytest started (time.time()), and how long it lasted
         when = datetime.fromtimestamp(started, timezone.utc)
-        column.update(
+        configuration.update(
             started_at=when.isoformat(timespec="seconds"),
             duration_s=round(time.time() - started, 3),
         )
-    document["columns"][cell] = column
+    document["configurations"][cell] = configuration
     return document

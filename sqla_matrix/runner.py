@@ -13,7 +13,17 @@ import sqlalchemy
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.pool import NullPool
 
-from sqla_matrix import drivers, expect, judging, namespaces, observing, recorded, redact, results
+from sqla_matrix import (
+    configurations,
+    drivers,
+    expect,
+    judging,
+    namespaces,
+    observing,
+    recorded,
+    redact,
+    results,
+)
 from sqla_matrix.backends.base import Backend, Namespace, Target
 from sqla_matrix.deadline import CLEANUP_TIMEOUT, Stalled, scenario_timeout, within
 from sqla_matrix.drivers import DriverPair
@@ -28,13 +38,13 @@ def namespace_name() -> str:
 
 
 def sqlalchemy_series() -> str:
-    """The installed SQLAlchemy's series as a column names it: ``sqla21`` for 2.1.9."""
+    """The installed SQLAlchemy's series as a configuration names it: ``sqla21`` for 2.1.9."""
     major, minor = sqlalchemy.__version__.split(".")[:2]
-    return f"sqla{major}{minor}"
+    return configurations.series_token(f"{major}.{minor}")
 
 
 class BackendRun:
-    """The life of one column in one run (a backend at a server version, through a
+    """The life of one configuration in one run (a backend at a server version, through a
     driver, on this SQLAlchemy), and what it recorded."""
 
     def __init__(
@@ -44,7 +54,7 @@ class BackendRun:
         required: bool = False,
         server: str | None = None,
         driver: str | None = None,
-        column: str | None = None,
+        configuration: str | None = None,
         not_run: str | None = None,
         metadata: MetaData | None = None,
     ) -> None:
@@ -54,7 +64,7 @@ class BackendRun:
         self.required = required
         self.server = server  # the server version asked for; None: whatever is found
         self.driver = driver  # None: the URL's driver, else the backend's default
-        self._column = column
+        self._configuration = configuration
         self._not_run = not_run  # known before starting (a driver that did not install)
         self.status = "not started"
         self.reason: str | None = None
@@ -79,10 +89,10 @@ class BackendRun:
     # -- lifecycle ---------------------------------------------------------
 
     @property
-    def column(self) -> str:
-        """The column's id: ``sqla21-postgresql15-psycopg`` (nox's cell id when given)."""
-        if self._column:
-            return self._column
+    def configuration(self) -> str:
+        """The configuration's id: ``sqla21-postgresql15-psycopg`` (nox's cell id when given)."""
+        if self._configuration:
+            return self._configuration
         driver = self.driver or self.backend.driver_names[0]
         return f"{sqlalchemy_series()}-{self.backend.name}{self.server or ''}-{driver}"
 
@@ -105,7 +115,9 @@ class BackendRun:
             self.facts = {"url": redact.shown(self.target.url), "found_by": self.target.found_by}
             self.pair = pair
             self.facts["namespace"] = name = namespace_name()
-            within(scenario_timeout(), f"{self.column}: setting up", lambda: self._open(name))
+            within(
+                scenario_timeout(), f"{self.configuration}: setting up", lambda: self._open(name)
+            )
             self.status = results.RAN
         except BackendNotRun as absent:
             if self.required:
@@ -198,13 +210,13 @@ class BackendRun:
         if self.lost_during is not None:
             cell = _not_run(f"server lost during {self.lost_during}")
         elif self.status != results.RAN or self.namespace is None or self.recorder is None:
-            cell = _not_run(f"{self.column} {self.status}: {self.reason}")
+            cell = _not_run(f"{self.configuration} {self.status}: {self.reason}")
         elif (
             why := judging.applicability(
                 scenario, self.facts_for_specs(), self.backend.capabilities
             )
         ) is not None:
-            cell = _not_run(why.reason, kind=why.kind)
+            cell = _not_run(why.reason, why.why_not_run)
         else:
             cell = self._observe(scenario, self.namespace, self.recorder)
         self.cells[scenario.id] = cell
@@ -218,7 +230,7 @@ class BackendRun:
     def _observe(
         self, scenario: Scenario, namespace: Namespace, recorder: Recorder
     ) -> dict[str, Any]:
-        """The scenario's cell; a server that stops answering or dies fails the column."""
+        """The scenario's cell; a server that stops answering or dies fails the configuration."""
         seconds = scenario_timeout()
         try:
             cell = within(seconds, scenario.id, lambda: self._watch(scenario, namespace, recorder))
@@ -264,7 +276,7 @@ class BackendRun:
     def _watch(
         self, scenario: Scenario, namespace: Namespace, recorder: Recorder
     ) -> dict[str, Any]:
-        """Observe ``scenario`` once and judge what it showed on this column."""
+        """Observe ``scenario`` once and judge what it showed on this configuration."""
         ctx = Context(
             self.backend.name,
             namespace.engine,
@@ -303,7 +315,7 @@ class BackendRun:
         )
 
     def facts_for_specs(self) -> expect.Facts:
-        """This column as expectation specs see it (sqla_matrix/recorded.py)."""
+        """This configuration as expectation specs see it (sqla_matrix/recorded.py)."""
         return recorded.facts_for_specs(self)
 
     def _empty_shared_tables(self, namespace: Namespace) -> None:
@@ -316,7 +328,7 @@ class BackendRun:
     # -- results -----------------------------------------------------------
 
     def as_results(self) -> results.Results:
-        """This column's part of the results file (sqla_matrix/recorded.py)."""
+        """This configuration's part of the results file (sqla_matrix/recorded.py)."""
         return recorded.document(self)
 
 
@@ -336,7 +348,7 @@ def _cell(status: str, **fields: Any) -> dict[str, Any]:
     return {**results.EMPTY_CELL, "status": status, **fields}
 
 
-def _not_run(reason: str, kind: str | None = None) -> dict[str, Any]:
-    """A cell not run, for ``reason``; ``kind`` says which kind of "no" it is (not
+def _not_run(reason: str, why: str | None = None) -> dict[str, Any]:
+    """A cell not run, for ``reason``; ``why`` says which kind of "no" it is (not
     observed here, not supported, not in this release), None for a run that stopped."""
-    return _cell(results.NOT_RUN, reason=reason, kind=kind)
+    return _cell(results.NOT_RUN, reason=reason, why_not_run=why)

@@ -59,7 +59,7 @@ Observed: TypeAlias = dict[str, JSON]
 @dataclass(frozen=True)
 class ByBackend:
     """An expectation that differs by backend; a backend not named has none. Each may
-    itself depend on the column: ``ByBackend(postgresql=When({...}))``."""
+    itself depend on the configuration: ``ByBackend(postgresql=When({...}))``."""
 
     docs: Mapping[str, Expected | When]
 
@@ -79,7 +79,8 @@ Expectation: TypeAlias = "Doc | KnownBug | Unsupported | When | ByBackend"
 def expectation_for(
     expectation: Expectation, backend: str, facts: Facts | None = None
 ) -> Expected | None:
-    """What ``backend`` (a column with ``facts``, where given) is expected to show, if any."""
+    """What ``backend`` (a configuration with ``facts``, where given) is expected to show,
+    if any."""
     found: Expected | When | None = (
         expectation.docs.get(backend) if isinstance(expectation, ByBackend) else expectation
     )
@@ -229,11 +230,11 @@ class Scenario:
     requires: tuple[Requirement, ...] = ()
 
     def applies_to(self, facts: Facts) -> bool:
-        """Whether the column ``facts`` describes runs this scenario.
+        """Whether the configuration ``facts`` describes runs this scenario.
 
         ``backends`` entries are specs in the grammar of ``When`` (SQLAlchemy's
         testing plugin's): ``postgresql`` (any driver), ``postgresql+pg8000``,
-        ``+asyncpg``, ``mariadb>=10.6``; the first that matches admits the column.
+        ``+asyncpg``, ``mariadb>=10.6``; the first that matches admits the configuration.
         """
         if self.backends is None:
             return True
@@ -260,9 +261,9 @@ def scenario(
     expectation are still observed and reported. ``requires`` says what the
     scenario needs of a backend (sqla_matrix/requirements.py): a backend whose
     capabilities lack one reads *not supported*, with the requirement's reason.
-    ``backends`` restricts it to columns by spec instead (a driver, a server
+    ``backends`` restricts it to configurations by spec instead (a driver, a server
     version): a team's pin; elsewhere it is reported as not run.
-    ``since`` names what it needs of SQLAlchemy: a column on an older release
+    ``since`` names what it needs of SQLAlchemy: a configuration on an older release
     reports it as not in this release (a key alone says so with ``Since.absent()``).
     ``elsewhere`` says why a backend left out of ``backends`` lacks the behaviour
     (``Unsupported``); a backend left out without one is *not observed here*.

@@ -65,14 +65,17 @@ def matrix_command(
 ) -> tuple[list[str], dict[str, str]]:
     """The command and environment of ``pytest -p sqla_matrix.plugin scenarios --backend
     BACKEND``, as a ``nox -s matrix`` cell runs it (the cost curves left out). The
-    column is named after the backend unless ``args`` name it (``--matrix-column=...``)."""
+    configuration is named after the backend unless ``args`` name it
+    (``--matrix-configuration=...``)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     environ.update(NO_DOCKER)
     environ.update(env or {})
-    named = next((a.split("=", 1)[1] for a in args if a.startswith("--matrix-column=")), None)
-    rest = [a for a in args if not a.startswith("--matrix-column=")]
+    named = next(
+        (a.split("=", 1)[1] for a in args if a.startswith("--matrix-configuration=")), None
+    )
+    rest = [a for a in args if not a.startswith("--matrix-configuration=")]
     arguments = cell_arguments(
-        backend, results=results_path, column=named, marks=CELL_MARKS, paths=["scenarios"]
+        backend, results=results_path, configuration=named, marks=CELL_MARKS, paths=["scenarios"]
     )
     command = [sys.executable, "-m", "pytest", *arguments, *rest]
     return command, environ

@@ -76,19 +76,23 @@ def test_a_server_version_and_a_release_are_named_on_their_axis() -> None:
 
 @pytest.fixture(scope="module")
 def two_drivers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A real SQLite run as two columns of one backend, 'pysqlite' and 'other', with one
+    """A real SQLite run as two configurations of one backend, 'pysqlite' and 'other', with one
     behaviour changed and one scenario not run on the second (built from the same run:
     SQLite has one driver)."""
     folder = tmp_path_factory.mktemp("results")
     run = run_matrix(
-        "sqlite", folder, None, "--matrix-column=sqla21-sqlite-pysqlite", "-k", "onupdate"
+        "sqlite", folder, None, "--matrix-configuration=sqla21-sqlite-pysqlite", "-k", "onupdate"
     )
     assert run.returncode == 0, run.output
     assert run.results is not None
     first = run.results
     second = copy.deepcopy(first)
-    column = second["columns"].pop("sqla21-sqlite-pysqlite")
-    second["columns"]["sqla21-sqlite-other"] = {**column, "driver": "other", "column": 2}
+    configuration = second["configurations"].pop("sqla21-sqlite-pysqlite")
+    second["configurations"]["sqla21-sqlite-other"] = {
+        **configuration,
+        "driver": "other",
+        "configuration": 2,
+    }
     for entry in second["scenarios"].values():
         entry["cells"] = {"sqla21-sqlite-other": entry["cells"]["sqla21-sqlite-pysqlite"]}
     changed = second["scenarios"]["onupdate.onupdate_sql_function"]["cells"]
@@ -133,14 +137,14 @@ PAIR = ("sqla21-sqlite-pysqlite", "sqla21-sqlite-other")
 def test_a_value_observed_through_the_asyncio_driver_names_that_driver(
     two_drivers: dict[str, Any],
 ) -> None:
-    """A key marked "(async)" was observed through the column's asyncio partner: compare
+    """A key marked "(async)" was observed through the configuration's asyncio partner: compare
     names it beside the value, so asyncpg's rowcount never reads as psycopg2's."""
     two_drivers = copy.deepcopy(two_drivers)
     key = "executemany UPDATE: rowcount (async)"
-    for column, value in (("sqla21-sqlite-pysqlite", 2), ("sqla21-sqlite-other", -1)):
-        cell = two_drivers["scenarios"]["onupdate.onupdate_sql_function"]["cells"][column]
+    for configuration, value in (("sqla21-sqlite-pysqlite", 2), ("sqla21-sqlite-other", -1)):
+        cell = two_drivers["scenarios"]["onupdate.onupdate_sql_function"]["cells"][configuration]
         cell["observed"][key] = value
-    two_drivers["columns"]["sqla21-sqlite-other"]["async_driver"] = "asyncother"
+    two_drivers["configurations"]["sqla21-sqlite-other"]["async_driver"] = "asyncother"
     text = render("driver", "pysqlite", "other", [compare(two_drivers, *PAIR)])
     assert f"| onupdate.onupdate_sql_function · {key} | `2` (aiosqlite) | `-1` (asyncother) |" in (
         text
@@ -154,7 +158,7 @@ def test_a_value_that_is_no_axis_value_is_one_line_naming_the_valid_ones(
     from sqla_matrix.report.axes import configs
 
     with pytest.raises(
-        MatrixError, match=r"'psycopg3' is not a column id.*driver: other, pysqlite"
+        MatrixError, match=r"'psycopg3' is not a configuration id.*driver: other, pysqlite"
     ):
         pairs(configs(two_drivers), "psycopg3", "pysqlite")
     path = tmp_path / "results.json"
@@ -192,8 +196,8 @@ def test_a_value_in_a_listing_carries_the_mark_its_legend_promises() -> None:
 def test_compare_of_a_value_the_last_run_did_not_run_names_the_columns_it_found(
     two_drivers: dict[str, Any], tmp_path: Path
 ) -> None:
-    """``nox``, then ``nox -t sqla20``: the second run's results hold sqla20's columns
-    only. Comparing sqla20 with sqla21 then says which columns it found and which it
+    """``nox``, then ``nox -t sqla20``: the second run's results hold sqla20's configurations
+    only. Comparing sqla20 with sqla21 then says which configurations it found and which it
     needed, and how to get both in one run."""
     path = tmp_path / "results.json"
     results.save(two_drivers, path)
@@ -202,16 +206,17 @@ def test_compare_of_a_value_the_last_run_did_not_run_names_the_columns_it_found(
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line == (
-        "compare: no column at 'sqla20' in these results; comparing sqla20 with sqla21 needs "
-        "columns at both, and they hold 2: sqla21-sqlite-pysqlite, sqla21-sqlite-other. "
+        "compare: no configuration at 'sqla20' in these results; comparing sqla20 with sqla21 "
+        "needs configurations at both, and they hold 2: sqla21-sqlite-pysqlite, "
+        "sqla21-sqlite-other. "
         "Each nox run starts the results afresh: run both at once (nox -t sqla20 -t sqla21), "
         "or give --results of a run that has them"
     )
 
 
 def test_every_column_means_every_column_and_the_others_are_named_with_why() -> None:
-    """Row locks: SQLite has none, so its cells are *not supported*; the columns that
-    locked are every column but SQLite's, and the row says so (issue 35, item 5)."""
+    """Row locks: SQLite has none, so its cells are *not supported*; the configurations that
+    locked are every configuration but SQLite's, and the row says so (issue 35, item 5)."""
     cells = {name: Cell("locked", "pass") for name in COLUMNS}
     cells["sqla21-sqlite-pysqlite"] = Cell("not supported", "not run")
     explained = explain(Row("first post", [], cells), list(COLUMNS), COLUMNS)
@@ -219,32 +224,35 @@ def test_every_column_means_every_column_and_the_others_are_named_with_why() -> 
     assert explained.unobserved == [("sqlite", "not supported")]
     every = {name: Cell("locked", "pass") for name in COLUMNS}
     assert explain(Row("k", [], every), list(COLUMNS), COLUMNS).groups == [
-        ("every column", "locked")
+        ("every configuration", "locked")
     ]
 
 
-def _column(backend: str, rank: int) -> dict[str, Any]:
+def _configuration(backend: str, rank: int) -> dict[str, Any]:
     return {
-        **dict.fromkeys(results.COLUMN_FIELDS),
+        **dict.fromkeys(results.CONFIGURATION_FIELDS),
         "backend": backend,
         "status": "ran",
-        "column": rank,
+        "configuration": rank,
         "sqlalchemy": "2.1.0",
     }
 
 
-def test_report_md_lists_the_columns_a_value_leaves_out_and_why() -> None:
-    """Beyond GRID_COLUMNS columns report.md lists each row's values by columns; a value
-    seen everywhere but on SQLite reads so, and SQLite's cells read *not supported*."""
+def test_report_md_lists_the_configurations_a_value_leaves_out_and_why() -> None:
+    """Beyond GRID_COLUMNS configurations report.md lists each row's values by
+    configuration; a value seen everywhere but on SQLite reads so, and SQLite's cells read
+    *not supported*."""
     names = [f"sqla21-postgresql{v}-psycopg" for v in range(10, 19)]
     document = results.empty()
-    document["columns"] = {name: _column("postgresql", rank) for rank, name in enumerate(names)}
-    document["columns"]["sqla21-sqlite-pysqlite"] = _column("sqlite", 99)
+    document["configurations"] = {
+        name: _configuration("postgresql", rank) for rank, name in enumerate(names)
+    }
+    document["configurations"]["sqla21-sqlite-pysqlite"] = _configuration("sqlite", 99)
     locked = {**results.EMPTY_CELL, "status": "pass", "observed": {"first post": "locked"}}
     cells: dict[str, Any] = {name: locked for name in names}
-    cells["sqla21-sqlite-pysqlite"] = {**results.EMPTY_CELL, "kind": "not supported"}
+    cells["sqla21-sqlite-pysqlite"] = {**results.EMPTY_CELL, "why_not_run": "not supported"}
     document["scenarios"]["row_locks.joined"] = {"title": "t", "topic": "row_locks", "cells": cells}
-    assert len(document["columns"]) > markdown.GRID_COLUMNS
+    assert len(document["configurations"]) > markdown.GRID_COLUMNS
     report = markdown.render(document)
     assert "| first post | — | postgresql: `locked` · sqlite: _not supported_ |" in report
-    assert "every column: `locked`" not in report
+    assert "every configuration: `locked`" not in report

@@ -28,7 +28,7 @@ def test_an_absent_server_is_not_run_with_its_reason_and_remedy(tmp_path: Path) 
     run = run_matrix("mysql", tmp_path)
     assert run.returncode == 0, run.output
     assert run.results is not None
-    mysql = run.results["columns"]["mysql"]
+    mysql = run.results["configurations"]["mysql"]
     assert mysql["status"] == "not run"
     assert mysql["reason"] == "MATRIX_MYSQL_URL is not set and no Docker engine is reachable"
     assert mysql["remedy"].startswith("set MATRIX_MYSQL_URL=mysql+pymysql://")
@@ -40,7 +40,7 @@ def test_a_required_backend_that_is_absent_fails_the_run(tmp_path: Path) -> None
     run = run_matrix("mysql", tmp_path, {"MATRIX_REQUIRE": "mysql"})
     assert run.returncode == pytest.ExitCode.TESTS_FAILED
     assert run.results is not None
-    assert run.results["columns"]["mysql"]["status"] == "failed"
+    assert run.results["configurations"]["mysql"]["status"] == "failed"
     assert "matrix: mysql FAILED: required by MATRIX_REQUIRE but not available" in run.output
 
 
@@ -75,7 +75,7 @@ def test_an_unusable_url_fails_its_backend_with_one_line(
     run = run_matrix("postgresql", tmp_path, {"MATRIX_POSTGRESQL_URL": url})
     assert run.returncode == pytest.ExitCode.TESTS_FAILED
     assert run.results is not None
-    backend = run.results["columns"]["postgresql"]
+    backend = run.results["configurations"]["postgresql"]
     assert backend["status"] == "failed"
     assert backend["reason"].startswith(line)
     assert f"matrix: postgresql FAILED: {line}" in run.output
@@ -88,7 +88,7 @@ def test_a_mysql_url_that_points_at_mariadb_is_refused(tmp_path: Path) -> None:
     run = run_matrix("mysql", tmp_path, {"MATRIX_MYSQL_URL": url})
     assert run.returncode == pytest.ExitCode.TESTS_FAILED
     assert run.results is not None
-    assert run.results["columns"]["mysql"]["reason"] == (
+    assert run.results["configurations"]["mysql"]["reason"] == (
         "mysql: MATRIX_MYSQL_URL points at a MariaDB server; "
         "point it at MySQL, or give this server as MATRIX_MARIADB_URL"
     )
@@ -101,7 +101,7 @@ def test_a_driver_that_is_not_installed_fails_its_column_with_one_line(tmp_path:
     run = run_matrix("mariadb", tmp_path, env)
     assert run.returncode == pytest.ExitCode.TESTS_FAILED
     assert run.results is not None
-    assert run.results["columns"]["mariadb"]["reason"].startswith(
+    assert run.results["configurations"]["mariadb"]["reason"].startswith(
         "MATRIX_MARIADB_URL: the driver for 'mariadb+mariadbconnector' is not installed"
     )
     assert "Traceback" not in run.output
@@ -133,13 +133,13 @@ def test_an_unknown_driver_or_server_version_is_a_usage_error_naming_the_known_o
 
 def test_a_column_that_asks_for_a_server_version_refuses_another_one(tmp_path: Path) -> None:
     # The server behind the URL is PostgreSQL 15 (or whatever the machine has):
-    # a column for PostgreSQL 13 must not quietly report it as 13.
+    # a configuration for PostgreSQL 13 must not quietly report it as 13.
     url = server_url("postgresql")
     run = run_matrix(
         "postgresql", tmp_path, {"MATRIX_POSTGRESQL_13_URL": url}, "--matrix-server=13"
     )
     assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.output
     assert run.results is not None
-    reason = run.results["columns"]["postgresql"]["reason"]
+    reason = run.results["configurations"]["postgresql"]["reason"]
     assert reason.startswith("postgresql13: MATRIX_POSTGRESQL_13_URL reached postgresql ")
     assert reason.endswith(", not 13; point it at a 13 server")

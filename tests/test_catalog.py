@@ -97,11 +97,11 @@ def test_a_package_adds_a_backend_through_its_entry_point(tmp_path: Path) -> Non
     ran = _pytest(site, project, "--matrix-backend=lite", f"--matrix-results={results}")
     document = json.loads(results.read_text())
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    (column,) = document["columns"]
-    assert document["columns"][column]["backend"] == "lite"
-    cells = {sid: s["cells"][column] for sid, s in document["scenarios"].items()}
+    (configuration,) = document["configurations"]
+    assert document["configurations"][configuration]["backend"] == "lite"
+    cells = {sid: s["cells"][configuration] for sid, s in document["scenarios"].items()}
     assert cells["arithmetic.one_plus_one"]["observed"] == {"sum": 2}
-    assert cells["locks.locks_a_row"]["kind"] == "not supported"
+    assert cells["locks.locks_a_row"]["why_not_run"] == "not supported"
     assert cells["locks.locks_a_row"]["reason"].startswith("not supported: lite locks the whole")
 
 

@@ -1,4 +1,4 @@
-"""What nox says when a cell cannot do its work: each failure is a column that says why,
+"""What nox says when a cell cannot do its work: each failure is a configuration that says why,
 in one line, and a cell known not to run builds nothing to say so.
 
 The cells here are this repository's (``nox -s matrix(CELL)`` from its root), pointed at a
@@ -78,23 +78,23 @@ def _nox(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.CompletedPr
     return done, done.stdout + done.stderr
 
 
-def _column(tmp_path: Path, cell: str = CELL) -> tuple[dict[str, Any], dict[str, Any]]:
+def _configuration(tmp_path: Path, cell: str = CELL) -> tuple[dict[str, Any], dict[str, Any]]:
     document = valid(json.loads((tmp_path / "report" / "results" / f"{cell}.json").read_text()))
-    return document["columns"][cell], document["scenarios"]
+    return document["configurations"][cell], document["scenarios"]
 
 
 def test_a_cell_whose_pytest_dies_is_a_failed_column_naming_the_signal(tmp_path: Path) -> None:
     """Item 6: the pytest of a cell killed by SIGSEGV writes no results file; nox writes
-    the column itself, failed, with the signal, and the report shows it."""
+    the configuration itself, failed, with the signal, and the report shows it."""
     _package(tmp_path, "dying", {"dies": DIES})
     session = f"matrix({CELL})"
     done, output = _nox(
         tmp_path, "-s", session, "--", "-o", "matrix_scenarios=dying", PYTHONPATH=str(tmp_path)
     )
     assert done.returncode != 0, output
-    column, _ = _column(tmp_path)
-    assert column["status"] == "failed"
-    assert column["reason"].startswith("its pytest process died of SIGSEGV"), column
+    configuration, _ = _configuration(tmp_path)
+    assert configuration["status"] == "failed"
+    assert configuration["reason"].startswith("its pytest process died of SIGSEGV"), configuration
     assert f"{CELL}: its pytest process died of SIGSEGV" in output
 
     report, output = _nox(tmp_path, "-s", "report")
@@ -104,17 +104,17 @@ def test_a_cell_whose_pytest_dies_is_a_failed_column_naming_the_signal(tmp_path:
 
 def test_a_collection_error_fails_the_column_with_the_error_line(tmp_path: Path) -> None:
     """Item 10: a scenario module naming a backend that does not exist cannot be
-    imported; its column is failed with that line, not "ran" with its scenarios not run."""
+    imported; its configuration is failed with that line, not "ran" with its scenarios not run."""
     _package(tmp_path, "typo", {"fine": FINE, "misspelt": MISSPELT})
     session = f"matrix({CELL})"
     done, output = _nox(
         tmp_path, "-s", session, "--", "-o", "matrix_scenarios=typo", PYTHONPATH=str(tmp_path)
     )
     assert done.returncode != 0, output
-    column, scenarios = _column(tmp_path)
-    assert column["status"] == "failed"
-    assert "collection error in" in column["reason"]
-    assert "unknown backend 'postgress'; known: sqlite, postgresql" in column["reason"]
+    configuration, scenarios = _configuration(tmp_path)
+    assert configuration["status"] == "failed"
+    assert "collection error in" in configuration["reason"]
+    assert "unknown backend 'postgress'; known: sqlite, postgresql" in configuration["reason"]
     assert scenarios["fine.fine"]["cells"][CELL]["status"] == "not run"
 
 
@@ -154,7 +154,7 @@ def test_a_harness_path_that_names_nothing_is_one_line(tmp_path: Path) -> None:
 
 def test_a_cell_turned_off_installs_nothing_and_says_so(tmp_path: Path) -> None:
     """Item 17: MATRIX_OFF is known before anything is installed: the nox process writes
-    the column, not run, and the cell's environment stays empty (no SQLAlchemy, no
+    the configuration, not run, and the cell's environment stays empty (no SQLAlchemy, no
     harness: it was about 111 MB when the whole stack was built to say "not run")."""
     cell = "sqla21-mariadb-pymysql"
     envs = tmp_path / "envs"
@@ -162,30 +162,30 @@ def test_a_cell_turned_off_installs_nothing_and_says_so(tmp_path: Path) -> None:
         tmp_path, "--envdir", str(envs), "-s", f"matrix({cell})", MATRIX_OFF="mariadb"
     )
     assert done.returncode == 0, output
-    column, scenarios = _column(tmp_path, cell)
-    assert (column["status"], column["reason"]) == (
+    configuration, scenarios = _configuration(tmp_path, cell)
+    assert (configuration["status"], configuration["reason"]) == (
         "not run",
         "turned off on purpose (MATRIX_OFF=mariadb)",
     )
-    assert scenarios == {}  # the report shows each scenario as not run in this column
+    assert scenarios == {}  # the report shows each scenario as not run in this configuration
     installed = [p.name for p in envs.rglob("site-packages/*")]
     assert not [name for name in installed if name.lower().startswith(("sqlalchemy", "pytest"))]
 
 
 def test_a_cell_without_a_server_installs_nothing_and_says_why(tmp_path: Path) -> None:
     """Item 17: no URL and no Docker engine (and no embedded server for MySQL) is known
-    before anything is installed: the column says so with the reason and remedy the
+    before anything is installed: the configuration says so with the reason and remedy the
     cell's own run gives (tests/test_bad_input.py), and nothing is installed."""
     cell = "sqla21-mysql-pymysql"
     envs = tmp_path / "envs"
     done, output = _nox(tmp_path, "--envdir", str(envs), "-s", f"matrix({cell})")
     assert done.returncode == 0, output
-    column, scenarios = _column(tmp_path, cell)
-    assert (column["status"], column["reason"]) == (
+    configuration, scenarios = _configuration(tmp_path, cell)
+    assert (configuration["status"], configuration["reason"]) == (
         "not run",
         "MATRIX_MYSQL_URL is not set and no Docker engine is reachable",
     )
-    assert column["remedy"] == (
+    assert configuration["remedy"] == (
         "set MATRIX_MYSQL_URL=mysql+pymysql://user:password@host:port/database or start Docker"
     )
     assert scenarios == {}
@@ -206,9 +206,9 @@ def test_a_required_cell_turned_off_fails(tmp_path: Path) -> None:
         MATRIX_REQUIRE="mariadb",
     )
     assert done.returncode != 0, output
-    column, _ = _column(tmp_path, cell)
-    assert column["status"] == "failed"
-    assert column["reason"] == (
+    configuration, _ = _configuration(tmp_path, cell)
+    assert configuration["status"] == "failed"
+    assert configuration["reason"] == (
         "required by MATRIX_REQUIRE but not available: turned off on purpose (MATRIX_OFF=mariadb)"
     )
 

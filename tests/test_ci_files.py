@@ -1,5 +1,5 @@
-"""The CI workflow fans out exactly the cells nox lists, each with its server at
-the cell's version; the compose file starts what the workflow's canary uses."""
+"""The CI workflow fans out exactly the configurations nox lists, each with its server at
+the configuration's version; the compose file starts what the workflow's canary uses."""
 
 from __future__ import annotations
 
@@ -52,21 +52,21 @@ def _planned(*selection: str) -> list[dict[str, str]]:
 
 
 def _cells_of_the_axes(selection: str) -> list[str]:
-    """The cells the axes' constants in noxfile.py call for, by the README's rules and
+    """The configurations the axes' constants in noxfile.py call for, by the README's rules and
     not by the code that builds them: every combination (``matrix``), at most one axis
     off the defaults (``axes``), or none (``default``). (The release history runs in
-    sessions of its own, one environment per release: never a cell.)"""
+    sessions of its own, one environment per release: never a configuration.)"""
     series = _noxfile_constant("SQLALCHEMY")
     default_series = _noxfile_constant("DEFAULT_SQLALCHEMY")
     drivers, servers = _noxfile_constant("DRIVERS"), _noxfile_constant("SERVERS")
-    cells = []
+    configurations = []
     for sqla, backend in itertools.product(series, _noxfile_constant("DATABASES")):
         for server, driver in itertools.product([None, *servers[backend]], drivers[backend]):
             off = [sqla != default_series, server is not None, driver != drivers[backend][0]]
             if (selection == "axes" and sum(off) > 1) or (selection == "default" and any(off)):
                 continue
-            cells.append(f"{sqla}-{backend}{server or ''}-{driver}")
-    return cells
+            configurations.append(f"{sqla}-{backend}{server or ''}-{driver}")
+    return configurations
 
 
 @pytest.mark.parametrize(
@@ -76,8 +76,8 @@ def test_the_workflow_plans_one_job_per_cell_the_axes_call_for(
     selection: tuple[str, ...], count: int
 ) -> None:
     """Checked against the axes' constants, not against the nox -l output the plan is
-    built from; the counts are the README's (29 cells for axes)."""
-    planned = [job["cell"] for job in _planned(*selection)]
+    built from; the counts are the README's (29 configurations for axes)."""
+    planned = [job["configuration"] for job in _planned(*selection)]
     assert planned == _cells_of_the_axes(selection[1])
     assert len(planned) == count
     assert [f"matrix({cell})" for cell in planned] == _nox_cells(*selection)
@@ -87,22 +87,25 @@ def test_each_cell_job_runs_its_nox_session_against_its_own_service_container() 
     jobs = _load(WORKFLOW)["jobs"]
     plan_step = next(step for step in jobs["plan"]["steps"] if step.get("id") == "plan")
     assert "python -m sqla_matrix.fanout plan $SELECTION" in plan_step["run"]
-    assert "'-s matrix'" in plan_step["env"]["SELECTION"]  # the schedule: every cell
+    assert "'-s matrix'" in plan_step["env"]["SELECTION"]  # the schedule: every configuration
     assert "'-t axes'" in plan_step["env"]["SELECTION"]  # a push: each axis once
-    cell = jobs["cell"]
-    assert cell["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
-    assert cell["strategy"]["fail-fast"] is False
-    assert cell["services"]["db"]["image"] == "${{ matrix.image }}"
-    runs = [step.get("run", "") for step in cell["steps"]]
+    configuration = jobs["configuration"]
+    assert configuration["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert configuration["strategy"]["fail-fast"] is False
+    assert configuration["services"]["db"]["image"] == "${{ matrix.image }}"
+    runs = [step.get("run", "") for step in configuration["steps"]]
     assert 'nox -s "${{ matrix.session }}"' in runs
     assert 'echo "${{ matrix.url_variable }}=${{ matrix.url }}" >> "$GITHUB_ENV"' in runs
     report_runs = " ".join(step.get("run", "") for step in jobs["report"]["steps"])
-    assert "python -m sqla_matrix.fanout report --plan plan.json --cells cells" in report_runs
-    assert set(jobs["report"]["needs"]) == {"plan", "cell"}
+    assert (
+        "python -m sqla_matrix.fanout report --plan plan.json --configurations configurations"
+        in report_runs
+    )
+    assert set(jobs["report"]["needs"]) == {"plan", "configuration"}
 
 
 def test_a_cell_at_a_server_version_gets_the_official_image_of_that_version() -> None:
-    jobs = {job["cell"]: job for job in _planned("-s", "matrix")}
+    jobs = {job["configuration"]: job for job in _planned("-s", "matrix")}
     assert jobs["sqla21-postgresql15-psycopg"]["image"] == "postgres:15"
     assert jobs["sqla20-mariadb10.11-mysqldb"]["image"] == "mariadb:10.11"
     assert jobs["sqla21-mysql9.7-pymysql"]["image"] == "mysql:9.7"
@@ -120,18 +123,24 @@ def test_combine_reports_a_cell_whose_job_left_no_results_as_a_failed_column(
     tmp_path: Path,
 ) -> None:
     ran = run_matrix(
-        "sqlite", tmp_path, None, "--matrix-column=sqla21-sqlite-pysqlite", "-k", "one_to_one"
+        "sqlite",
+        tmp_path,
+        None,
+        "--matrix-configuration=sqla21-sqlite-pysqlite",
+        "-k",
+        "one_to_one",
     )
-    cells_dir = tmp_path / "cells" / "cell-sqla21-sqlite-pysqlite" / "results"
-    cells_dir.mkdir(parents=True)
-    (cells_dir / "sqla21-sqlite-pysqlite.json").write_text(ran.results_text)
+    # As the report job downloads them: path "configurations", pattern "configuration-*".
+    downloaded = tmp_path / "configurations" / "configuration-sqla21-sqlite-pysqlite" / "results"
+    downloaded.mkdir(parents=True)
+    (downloaded / "sqla21-sqlite-pysqlite.json").write_text(ran.results_text)
     planned = [job for job in _planned("-t", "default") if job["backend"] in ("sqlite", "mysql")]
-    merged = fanout.combine(planned, tmp_path / "cells")
-    assert merged["columns"]["sqla21-sqlite-pysqlite"]["status"] == "ran"
-    lost = merged["columns"]["sqla21-mysql-pymysql"]
+    merged = fanout.combine(planned, tmp_path / "configurations")
+    assert merged["configurations"]["sqla21-sqlite-pysqlite"]["status"] == "ran"
+    lost = merged["configurations"]["sqla21-mysql-pymysql"]
     assert lost["status"] == "failed"
     assert lost["reason"].startswith("its job left no results file")
-    assert set(lost) == set(results.COLUMN_FIELDS)
+    assert set(lost) == set(results.CONFIGURATION_FIELDS)
     for entry in merged["scenarios"].values():
         assert entry["cells"]["sqla21-mysql-pymysql"]["status"] == "not run"
 
@@ -157,7 +166,7 @@ def test_a_password_that_is_a_word_of_the_output_still_leaves_a_readable_results
     tmp_path: Path,
 ) -> None:
     """Every password is redacted wherever it appears. The service containers' password
-    was "matrix", so each CI cell wrote "sqla-***/results" as its schema and no report
+    was "matrix", so each CI configuration wrote "sqla-***/results" as its schema and no report
     could read it. The schema marker is now kept, and CI's password is no word of ours."""
     script = (
         "import sys\n"

@@ -1,7 +1,7 @@
-"""The workflow's report job, `python -m sqla_matrix.fanout report`, run here on cell
+"""The workflow's report job, `python -m sqla_matrix.fanout report`, run here on configuration
 artifacts from a real local fan-out, with the plan.json the workflow's plan job writes.
 
-Its exit code is the job's: 0 with failed columns (those cells' own jobs have failed
+Its exit code is the job's: 0 with failed configurations (those configurations' own jobs have failed
 already), 1 for a behaviour change since the baseline under --fail-on-change (the
 weekly schedule), 2 for a broken baseline; the report is appended to the job summary.
 """
@@ -27,22 +27,22 @@ def _fanout(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The plan of the default cells, as the plan job writes it, and the artifacts of the
-    SQLite cell's job, from a real fan-out; the other planned cells left nothing."""
+    """The plan of the default configurations, as the plan job writes it, and the artifacts
+    of the SQLite configuration's job, from a real fan-out; the other planned configurations
+    left nothing."""
     folder = tmp_path_factory.mktemp("ci")
     planned = _fanout("plan", "-t", "default")
     assert planned.returncode == 0, planned.stderr
     (folder / "plan.json").write_text(planned.stdout)
     ran = _fanout("run", "--out", str(folder / "local"), "-t", SQLITE)
-    assert (folder / "local" / "cells" / SQLITE / "results" / f"{SQLITE}.json").is_file(), (
-        ran.stdout + ran.stderr
-    )
+    written = folder / "local" / "configurations" / SQLITE / "results" / f"{SQLITE}.json"
+    assert written.is_file(), ran.stdout + ran.stderr
     return folder
 
 
 def _report(artifacts: Path, out: str, *options: str) -> subprocess.CompletedProcess[str]:
-    plan, cells = artifacts / "plan.json", artifacts / "local" / "cells"
-    arguments = ["report", "--plan", str(plan), "--cells", str(cells), "--out"]
+    plan, configurations = artifacts / "plan.json", artifacts / "local" / "configurations"
+    arguments = ["report", "--plan", str(plan), "--configurations", str(configurations), "--out"]
     return _fanout(*arguments, str(artifacts / out), *options)
 
 
@@ -52,15 +52,21 @@ def test_the_first_run_reports_every_planned_cell_and_writes_the_job_summary(
     summary = artifacts / "summary.md"
     done = _report(artifacts, "first", "--summary", str(summary))
     assert done.returncode == 0, done.stdout + done.stderr
-    columns = json.loads((artifacts / "first" / "results.json").read_text())["columns"]
-    assert columns[SQLITE]["status"] == "ran"
-    failed = {name for name, column in columns.items() if column["status"] == "failed"}
+    configurations = json.loads((artifacts / "first" / "results.json").read_text())[
+        "configurations"
+    ]
+    assert configurations[SQLITE]["status"] == "ran"
+    failed = {
+        name
+        for name, configuration in configurations.items()
+        if configuration["status"] == "failed"
+    }
     assert failed == {
         "sqla21-postgresql-psycopg",
         "sqla21-mysql-pymysql",
         "sqla21-mariadb-pymysql",
     }
-    assert "its job left no results file" in columns["sqla21-mysql-pymysql"]["reason"]
+    assert "its job left no results file" in configurations["sqla21-mysql-pymysql"]["reason"]
     assert summary.read_text() == (artifacts / "first" / "report.md").read_text()
     assert "failed: 3" in done.stdout
 

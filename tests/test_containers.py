@@ -42,7 +42,7 @@ def test_an_image_that_is_absent_and_cannot_be_pulled_is_not_run_with_one_line(
     run = run_matrix("postgresql", tmp_path, {**DOCKER, "MATRIX_POSTGRESQL_IMAGE": image})
     assert run.returncode == 0, run.output
     assert run.results is not None
-    backend = run.results["columns"]["postgresql"]
+    backend = run.results["configurations"]["postgresql"]
     assert backend["status"] == "not run"
     assert backend["reason"] == f"image '{image}' is not present locally and could not be pulled"
     assert backend["remedy"] == (
@@ -59,7 +59,7 @@ def test_a_backend_started_from_its_image_runs_every_scenario_and_is_removed(
     run = run_matrix("mariadb", tmp_path, {**DOCKER, "MATRIX_MARIADB_IMAGE": image})
     assert run.returncode == 0, run.output
     assert run.results is not None
-    backend = run.results["columns"]["mariadb"]
+    backend = run.results["configurations"]["mariadb"]
     if backend["status"] == "not run" and IMAGE_ABSENT in backend["reason"]:
         pytest.skip(backend["reason"])  # the image was never built here (fails under CI)
     assert backend["status"] == "ran"
@@ -75,13 +75,13 @@ def test_a_column_at_a_server_version_starts_the_image_built_for_that_version(
     run = run_matrix("postgresql", tmp_path, DOCKER, "--matrix-server=17", "-k", "one_to_many")
     assert run.returncode == 0, run.output
     assert run.results is not None
-    column = run.results["columns"]["postgresql"]
-    if column["status"] == "not run" and IMAGE_ABSENT in column["reason"]:
-        pytest.skip(column["reason"])  # neither the image built here nor postgres:17
-    assert column["status"] == "ran", column["reason"]
-    assert column["server_requested"] == "17"
-    assert column["server_version"].startswith("17.")
-    assert column["found_by"] in (
+    configuration = run.results["configurations"]["postgresql"]
+    if configuration["status"] == "not run" and IMAGE_ABSENT in configuration["reason"]:
+        pytest.skip(configuration["reason"])  # neither the image built here nor postgres:17
+    assert configuration["status"] == "ran", configuration["reason"]
+    assert configuration["server_requested"] == "17"
+    assert configuration["server_version"].startswith("17.")
+    assert configuration["found_by"] in (
         "testcontainers (sqla-matrix/postgresql:17)",
         "testcontainers (postgres:17)",
     )
@@ -115,15 +115,18 @@ def test_ctrl_c_removes_the_container(tmp_path: Path, when: str) -> None:
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=120)
     run = finished_run(proc.returncode, output, results)
-    if run.results and run.results["columns"]["mariadb"]["reason"] == (
+    if run.results and run.results["configurations"]["mariadb"]["reason"] == (
         f"image '{image}' is not present locally and could not be pulled"
     ):
         pytest.skip("the image was never built here")
     assert proc.returncode != 0, output
     assert _running() == before, output
     assert run.results is not None, output
-    column = run.results["columns"]["mariadb"]
+    configuration = run.results["configurations"]["mariadb"]
     if when == "while the server comes up":
-        assert (column["status"], column["reason"]) == ("not run", "interrupted while setting up")
+        assert (configuration["status"], configuration["reason"]) == (
+            "not run",
+            "interrupted while setting up",
+        )
     else:
-        assert column["status"] == "ran", output
+        assert configuration["status"] == "ran", output

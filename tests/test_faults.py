@@ -7,7 +7,7 @@ process of that server by PID at a chosen point of the run: before it, when
 the namespace is being made, or after a number of the run's statements (a
 full run sends about 6,000 statements to PostgreSQL and 1,600 to MariaDB).
 Then each test checks what a user would: every selected scenario has a cell, the
-column is *failed* with one line, the exit status, and — with the server
+configuration is *failed* with one line, the exit status, and — with the server
 back — that every namespace the run left is the one it named, and that
 ``nox -s clean`` (python -m sqla_matrix.namespaces) removes it. A lock held by
 another session is the other kind of stall: the server's own lock timeout
@@ -91,25 +91,25 @@ def _figures(backend: str, fault: str, run: MatrixRun, left: list[str], after: f
 
 def _check_the_run(run: MatrixRun, backend: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """What must hold after any fault: every cell, failed in one line, non-zero exit.
-    Returns the column and the cells by scenario id."""
+    Returns the configuration and the cells by scenario id."""
     assert run.results is not None, run.output
-    (column,) = run.results["columns"].values()
+    (configuration,) = run.results["configurations"].values()
     cells = {key: entry["cells"][backend] for key, entry in run.results["scenarios"].items()}
     assert len(cells) == SELECTED
-    assert column["status"] == "failed"
-    assert "\n" not in column["reason"]
+    assert configuration["status"] == "failed"
+    assert "\n" not in configuration["reason"]
     assert run.returncode != 0
     assert "Traceback" not in run.output, run.output
     assert f"matrix: {backend} FAILED: " in run.output
-    return column, cells
+    return configuration, cells
 
 
 def _check_leftovers_are_named_and_cleaned(
-    server: PrivateServer, run: MatrixRun, column: dict[str, Any]
+    server: PrivateServer, run: MatrixRun, configuration: dict[str, Any]
 ) -> None:
     left = server.leftovers()
     for name in left:  # a namespace left behind is one the run told the user about
-        assert column["left_behind"] is not None and name in column["left_behind"]
+        assert configuration["left_behind"] is not None and name in configuration["left_behind"]
         assert f"remove it with: nox -s clean -- {server.backend}" in run.output
     cleaned = server.clean()
     assert cleaned.returncode == 0, cleaned.stderr
@@ -124,8 +124,8 @@ def test_a_server_down_before_the_run_fails_the_column_and_every_cell_says_not_r
     with private_server(backend) as server:
         server.signal(signal.SIGKILL)
         run, _ = _run_with_fault(server, tmp_path)
-        column, cells = _check_the_run(run, backend)
-        assert "cannot use" in column["reason"]
+        configuration, cells = _check_the_run(run, backend)
+        assert "cannot use" in configuration["reason"]
         assert {cell["status"] for cell in cells.values()} == {"not run"}
 
 
@@ -137,12 +137,12 @@ def test_a_server_killed_mid_run_leaves_every_cell_recorded_and_its_namespace_na
         server.at_statement(signal.SIGKILL, **KILL_POINTS[backend][point])
         run, after = _run_with_fault(server, tmp_path)
         assert server.killed == ["SIGKILL"], "the kill point was never reached"
-        column, cells = _check_the_run(run, backend)
-        lost = re.match(r"server lost during (\S+): ", column["reason"])
-        if point == "namespace being made":  # the column never started
+        configuration, cells = _check_the_run(run, backend)
+        lost = re.match(r"server lost during (\S+): ", configuration["reason"])
+        if point == "namespace being made":  # the configuration never started
             assert lost is None
         else:
-            assert lost is not None, column["reason"]
+            assert lost is not None, configuration["reason"]
             order = list(cells)
             for scenario_id in order[order.index(lost[1]) + 1 :]:
                 cell = cells[scenario_id]
@@ -150,7 +150,7 @@ def test_a_server_killed_mid_run_leaves_every_cell_recorded_and_its_namespace_na
         server.start()  # back up, as after a crash: recovery, then connections
         left = server.leftovers()
         _figures(backend, f"SIGKILL {point}", run, left, after)
-        _check_leftovers_are_named_and_cleaned(server, run, column)
+        _check_leftovers_are_named_and_cleaned(server, run, configuration)
 
 
 @pytest.mark.parametrize("backend", list(KILL_POINTS))
@@ -164,13 +164,13 @@ def test_a_paused_server_ends_the_run_within_the_scenario_timeout(
             server, tmp_path, env={"MATRIX_SCENARIO_TIMEOUT": str(timeout)}
         )
         assert server.killed == ["SIGSTOP"], "the pause point was never reached"
-        column, _ = _check_the_run(run, backend)
-        assert "the server stopped answering" in column["reason"]
-        assert f"no answer within {timeout} s" in column["reason"]
+        configuration, _ = _check_the_run(run, backend)
+        assert "the server stopped answering" in configuration["reason"]
+        assert f"no answer within {timeout} s" in configuration["reason"]
         assert after < timeout + 30  # the scenario's deadline, then no further waiting
         server.signal(signal.SIGCONT)
         _figures(backend, "SIGSTOP half way", run, server.leftovers(), after)
-        _check_leftovers_are_named_and_cleaned(server, run, column)
+        _check_leftovers_are_named_and_cleaned(server, run, configuration)
 
 
 def test_a_mysql_server_killed_mid_run_fails_the_column_and_records_every_cell(
@@ -187,8 +187,8 @@ def test_a_mysql_server_killed_mid_run_fails_the_column_and_records_every_cell(
         wait_for_an_observed_scenario(progress, proc)
         subprocess.run(["docker", "kill", name], capture_output=True, check=True)
         output, _ = proc.communicate(timeout=300)
-    column, cells = _check_the_run(finished_run(proc.returncode, output, results), "mysql")
-    assert re.match(r"server lost during \S+: ", column["reason"]), column["reason"]
+    configuration, cells = _check_the_run(finished_run(proc.returncode, output, results), "mysql")
+    assert re.match(r"server lost during \S+: ", configuration["reason"]), configuration["reason"]
     assert any(cell["status"] == "pass" for cell in cells.values())
 
 
@@ -217,7 +217,7 @@ def test_a_lock_held_by_another_session_fails_that_scenario_alone_within_the_loc
     backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The server's own lock timeout (MATRIX_LOCK_TIMEOUT, here 2 s; 10 s by default)
-    ends the wait: the scenario fails with the server's error, the column goes on."""
+    ends the wait: the scenario fails with the server's error, the configuration goes on."""
     if backend == "mysql":
         request.getfixturevalue("mysql_server")
     server_url(backend)  # skipped (or failed when required) without the server
@@ -226,7 +226,7 @@ def test_a_lock_held_by_another_session_fails_that_scenario_alone_within_the_loc
     assert cell["status"] == "error"
     assert re.search(r"lock timeout|Lock wait timeout exceeded", cell["error"]), cell["error"]
     assert 1.9 <= cell["duration_s"] < 6, cell["duration_s"]
-    assert run.status == "ran"  # the server answered: the column goes on
+    assert run.status == "ran"  # the server answered: the configuration goes on
 
 
 #: A statement that runs for longer than the bound: a sleep where it is interrupted with an
@@ -250,7 +250,7 @@ def test_a_statement_longer_than_the_statement_bound_is_cancelled_by_the_server(
 ) -> None:
     """The server's statement limit (statement_timeout, max_statement_time,
     max_execution_time: MATRIX_STATEMENT_TIMEOUT, here 2 s; 60 s by default) cancels
-    it: that scenario fails with the server's error, the column goes on."""
+    it: that scenario fails with the server's error, the configuration goes on."""
     if backend == "mysql":
         request.getfixturevalue("mysql_server")
     server_url(backend)

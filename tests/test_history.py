@@ -23,7 +23,7 @@ from packaging.version import Version
 from sqla_matrix import releases as release_module
 from sqla_matrix import results
 from sqla_matrix.history import listing
-from sqla_matrix.history.run import Environments, absent, column_id
+from sqla_matrix.history.run import Environments, absent, configuration_id
 from sqla_matrix.releases import Since
 from sqla_matrix.report import markdown
 from sqla_matrix.report.releases import along, spans_of, split
@@ -157,8 +157,8 @@ SCENARIO = "onupdate.onupdate_sql_function"
 def _as_release(document: dict[str, Any], release: str, value: str | None) -> dict[str, Any]:
     """The run as if made on ``release``, with one observation changed to ``value``."""
     part = copy.deepcopy(document)
-    name = column_id(release, "sqlite", "pysqlite")
-    part["columns"] = {name: {**part["columns"]["sqlite"], "sqlalchemy": release}}
+    name = configuration_id(release, "sqlite", "pysqlite")
+    part["configurations"] = {name: {**part["configurations"]["sqlite"], "sqlalchemy": release}}
     for entry in part["scenarios"].values():
         entry["cells"] = {name: entry["cells"]["sqlite"]}
     if value is not None:  # as that release shows it: sqlalchemy#11917, a known bug there
@@ -219,9 +219,12 @@ def test_the_grid_shows_the_other_columns_and_the_history_reads_as_ranges(
 ) -> None:
     history = _history(sqlite_run, {"2.0.40": None, "2.0.41": None, "2.1.0": None})
     alone = split(history)  # a history run alone: the newest release of each series
-    assert set(alone["columns"]) == {"sqla2.0.41-sqlite-pysqlite", "sqla2.1.0-sqlite-pysqlite"}
+    assert set(alone["configurations"]) == {
+        "sqla2.0.41-sqlite-pysqlite",
+        "sqla2.1.0-sqlite-pysqlite",
+    }
     with_cells = results.merge([history, sqlite_run])
-    assert list(split(with_cells)["columns"]) == ["sqlite"]
+    assert list(split(with_cells)["configurations"]) == ["sqlite"]
 
 
 def test_a_behaviour_page_of_the_site_shows_its_release_ranges(
@@ -244,14 +247,14 @@ def test_a_behaviour_page_of_the_site_shows_its_release_ranges(
 # -- the compact form -------------------------------------------------------------------
 
 
-def test_release_columns_are_saved_column_major_and_load_as_before(
+def test_release_configurations_are_saved_compact_and_load_as_before(
     sqlite_run: dict[str, Any], tmp_path: Path
 ) -> None:
     history = _history(sqlite_run, {"2.0.40": "stale", "2.0.41": None, "2.0.42": None})
     path = tmp_path / "history.json"
     results.save(history, path)
     raw = valid(json.loads(path.read_text()))
-    assert raw["schema_version"] == results.COMPACT_VERSION
+    assert raw["schema_version"] == results.SCHEMA_VERSION and raw["compact"] is True
     entry = raw["scenarios"][SCENARIO]
     assert entry["cells"] == {}
     assert len(entry["shared"]) == 2  # 2.0.41 and 2.0.42 observed the same: one cell
@@ -259,9 +262,10 @@ def test_release_columns_are_saved_column_major_and_load_as_before(
     assert loaded["schema_version"] == results.SCHEMA_VERSION
     cells = loaded["scenarios"][SCENARIO]["cells"]
     assert cells == history["scenarios"][SCENARIO]["cells"]
-    # A file without release columns is written as before.
+    # A file without release configurations is written as before.
     results.save(sqlite_run, tmp_path / "sqlite.json")
-    assert json.loads((tmp_path / "sqlite.json").read_text())["schema_version"] == 3
+    written = json.loads((tmp_path / "sqlite.json").read_text())
+    assert (written["schema_version"], "compact" in written) == (results.SCHEMA_VERSION, False)
 
 
 # -- a release run for real --------------------------------------------------------------
@@ -272,8 +276,12 @@ def test_a_release_that_cannot_be_installed_is_a_column_with_its_reason(tmp_path
     why = envs.ensure("2.0.999")
     assert why is not None and why.startswith("SQLAlchemy 2.0.999 could not be installed here")
     document = absent("2.0.999", "sqlite", "pysqlite", results.NOT_RUN, why)
-    column = document["columns"]["sqla2.0.999-sqlite-pysqlite"]
-    assert (column["status"], column["reason"], column["sqlalchemy"]) == ("not run", why, "2.0.999")
+    configuration = document["configurations"]["sqla2.0.999-sqlite-pysqlite"]
+    assert (configuration["status"], configuration["reason"], configuration["sqlalchemy"]) == (
+        "not run",
+        why,
+        "2.0.999",
+    )
 
 
 def test_one_release_runs_in_an_environment_of_its_own(tmp_path: Path) -> None:
@@ -293,8 +301,8 @@ def test_one_release_runs_in_an_environment_of_its_own(tmp_path: Path) -> None:
     assert "history: sqla2.0.40-sqlite-pysqlite ran" in done.stdout
     assert "history: SQLAlchemy 2.0.5 skipped: yanked" in done.stdout
     document = results.load(tmp_path / "results" / "history.json")
-    column = document["columns"]["sqla2.0.40-sqlite-pysqlite"]
-    assert (column["status"], column["sqlalchemy"]) == ("ran", "2.0.40")
+    configuration = document["configurations"]["sqla2.0.40-sqlite-pysqlite"]
+    assert (configuration["status"], configuration["sqlalchemy"]) == ("ran", "2.0.40")
     cell = document["scenarios"][SCENARIO]["cells"]["sqla2.0.40-sqlite-pysqlite"]
     assert cell["status"] == "pass"
     assert cell["statements"] == [] and cell["statements_omitted"] > 0  # counted, not kept

@@ -1,4 +1,4 @@
-"""Ctrl-C or SIGTERM in the middle of a column: it is still torn down and recorded.
+"""Ctrl-C or SIGTERM in the middle of a configuration: it is still torn down and recorded.
 
 A terminal's Ctrl-C reaches nox and the cell's pytest at once, and nox waits
 ``TEARDOWN_SECONDS`` before it sends SIGTERM; a CI runner that cancels a job
@@ -61,8 +61,8 @@ def test_an_interrupted_column_drops_its_namespace_and_records_every_scenario(
     assert proc.returncode != 0, output
     assert namespaces_of(admin_engine) - before == set(), output
     assert run.results is not None, output
-    column = run.results["columns"][backend]
-    assert column["left_behind"] is None
+    configuration = run.results["configurations"][backend]
+    assert configuration["left_behind"] is None
     cells = [entry["cells"][backend] for entry in run.results["scenarios"].values()]
     observed = [cell for cell in cells if cell["status"] in ("pass", "mismatch")]
     interrupted = [cell for cell in cells if "interrupted" in (cell.get("reason") or "")]

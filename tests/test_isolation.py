@@ -66,13 +66,13 @@ def test_a_full_run_leaves_the_servers_own_users_table_and_namespaces_untouched(
 
         assert run.returncode == 0, run.output
         assert run.results is not None
-        assert run.results["columns"][backend]["status"] == "ran"
+        assert run.results["configurations"][backend]["status"] == "ran"
         with admin_engine.connect() as conn:
             assert [
                 tuple(row) for row in conn.execute(text("SELECT * FROM users ORDER BY 1"))
             ] == rows_before
         assert namespaces_of(admin_engine) == before
-        assert run.results["columns"][backend]["namespace"].startswith("matrix_")
+        assert run.results["configurations"][backend]["namespace"].startswith("matrix_")
 
 
 def test_a_password_in_the_url_reaches_no_output(tmp_path: Path) -> None:

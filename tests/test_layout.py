@@ -75,8 +75,8 @@ def test_noxfile_axes_harness_and_extras_agree() -> None:
 def test_every_driver_of_a_backend_inherits_all_its_scenarios_and_expectations(
     backend: str,
 ) -> None:
-    """A column through another driver or at another server version runs what
-    the backend's default column runs and is held to the same documentation."""
+    """A configuration through another driver or at another server version runs what
+    the backend's default configuration runs and is held to the same documentation."""
 
     def share(driver: str) -> tuple[list[str], list[tuple[str, str]]]:
         pair = drivers.pair(backend, driver)
@@ -182,8 +182,8 @@ def test_a_cell_turned_off_on_purpose_writes_its_cells_from_a_fresh_environment(
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     results = tmp_path / "report" / "results" / "sqla21-mysql-pymysql.json"
-    column = json.loads(results.read_text())["columns"]["sqla21-mysql-pymysql"]
-    assert (column["status"], column["reason"]) == (
+    configuration = json.loads(results.read_text())["configurations"]["sqla21-mysql-pymysql"]
+    assert (configuration["status"], configuration["reason"]) == (
         "not run",
         "turned off on purpose (MATRIX_OFF=mysql)",
     )

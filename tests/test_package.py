@@ -85,10 +85,12 @@ def _team(uv: str | None, root: Path) -> tuple[Path, Path, Path]:
 
 
 def _cells(results: Path) -> dict[str, dict[str, str]]:
-    """scenario id -> column -> status, from a results file."""
+    """scenario id -> configuration -> status, from a results file."""
     document = json.loads(results.read_text())
     return {
-        scenario_id: {column: cell["status"] for column, cell in entry["cells"].items()}
+        scenario_id: {
+            configuration: cell["status"] for configuration, cell in entry["cells"].items()
+        }
         for scenario_id, entry in document["scenarios"].items()
     }
 
@@ -125,7 +127,9 @@ def test_the_example_runs_through_plain_pytest_into_report(
     scenarios, ids relative to its scenario package, results under report/ by default."""
     project, python, _ = team
     command = [str(python), "-m", "pytest", f"--matrix-backend={backend}"]
-    ran = _run([*command, f"--matrix-column=plain-{backend}", "-p", "no:cacheprovider"], project)
+    ran = _run(
+        [*command, f"--matrix-configuration=plain-{backend}", "-p", "no:cacheprovider"], project
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     results = project / "report" / "results" / f"plain-{backend}.json"
     assert _cells(results) == {s: {f"plain-{backend}": "pass"} for s in SCENARIOS}
@@ -136,10 +140,11 @@ def test_the_example_runs_through_plain_pytest_into_report(
 def test_the_example_noxfile_gives_the_cells_the_report_and_the_axes(
     team: tuple[Path, Path, Path],
 ) -> None:
-    """The example's noxfile of under 20 lines: its default cells (SQLite, the embedded
-    PostgreSQL, and a MariaDB without a server, not run), then the report; and the cells
-    of its axes, as nox lists them for the CI fan-out. A scenario the team tags ``cost``
-    runs in every cell (only this repository's noxfile leaves its cost curves out)."""
+    """The example's noxfile of under 20 lines: its default configurations (SQLite, the
+    embedded PostgreSQL, and a MariaDB without a server, not run: nox says so before
+    installing anything), then the report; and the configurations of its axes, as nox lists
+    them for the CI fan-out. A scenario the team tags ``cost`` runs in every configuration
+    (only this repository's noxfile leaves its cost curves out)."""
     project, python, wheel = team
     assert len((project / "noxfile.py").read_text().splitlines()) <= 20
     env = {**ENV, "MATRIX_HARNESS": str(wheel)}
@@ -151,12 +156,17 @@ def test_the_example_noxfile_gives_the_cells_the_report_and_the_axes(
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
     cells = _cells(project / "report" / "results.json")
     assert set(cells) == {*SCENARIOS, "costs.select_one"}
-    for columns in cells.values():
-        assert columns == {
+    for configurations in cells.values():
+        assert configurations == {
             "sqla21-sqlite-pysqlite": "pass",
             "sqla21-postgresql-psycopg": "pass",
-            "sqla21-mariadb-pymysql": "not run",
         }
+    merged = json.loads((project / "report" / "results.json").read_text())
+    mariadb = merged["configurations"]["sqla21-mariadb-pymysql"]
+    assert (mariadb["status"], mariadb["reason"]) == (
+        "not run",
+        "MATRIX_MARIADB_URL is not set and no Docker engine is reachable",
+    )
     assert (project / "report" / "report.html").is_file()
     listed = _run([str(python), "-m", "nox", "-l", "--json", "-t", "axes"], project, env)
     sessions = [entry["session"] for entry in json.loads(listed.stdout)]

@@ -76,7 +76,7 @@ def test_observations_take_only_declared_combinations_and_measures() -> None:
 
 def test_report_md_lists_of_a_large_scenario_only_what_differs_and_says_how_many_it_left() -> None:
     """A product has hundreds of behaviours: report.md (a CI job summary) keeps the ones
-    whose columns disagree or that differ from their documentation, at most 25, and says
+    whose configurations disagree or that differ from their documentation, at most 25, and says
     how many more report.html holds; a small scenario is listed whole."""
     from sqla_matrix.report import markdown
     from sqla_matrix.report.view import Cell, Row

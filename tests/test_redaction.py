@@ -85,9 +85,9 @@ def test_no_password_appears_in_any_file_or_output_of_a_run(tmp_path: Path) -> N
     names = {path.name for path in written}
     assert {"report.md", "report.html", "results.json", "diff.txt", "nox.log"} <= names
     assert any(path.suffix == ".xml" for path in written)  # the JUnit files
-    columns = (tmp_path / "report" / "results.json").read_text()
-    for cell in CELLS:  # each column ran, so each password was used
-        assert f'"sqla21-{cell}"' in columns
+    configurations = (tmp_path / "report" / "results.json").read_text()
+    for cell in CELLS:  # each configuration ran, so each password was used
+        assert f'"sqla21-{cell}"' in configurations
     assert printed.count("matrix: sqla21-") >= len(CELLS), printed[-3000:]
     assert " ran on " in printed and "FAILED" not in printed, printed[-3000:]
     for name, password in PASSWORDS.items():

@@ -38,8 +38,8 @@ def test_results_hold_every_scenario_with_observations_sql_and_versions(
     sqlite_run: dict[str, Any],
 ) -> None:
     assert sqlite_run["schema"] == "sqla-matrix/results"
-    assert sqlite_run["schema_version"] == 3
-    backend = sqlite_run["columns"]["sqlite"]
+    assert sqlite_run["schema_version"] == results.SCHEMA_VERSION
+    backend = sqlite_run["configurations"]["sqlite"]
     assert backend["status"] == "ran"
     assert {
         "server_version",
@@ -52,7 +52,7 @@ def test_results_hold_every_scenario_with_observations_sql_and_versions(
     for scenario_id, entry in sqlite_run["scenarios"].items():
         cell = entry["cells"]["sqlite"]
         if cell["status"] == "not run":  # a scenario for other backends only
-            assert cell["kind"] in ("not observed here", "not supported"), scenario_id
+            assert cell["why_not_run"] in ("not observed here", "not supported"), scenario_id
             continue
         assert cell["status"] in ("pass", "mismatch"), (scenario_id, cell["error"])
         assert cell["observed"], scenario_id
@@ -70,11 +70,14 @@ def test_markdown_and_html_show_each_scenario_each_backend_and_the_sql(
 
     md = (tmp_path / "report.md").read_text()
     page = (tmp_path / "report.html").read_text()
-    assert json.loads((tmp_path / "results.json").read_text())["columns"] == merged["columns"]
+    assert (
+        json.loads((tmp_path / "results.json").read_text())["configurations"]
+        == merged["configurations"]
+    )
     for scenario_id in sqlite_run["scenarios"]:
         assert f"`{scenario_id}` · [SQL](report.html#{anchor(scenario_id)})" in md
         assert f'<tr class="scenario" id="{anchor(scenario_id)}"' in page
-    version = sqlite_run["columns"]["sqlite"]["server_version"]
+    version = sqlite_run["configurations"]["sqlite"]["server_version"]
     assert f"| behaviour | documented | sqlite<br><sub>{version} · pysqlite" in md
     # The SQL is in the page (once per distinct text) and in results.json, not in report.md.
     assert "INSERT INTO posts (title, user_id) VALUES (?, ?);" not in md
@@ -150,7 +153,7 @@ def test_the_updated_at_recommendation_is_derived_from_the_observations(
 ) -> None:
     advice = recommend.updated_at(sqlite_run)
     assert advice is not None
-    verdicts = {title: cells[advice.columns.index("sqlite")] for title, cells in advice.rows}
+    verdicts = {title: cells[advice.configurations.index("sqlite")] for title, cells in advice.rows}
     by_scenario = {e["title"]: sid for sid, e in sqlite_run["scenarios"].items()}
     verdict = {by_scenario[title]: v for title, v in verdicts.items()}
     assert verdict["onupdate.onupdate_sql_function"] == "ORM ✓ · ad hoc SQL ✗"
@@ -197,9 +200,9 @@ def test_a_rerun_with_the_same_behaviour_reports_no_change(
 def test_a_column_this_run_could_not_observe_shows_the_reference_values_in_report_html(
     sqlite_run: dict[str, Any], tmp_path: Path
 ) -> None:
-    """MySQL turned off here: report.html shows the shipped reference run's MySQL column
+    """MySQL turned off here: report.html shows the shipped reference run's MySQL configuration
     beside it, named as the reference's; results.json and report.md hold this run alone."""
-    off = results.absent_column(
+    off = results.absent_configuration(
         "sqla21-mysql-pymysql", "mysql", None, "pymysql", "not run", "turned off on purpose"
     )
     results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
@@ -209,15 +212,17 @@ def test_a_column_this_run_could_not_observe_shows_the_reference_values_in_repor
     page = (tmp_path / "out" / "report.html").read_text()
     day = results.load(ROOT / "reference" / "results.json")["generated_at"][:10]
     assert f"sqla21-mysql-pymysql (reference run of {day})" in page
-    # The page's opening sentence says which columns this run did not observe itself.
+    # The page's opening sentence says which configurations this run did not observe itself.
     assert (
-        "Every value was observed on the backend of its column in this run, but in "
+        "Every value was observed on the backend of its configuration in this run, but in "
         f"sqla21-mysql-pymysql (reference run of {day}): the shipped reference run"
     ) in page
     assert "(reference run of" not in (tmp_path / "out" / "report.md").read_text()
     assert "pysqlite (reference run of" not in page  # SQLite ran here: its own cells alone
     written = results.load(tmp_path / "out" / "results.json")
-    assert sorted(written["columns"]) == sorted([*sqlite_run["columns"], "sqla21-mysql-pymysql"])
+    assert sorted(written["configurations"]) == sorted(
+        [*sqlite_run["configurations"], "sqla21-mysql-pymysql"]
+    )
 
 
 def test_a_changed_observation_is_named_and_fails_on_request(
@@ -227,7 +232,7 @@ def test_a_changed_observation_is_named_and_fails_on_request(
     baseline = json.loads(json.dumps(sqlite_run))
     cell = baseline["scenarios"]["one_to_many.orphan_post"]["cells"]["sqlite"]
     cell["observed"]["orphan post, default settings"] = "rejected"
-    baseline["columns"]["sqlite"]["server_version"] = "3.0.0"
+    baseline["configurations"]["sqlite"]["server_version"] = "3.0.0"
     results.save(baseline, tmp_path / "baseline.json")
 
     proc = _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}", "--fail-on-change")
@@ -238,7 +243,7 @@ def test_a_changed_observation_is_named_and_fails_on_request(
     assert f"  {changed}" in proc.stdout.splitlines()
     assert "sqlite: server_version 3.0.0 → " in proc.stdout
     md = (tmp_path / "out" / "report.md").read_text()
-    assert md.index("## Changes since the baseline") < md.index("## Columns")
+    assert md.index("## Changes since the baseline") < md.index("## Configurations")
     assert (tmp_path / "out" / "diff.txt").read_text().count("\n") == 2
     assert _report(tmp_path, f"--baseline={tmp_path / 'baseline.json'}").returncode == 0
 
@@ -252,21 +257,21 @@ def test_a_broken_baseline_is_one_line(sqlite_run: dict[str, Any], tmp_path: Pat
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_a_schema_1_baseline_is_read_as_one_column_per_backend(
+def test_a_schema_1_baseline_is_read_as_one_configuration_per_backend(
     sqlite_run: dict[str, Any], tmp_path: Path
 ) -> None:
-    # Schema 1 (before the axes) keyed each backend's one column by its name.
+    # Schema 1 (before the axes) keyed each backend's one configuration by its name.
     old = json.loads(json.dumps(sqlite_run))
     old["schema_version"] = 1
-    old["backends"] = old.pop("columns")
-    for column in old["backends"].values():
+    old["backends"] = old.pop("configurations")
+    for configuration in old["backends"].values():
         for key in ("backend", "server_requested", "async_driver", "async_driver_version"):
-            del column[key]
+            del configuration[key]
     (tmp_path / "v1.json").write_text(json.dumps(old))
     loaded = results.load(tmp_path / "v1.json")
-    assert loaded["schema_version"] == 3
-    assert loaded["columns"]["sqlite"]["backend"] == "sqlite"
-    assert loaded["columns"]["sqlite"]["server_requested"] is None
+    assert loaded["schema_version"] == results.SCHEMA_VERSION
+    assert loaded["configurations"]["sqlite"]["backend"] == "sqlite"
+    assert loaded["configurations"]["sqlite"]["server_requested"] is None
     results.save(sqlite_run, tmp_path / "results" / "sqlite.json")
     proc = _report(tmp_path, f"--baseline={tmp_path / 'v1.json'}", "--fail-on-change")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -276,7 +281,7 @@ def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
     sqlite_run: dict[str, Any], tmp_path: Path
 ) -> None:
     older = json.loads(json.dumps(sqlite_run))
-    older["columns"]["sqlite"]["sqlalchemy"] = "2.0.36"
+    older["configurations"]["sqlite"]["sqlalchemy"] = "2.0.36"
     results.save(older, tmp_path / "old.json")
     results.save(sqlite_run, tmp_path / "new.json")
     proc = subprocess.run(
@@ -294,7 +299,7 @@ def test_several_runs_become_columns_side_by_side_headed_by_their_versions(
     )
     assert proc.returncode == 0, proc.stderr
     combined = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert list(combined["columns"]) == ["sqlite (sa20)", "sqlite (now)"]
+    assert list(combined["configurations"]) == ["sqlite (sa20)", "sqlite (now)"]
     md = (tmp_path / "out" / "report.md").read_text()
     assert "sqlite (sa20)<br><sub>" in md and "SQLAlchemy 2.0.36</sub>" in md
     orphan = combined["scenarios"]["one_to_many.orphan_post"]["cells"]
@@ -338,13 +343,13 @@ def test_report_md_of_the_full_matrix_stays_under_512_kib(
 ) -> None:
     """Every cell of the full matrix (nox -s matrix), each holding a real SQLite run's
     observations: the Markdown lists values as ranges, without SQL."""
-    cells = [entry["session"][7:-1] for entry in fanout.cells(["-s", "matrix"])]
+    cells = [entry["session"][7:-1] for entry in fanout.sessions(["-s", "matrix"])]
     assert len(cells) > 100
     parts = []
     for rank, cell in enumerate(cells):
         part = json.loads(json.dumps(sqlite_run).replace('"sqlite"', f'"{cell}"'))
-        part["columns"][cell]["backend"] = "sqlite"
-        part["columns"][cell]["column"] = rank
+        part["configurations"][cell]["backend"] = "sqlite"
+        part["configurations"][cell]["configuration"] = rank
         parts.append(part)
     md = markdown.render(results.merge(parts))
     assert len(md.encode()) <= 512 * 1024
@@ -370,13 +375,13 @@ def test_timings_are_never_compared_and_an_observed_value_always_is(
     sqlite_run: dict[str, Any],
 ) -> None:
     """Against a baseline, a run whose every timing differs (scenario durations, pauses
-    and teardowns, measurements, the column's duration, round trip, CPU and start) has
+    and teardowns, measurements, the configuration's duration, round trip, CPU and start) has
     no change; one observed value changed is a behaviour change."""
     timed = json.loads(json.dumps(sqlite_run))
     timed["generated_at"] = "2030-01-01T00:00:00+00:00"
-    for column in timed["columns"].values():
-        column.update(duration_s=999.0, round_trip_s=1.0, cpu_s=99.0)
-        column.update(started_at="2030-01-01T00:00:00")
+    for configuration in timed["configurations"].values():
+        configuration.update(duration_s=999.0, round_trip_s=1.0, cpu_s=99.0)
+        configuration.update(started_at="2030-01-01T00:00:00")
     for entry in timed["scenarios"].values():
         for cell in entry["cells"].values():
             cell["duration_s"] = cell["duration_s"] * 3 + 1
@@ -395,23 +400,23 @@ def test_timings_are_never_compared_and_an_observed_value_always_is(
     assert [line for line in changed.cells if key in line and "something else" in line]
 
 
-# -- what else a column's answers depend on (issue 35, item 7) ----------------
+# -- what else a configuration's answers depend on (issue 35, item 7) ----------------
 
 
 def test_a_column_records_alembic_greenlet_and_the_clients_time_zone(tmp_path: Path) -> None:
     """Every naive datetime depends on the client process's zone, which a machine in UTC
-    hides: the column records it as the process saw it, with Alembic's and greenlet's
-    versions, and both reports show them in the Columns table and on hover."""
+    hides: the configuration records it as the process saw it, with Alembic's and greenlet's
+    versions, and both reports show them in the Configurations table and on hover."""
     run = run_matrix("sqlite", tmp_path, {"TZ": "Asia/Kolkata"}, "-k", "orphan_post")
     assert run.returncode == 0, run.output
     assert run.results is not None
-    column = valid(run.results)["columns"]["sqlite"]
-    assert column["client_time_zone"] == "Asia/Kolkata: IST +05:30"
-    assert column["alembic"] == importlib.metadata.version("alembic")
-    assert column["greenlet"] == importlib.metadata.version("greenlet")
-    assert column["driver_implementation"] is None  # pysqlite has one implementation
+    configuration = valid(run.results)["configurations"]["sqlite"]
+    assert configuration["client_time_zone"] == "Asia/Kolkata: IST +05:30"
+    assert configuration["alembic"] == importlib.metadata.version("alembic")
+    assert configuration["greenlet"] == importlib.metadata.version("greenlet")
+    assert configuration["driver_implementation"] is None  # pysqlite has one implementation
     shown = (
-        f"Alembic {column['alembic']} · greenlet {column['greenlet']} · "
+        f"Alembic {configuration['alembic']} · greenlet {configuration['greenlet']} · "
         "client time zone Asia/Kolkata: IST +05:30"
     )
     assert f"| {shown} |" in markdown.render(run.results)
@@ -422,16 +427,16 @@ def test_a_column_records_alembic_greenlet_and_the_clients_time_zone(tmp_path: P
 
 def test_a_psycopg_column_records_which_of_its_implementations_ran() -> None:
     """psycopg wraps libpq in C, in its binary wheel or in Python (psycopg.pq.__impl__);
-    each may answer differently, so the column says which ran, beside its version."""
+    each may answer differently, so the configuration says which ran, beside its version."""
     server_url("postgresql")
     import psycopg
 
     _, run = run_alone("postgresql", adhoc_scenario(_observes_one))
     document = valid(run.as_results())
-    column = document["columns"][run.column]
-    assert column["driver_implementation"] == psycopg.pq.__impl__
-    assert column["async_driver_implementation"] == psycopg.pq.__impl__
-    version = column["driver_version"]
+    configuration = document["configurations"][run.configuration]
+    assert configuration["driver_implementation"] == psycopg.pq.__impl__
+    assert configuration["async_driver_implementation"] == psycopg.pq.__impl__
+    version = configuration["driver_version"]
     assert f"psycopg {version} ({psycopg.pq.__impl__}) + psycopg_async" in markdown.render(document)
 
 
@@ -458,14 +463,15 @@ def test_a_file_from_before_these_were_recorded_still_loads_and_changes_nothing(
     current = run.as_results()
     older = json.loads(json.dumps(current))
     for key in diff_module.RECORDED_LATER:
-        del older["columns"][run.column][key]
+        del older["configurations"][run.configuration][key]
     results.save(older, tmp_path / "old.json")
     loaded = valid(results.load(tmp_path / "old.json"))
-    python = loaded["columns"][run.column]["python"]
+    python = loaded["configurations"][run.configuration]["python"]
     assert f"| {python} | — |" in markdown.render(loaded)  # "also ran on": not recorded
     assert compare(loaded, current).lines() == []
     changed = json.loads(json.dumps(current))
-    changed["columns"][run.column]["client_time_zone"] = "Europe/Paris: CET +01:00"
+    changed["configurations"][run.configuration]["client_time_zone"] = "Europe/Paris: CET +01:00"
     assert compare(changed, current).backends == [
-        f"{run.column}: client_time_zone Europe/Paris: CET +01:00 → {recorded.client_time_zone()}"
+        f"{run.configuration}: client_time_zone Europe/Paris: CET +01:00 → "
+        f"{recorded.client_time_zone()}"
     ]

@@ -1,5 +1,5 @@
 """report.html in a real browser: headless Chromium (Debian's chromium package) driven by
-Playwright opens a report of two real columns and uses its filters as a reader would.
+Playwright opens a report of two real configurations and uses its filters as a reader would.
 A picture of the first screen goes to report/report-first-screen.png (CI's artifact).
 
 The browser is $MATRIX_BROWSER, else chromium on the PATH; without one the tests
@@ -21,7 +21,7 @@ import pytest
 from sqla_matrix import results
 from sqla_matrix.compare import compare
 from sqla_matrix.report import html
-from sqla_matrix.report.view import anchor, column_order, differences, topics
+from sqla_matrix.report.view import anchor, configuration_order, differences, topics
 from tests.conftest import ROOT, run_matrix, server_url
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -51,7 +51,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, results.Resu
             backend,
             tmp / driver,
             None,
-            f"--matrix-column=sqla21-{backend}-{driver}",
+            f"--matrix-configuration=sqla21-{backend}-{driver}",
             f"--matrix-driver={driver}",
             "-k",
             SCENARIOS,
@@ -94,7 +94,8 @@ def test_only_rows_that_differ_shows_exactly_the_rows_whose_values_differ(
     page.screenshot(path=str(ROOT / "report" / "report-first-screen.png"))
     page.check("#f-differ")
     differing = {
-        anchor(d.scenario.id, d.row.key) for d in differences(topics(merged), column_order(merged))
+        anchor(d.scenario.id, d.row.key)
+        for d in differences(topics(merged), configuration_order(merged))
     }
     assert differing  # SQLite and PostgreSQL differ in these topics
     assert _shown_rows(page) == differing
@@ -115,16 +116,16 @@ def test_the_search_box_keeps_rows_whose_behaviour_or_scenario_matches(page: Any
     assert shown and all("orphan" in row for row in shown)
 
 
-def _column(report: tuple[Path, results.Results], name: str) -> str:
-    """The cell selector of a column of the matrix (its position in the report)."""
-    return f"td.c{column_order(report[1]).index(name)}"
+def _configuration(report: tuple[Path, results.Results], name: str) -> str:
+    """The cell selector of a configuration of the matrix (its position in the report)."""
+    return f"td.c{configuration_order(report[1]).index(name)}"
 
 
 def test_clicking_a_value_shows_the_sql_of_its_cell(
     page: Any, report: tuple[Path, results.Results]
 ) -> None:
     page.fill("#f-search", "orphan post, default settings")
-    cell = _column(report, "sqla21-postgresql-psycopg")
+    cell = _configuration(report, "sqla21-postgresql-psycopg")
     page.locator(f"#matrix tr.row:not([hidden]) {cell}").click()
     panel = page.locator("#matrix tr.sql:not([hidden])")
     assert "on sqla21-postgresql-psycopg" in panel.locator(".sql-title").text_content()
@@ -136,8 +137,8 @@ def test_neighbouring_columns_of_one_backend_with_one_value_are_one_cell(
 ) -> None:
     page.fill("#f-search", "orphan post, default settings")
     row = page.locator("#matrix tr.row:not([hidden])").first
-    psycopg = row.locator(_column(report, "sqla21-postgresql-psycopg"))
-    psycopg2 = row.locator(_column(report, "sqla21-postgresql-psycopg2"))
+    psycopg = row.locator(_configuration(report, "sqla21-postgresql-psycopg"))
+    psycopg2 = row.locator(_configuration(report, "sqla21-postgresql-psycopg2"))
     first, second = sorted([psycopg, psycopg2], key=lambda c: c.get_attribute("class"))
     spans = [psycopg.evaluate("td => td.colSpan"), psycopg2.evaluate("td => td.colSpan")]
     assert sorted(spans) == [1, 2]  # one of them spans both, the other is merged into it
@@ -145,7 +146,7 @@ def test_neighbouring_columns_of_one_backend_with_one_value_are_one_cell(
     assert "sqla21-postgresql-psycopg2" in (first if first.is_visible() else second).evaluate(
         "td => { td.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})); return td.title; }"
     )
-    sqlite = row.locator(_column(report, "sqla21-sqlite-pysqlite"))
+    sqlite = row.locator(_configuration(report, "sqla21-sqlite-pysqlite"))
     assert sqlite.evaluate("td => td.colSpan") == 1  # never across two backends
 
 

@@ -1,6 +1,6 @@
 """The answer-first site (sqla_matrix/site/pages.py) built from a real SQLite run and the
 reference results that ship in reference/: a page per behaviour at its permalink, labels
-in plain words, the asyncio partner named, the reference's columns marked as such, the
+in plain words, the asyncio partner named, the reference's configurations marked as such, the
 reference checked against the scenario catalogue, and the sizes the issue asks for."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ LOCAL = "sqla21-sqlite-pysqlite"
 
 
 def sqlite_run(folder: Path) -> results.Results:
-    """A real SQLite column, named as the default cell is (the reference has one too)."""
+    """A real SQLite configuration, named as the default cell is (the reference has one too)."""
     run = run_matrix(
-        "sqlite", folder, None, f"--matrix-column={LOCAL}", "--matrix-driver=pysqlite",
+        "sqlite", folder, None, f"--matrix-configuration={LOCAL}", "--matrix-driver=pysqlite",
         "-k", SCENARIOS,
     )  # fmt: skip
     assert run.returncode == 0, run.output
@@ -73,7 +73,7 @@ def test_columns_this_run_did_not_observe_come_from_the_reference_marked_as_such
     rows = re.findall(r'<tr class="(here|reference)" title="([^"]+)">', page.read_text())
     here = [name for kind, name in rows if kind == "here"]
     shown_from_reference = [name for kind, name in rows if kind == "reference"]
-    assert here == [LOCAL]  # this run's one column, and only this run's value for it
+    assert here == [LOCAL]  # this run's one configuration, and only this run's value for it
     assert LOCAL not in shown_from_reference
     assert any("mariadb" in name for name in shown_from_reference)
     day = reference.load(REFERENCE)["generated_at"][:10]
@@ -125,5 +125,5 @@ def test_the_compact_form_is_a_results_file_that_loads_again(tmp_path: Path) -> 
     path = tmp_path / "results.json"
     reference.save(compacted, path)
     again = results.load(path)
-    assert again["columns"] == compacted["columns"]
+    assert again["configurations"] == compacted["configurations"]
     assert again["scenarios"] == compacted["scenarios"]

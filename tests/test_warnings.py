@@ -67,8 +67,13 @@ def _warning_cell(*lines: str) -> dict[str, Any]:
 def _document(cells: dict[str, dict[str, Any]]) -> dict[str, Any]:
     document = results.empty()
     for rank, name in enumerate(cells):
-        column = dict.fromkeys(results.COLUMN_FIELDS)
-        document["columns"][name] = {**column, "backend": "sqlite", "status": "ran", "column": rank}
+        configuration = dict.fromkeys(results.CONFIGURATION_FIELDS)
+        document["configurations"][name] = {
+            **configuration,
+            "backend": "sqlite",
+            "status": "ran",
+            "configuration": rank,
+        }
     entry = {"title": "t", "topic": "tests", "tags": [], "doc": "", "cells": cells}
     document["scenarios"]["tests.s"] = entry
     return valid(document)

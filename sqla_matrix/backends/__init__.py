@@ -42,7 +42,7 @@ def get(name: str) -> Backend:
 
 
 def parse_names(text: str, variable: str) -> list[str]:
-    """A comma-separated list (MATRIX_REQUIRE) of backends (``postgresql``: its column
+    """A comma-separated list (MATRIX_REQUIRE) of backends (``postgresql``: its configuration
     without a server version) and backends at a version (``postgresql15``), each checked."""
     known = [*BACKENDS, *(f"{b.name}{v}" for b in BACKENDS.values() for v in b.versions)]
     names = [part.strip() for part in text.split(",") if part.strip()]

@@ -62,7 +62,7 @@ class Namespace:
     engine: Engine
     server_version: str
     drop: Callable[[], None]
-    #: An async engine on the same namespace, through the column's asyncio driver.
+    #: An async engine on the same namespace, through the configuration's asyncio driver.
     make_async_engine: Callable[[], AsyncEngine]
     #: What the backend calls it: "schema", "database" or "file".
     kind: str = "schema"
@@ -71,7 +71,7 @@ class Namespace:
 class Backend(abc.ABC):
     """A database product, as SQLAlchemy's dialect names it. One module each.
 
-    A column of the matrix is a backend at a server version through a pair
+    A configuration of the matrix is a backend at a server version through a pair
     of drivers (sqla_matrix.drivers); everything here is shared by all of them.
     """
 
@@ -80,9 +80,9 @@ class Backend(abc.ABC):
     name: ClassVar[str]
     #: The product's own name, as pages show it ("PostgreSQL").
     title: ClassVar[str]
-    #: The sync drivers a column may be named after, the default first.
+    #: The sync drivers a configuration may be named after, the default first.
     driver_names: ClassVar[tuple[str, ...]]
-    #: Server versions a column may ask for ("postgresql15"); empty: none.
+    #: Server versions a configuration may ask for ("postgresql15"); empty: none.
     versions: ClassVar[tuple[str, ...]] = ()
     #: What it can do, for scenarios to ask (``ctx.capabilities``); every backend declares it.
     capabilities: ClassVar[Capabilities]
@@ -98,7 +98,7 @@ class Backend(abc.ABC):
             cls.capabilities = declared.capabilities
 
     def variable(self, kind: str, server: str | None = None) -> str:
-        """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` for a version's column."""
+        """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` at a server version."""
         version = f"_{server.replace('.', '_')}" if server else ""
         return f"MATRIX_{self.name.upper()}{version}_{kind}"
 
@@ -200,7 +200,7 @@ class Backend(abc.ABC):
         )
 
     def check_version(self, server_version: str, server: str | None, target: Target) -> None:
-        """A column that asked for a server version must have reached that version."""
+        """A configuration that asked for a server version must have reached that version."""
         if server is not None and not server_version.startswith(f"{server}."):
             raise MatrixError(
                 f"{self.name}{server}: {target.found_by} reached {self.name} "

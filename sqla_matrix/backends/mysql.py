@@ -68,7 +68,7 @@ class MySQL(ServerBackend):
         return engine
 
     def check_server(self, conn: Connection, target: Target) -> None:
-        """The server must be the product this column is about."""
+        """The server must be the product this configuration is about."""
         if conn.dialect.is_mariadb:  # type: ignore[attr-defined]
             raise MatrixError(
                 f"mysql: {target.found_by} points at a MariaDB server; "

@@ -26,7 +26,7 @@ class PostgreSQL(ServerBackend):
 
     def locate_without_url(self, environ: Mapping[str, str], server: str | None) -> Target:
         """A container (testcontainers), else the embedded server from PyPI's wheel when
-        no image was named and the column asks for no version or for its version."""
+        no image was named and the configuration asks for no version or for its version."""
         try:
             return super().locate_without_url(environ, server)
         except BackendNotRun as absent:

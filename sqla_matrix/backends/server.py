@@ -19,7 +19,7 @@ LOCAL_REPOSITORY = "sqla-matrix"
 class ServerBackend(Backend):
     #: The official image's repository ("postgres"), tagged by server version.
     official_image: ClassVar[str]
-    #: The server version a column without one starts when no URL is given.
+    #: The server version a configuration without one starts when no URL is given.
     default_version: ClassVar[str]
 
     def locate_without_url(self, environ: Mapping[str, str], server: str | None) -> Target:
@@ -34,7 +34,7 @@ class ServerBackend(Backend):
 
     def images(self, environ: Mapping[str, str], server: str | None) -> list[str]:
         """The images to try, in order: the image variable's, else the one built
-        here (``nox -s images``), then the official one, at the column's version."""
+        here (``nox -s images``), then the official one, at the configuration's version."""
         chosen = environ.get(self.variable("IMAGE", server), "").strip()
         if chosen:
             return [chosen]

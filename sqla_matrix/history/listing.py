@@ -15,6 +15,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from sqla_matrix import configurations
 from sqla_matrix.errors import MatrixError
 
 #: The committed list.
@@ -39,8 +40,8 @@ class Release:
 
     @property
     def token(self) -> str:
-        """``sqla2.0.40``: the release's part of a column id."""
-        return f"sqla{self.version}"
+        """``sqla2.0.40``: the release's part of a configuration id."""
+        return configurations.release_token(self.version)
 
 
 def series_of(version: str) -> str:
@@ -52,9 +53,8 @@ def series_of(version: str) -> str:
     return f"{parsed.major}.{parsed.minor}"
 
 
-def series_token(series: str) -> str:
-    """``sqla20`` for ``2.0``: the series' tag, as the matrix's cells name it."""
-    return "sqla" + series.replace(".", "")
+#: ``sqla20`` for ``2.0``: the series' tag, as the configurations' ids name it.
+series_token = configurations.series_token
 
 
 def load(path: Path = LIST_FILE) -> list[Release]:

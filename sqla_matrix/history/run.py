@@ -1,4 +1,4 @@
-"""Run the SQLAlchemy release history: every release a column on each backend asked for.
+"""Run the SQLAlchemy release history: every release a configuration on each backend asked for.
 
     python -m sqla_matrix.history.run --config CONFIG.json --envs DIR
         [--backends sqlite,postgresql] [--series 2.0,2.1] [--releases 2.0.40,2.1.0]
@@ -11,13 +11,13 @@ process per backend runs in it, as a matrix cell does (``sqla2.0.40-sqlite-pysql
 ``--jobs`` releases run at once (two per core by default: a cell mostly waits
 for its server or a deliberate pause).
 
-Each column's results are kept compact (no statements, no timings) in
-``RESULTS_DIR/history/``; at the end every column there is merged into
-``RESULTS_DIR/history.json``, in the column-major form (schema 4: each scenario's
-distinct cells once, each column an index), with the release list it ran and
+Each configuration's results are kept compact (no statements, no timings) in
+``RESULTS_DIR/history/``; at the end every configuration there is merged into
+``RESULTS_DIR/history.json``, in the compact form (sqla_matrix/results.py: each scenario's
+distinct cells once, each configuration an index), with the release list it ran and
 the notes of the configuration (``CONFIG``: ``requirements``, ``drivers``,
 ``marks``, ``notes``). A release that cannot be installed or whose pytest dies is
-a column with its reason, never missing.
+a configuration with its reason, never missing.
 """
 
 from __future__ import annotations
@@ -40,13 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqla_matrix import results
+from sqla_matrix import configurations, results
 from sqla_matrix.command import cell_arguments
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.history import listing
 
-#: Cell fields a history column does not keep: the SQL (the series' own columns show it),
-#: timings, which differ on every run and would make equal cells unequal.
+#: Cell fields a history configuration does not keep: the SQL (the series' own
+#: configurations show it), timings, which differ on every run and would make equal cells
+#: unequal.
 DROPPED = ("statements", "measurements", "duration_s", "paused_s", "teardown_s")
 
 
@@ -59,7 +60,7 @@ class Config:
     drivers: dict[str, str]
     marks: str
     notes: dict[str, str]
-    #: Backends turned off on purpose (MATRIX_OFF), each with the reason its columns show.
+    #: Backends turned off on purpose (MATRIX_OFF), each with the reason its configurations show.
     off: dict[str, str]
 
     @classmethod
@@ -77,9 +78,11 @@ class Config:
             raise MatrixError(f"{path}: not a history configuration ({error})") from None
 
 
-def column_id(release: str, backend: str, driver: str) -> str:
-    """``sqla2.0.40-sqlite-pysqlite``: as a matrix cell's id, the release for the series."""
-    return f"sqla{release}-{backend}-{driver}"
+def configuration_id(release: str, backend: str, driver: str) -> str:
+    """``sqla2.0.40-sqlite-pysqlite``: a series' id, with the release for the series."""
+    return configurations.configuration_id(
+        configurations.release_token(release), backend, None, driver
+    )
 
 
 def compact_cell(cell: dict[str, Any]) -> dict[str, Any]:
@@ -183,8 +186,8 @@ def _environment(python: Path, extra: Mapping[str, str] | None = None) -> dict[s
 def shared_servers(python: Path, backends: Sequence[str]) -> Iterator[dict[str, str]]:
     """One server per backend of ``backends`` that has no URL, started at once in a
     release's environment (sqla_matrix/history/server.py) and stopped at the end; the
-    variables that hand each one to the columns. A backend that cannot be had gets none:
-    each of its columns then says why, as a cell does."""
+    variables that hand each one to the configurations. A backend that cannot be had gets none:
+    each of its configurations then says why, as a cell does."""
     wanted = [
         b for b in backends if b != "sqlite" and not os.environ.get(f"MATRIX_{b.upper()}_URL")
     ]
@@ -211,7 +214,7 @@ def shared_servers(python: Path, backends: Sequence[str]) -> Iterator[dict[str, 
                 print(f"history: {backend}: one server for every release: {found['found_by']}")
             else:
                 why = found.get("not_run") or "its server could not be started"
-                print(f"history: {backend}: no shared server ({why}); each column says why")
+                print(f"history: {backend}: no shared server ({why}); each configuration says why")
         yield handed
     finally:
         for _, process, _ in started:
@@ -225,7 +228,7 @@ def shared_servers(python: Path, backends: Sequence[str]) -> Iterator[dict[str, 
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_column(
+def run_configuration(
     python: Path,
     release: str,
     backend: str,
@@ -237,12 +240,17 @@ def run_column(
     servers: Mapping[str, str] | None = None,
 ) -> tuple[results.Results, float]:
     """One backend on one release, in the release's environment: its compact results and
-    the seconds it took. A pytest that wrote nothing is a failed column with its exit."""
-    column = column_id(release, backend, driver)
+    the seconds it took. A pytest that wrote nothing is a failed configuration with its exit."""
+    configuration = configuration_id(release, backend, driver)
     with tempfile.TemporaryDirectory(prefix="matrix-history-") as scratch:
-        written = Path(scratch) / f"{column}.json"
+        written = Path(scratch) / f"{configuration}.json"
         arguments = cell_arguments(
-            backend, driver=driver, column=column, results=written, marks=marks, not_run=not_run
+            backend,
+            driver=driver,
+            configuration=configuration,
+            results=written,
+            marks=marks,
+            not_run=not_run,
         )
         env = _environment(python, servers)
         started = time.time()
@@ -259,26 +267,27 @@ def run_column(
             refused = [ln for ln in done.stderr.splitlines() if ln.startswith("ERROR: ")]
             why = refused[0].removeprefix("ERROR: ") if refused else None
             reason = why or f"its pytest process exited with code {done.returncode}"
-            document = results.absent_column(
-                column, backend, None, driver, results.FAILED, reason, started=started
+            document = results.absent_configuration(
+                configuration, backend, None, driver, results.FAILED, reason, started=started
             )
-            document["columns"][column]["sqlalchemy"] = release
-    (folder / f"{column}.json").parent.mkdir(parents=True, exist_ok=True)
-    results.save(document, folder / f"{column}.json")
+            document["configurations"][configuration]["sqlalchemy"] = release
+    (folder / f"{configuration}.json").parent.mkdir(parents=True, exist_ok=True)
+    results.save(document, folder / f"{configuration}.json")
     return document, took
 
 
 def absent(release: str, backend: str, driver: str, status: str, reason: str) -> results.Results:
-    """The column of a release that did not run at all (not installable), with why."""
-    document = results.absent_column(
-        column_id(release, backend, driver), backend, None, driver, status, reason
+    """The configuration of a release that did not run at all (not installable), with why."""
+    document = results.absent_configuration(
+        configuration_id(release, backend, driver), backend, None, driver, status, reason
     )
-    document["columns"][column_id(release, backend, driver)]["sqlalchemy"] = release
+    document["configurations"][configuration_id(release, backend, driver)]["sqlalchemy"] = release
     return document
 
 
 def combine(folder: Path, config: Config, ran: list[listing.Release]) -> results.Results:
-    """Every history column in ``folder`` as one document, with the release list and notes."""
+    """Every history configuration in ``folder`` as one document, with the release list
+    and notes."""
     parts = [results.load(path) for path in sorted(folder.glob("*.json"))]
     merged = results.merge(parts)
     every = listing.load()
@@ -339,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({', '.join(backends)}), {args.jobs} at once"
     )
     printing = threading.Lock()
-    stopping = threading.Event()  # Ctrl-C: no new column starts
+    stopping = threading.Event()  # Ctrl-C: no new configuration starts
 
     def one_release(release: listing.Release) -> None:
         if stopping.is_set():
@@ -353,25 +362,27 @@ def main(argv: list[str] | None = None) -> int:
                 reason = config.off.get(backend) or str(why)
                 document = absent(release.version, backend, driver, results.NOT_RUN, reason)
                 results.save(
-                    document, folder / f"{column_id(release.version, backend, driver)}.json"
+                    document, folder / f"{configuration_id(release.version, backend, driver)}.json"
                 )
                 took = 0.0
             else:
                 python = envs.python(release.version)
-                document, took = run_column(
+                document, took = run_configuration(
                     python, release.version, backend, driver, config.marks, folder, None,
                     args.pytest_args, servers,
                 )  # fmt: skip
-            (name, column), *_ = document["columns"].items()
+            (name, configuration), *_ = document["configurations"].items()
             counts: dict[str, int] = {}
             for entry in document["scenarios"].values():
                 cell = entry["cells"].get(name)
                 if cell:
                     counts[cell["status"]] = counts.get(cell["status"], 0) + 1
             detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-            reason = f": {column.get('reason')}" if column["status"] != results.RAN else ""
+            reason = (
+                f": {configuration.get('reason')}" if configuration["status"] != results.RAN else ""
+            )
             with printing:
-                print(f"history: {name} {column['status']}{reason} ({detail}) {took:.1f} s")
+                print(f"history: {name} {configuration['status']}{reason} ({detail}) {took:.1f} s")
 
     servers: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
@@ -387,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                 future.result()
         except KeyboardInterrupt:
             stopping.set()
-            print("history: interrupted; the columns already run are kept", file=sys.stderr)
+            print("history: interrupted; the configurations already run are kept", file=sys.stderr)
             pool.shutdown(wait=True, cancel_futures=True)
             return 130
         finally:
@@ -395,16 +406,19 @@ def main(argv: list[str] | None = None) -> int:
     merged = combine(folder, config, chosen)
     out = args.results_dir / "history.json"
     results.save(merged, out)
-    failed = [n for n, c in merged["columns"].items() if c["status"] == results.FAILED]
+    failed = [n for n, c in merged["configurations"].items() if c["status"] == results.FAILED]
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = children.ru_utime + children.ru_stime + time.process_time() - started
     print(
-        f"history: {len(merged['columns'])} columns in {out} "
+        f"history: {len(merged['configurations'])} configurations in {out} "
         f"({out.stat().st_size / 1e6:.1f} MB); wall {time.perf_counter() - wall:.0f} s, "
         f"CPU {cpu:.0f} s (this process and its children)"
     )
     if failed:
-        print(f"history: {len(failed)} column(s) failed: {', '.join(failed[:5])}", file=sys.stderr)
+        print(
+            f"history: {len(failed)} configuration(s) failed: {', '.join(failed[:5])}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

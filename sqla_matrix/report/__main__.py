@@ -8,7 +8,7 @@ Writes ``results.json``, ``report.md`` and ``report.html`` into ``--out``
 and prints a short summary. With ``--baseline``, the reports open with what
 changed since that run (``diff.txt`` lists it too); ``--fail-on-change``
 then exits 1 when behaviour changed. With ``--combine``, several runs'
-results files become one matrix, each backend a column per run
+results files become one matrix, each backend a configuration per run
 (``postgresql (pg15)``). Exit status 2, with one line, on bad
 input (no results, an unreadable or wrong-schema baseline).
 """
@@ -37,16 +37,19 @@ def main(argv: list[str] | None = None) -> int:
         help="exit 1 when behaviour changed since --baseline",
     )
     parser.add_argument(
-        "--match-columns-without",
+        "--match-configurations-without",
+        "--match-columns-without",  # its name before results schema 5
+        dest="match_configurations_without",
         choices=["sqlalchemy"],
-        help="compare with --baseline column by column, ignoring this axis of the names "
+        help="compare with --baseline configuration by configuration, ignoring this axis of "
+        "the names "
         "(the canary: sqlaenv-postgresql-psycopg against sqla21-postgresql-psycopg)",
     )
     parser.add_argument(
         "--combine",
         action="append",
         metavar="LABEL=RESULTS.json",
-        help="put several runs side by side, each backend a column per run (repeatable)",
+        help="put several runs side by side, each backend a configuration per run (repeatable)",
     )
     parser.add_argument(
         "--summary",
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             args.baseline,
             args.combine,
-            args.match_columns_without,
+            args.match_configurations_without,
             args.summary,
             args.reference,
         )

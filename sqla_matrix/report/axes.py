@@ -1,8 +1,8 @@
 """Each difference explained by its axis: which configuration change moves a value.
 
-A column is a point on four axes: backend, server version, driver (with its
+A configuration is a point on four axes: backend, server version, driver (with its
 asyncio partner) and SQLAlchemy release. For a behaviour whose value is not
-the same everywhere, the columns are grouped by value and each group named by
+the same everywhere, the configurations are grouped by value and each group named by
 the smallest description in axis terms (``mysql``, ``postgresql · asyncpg``,
 ``mariadb 11.8``, ``sqla20``), and the row says which axis splits it: *by
 backend* when each backend has one value, else *within postgresql by driver*
@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from sqla_matrix.configurations import sqlalchemy_token
 from sqla_matrix.report.view import Cell, Difference, Row, TopicView, differences, observed
 from sqla_matrix.results import Results
 
@@ -24,7 +25,7 @@ AXIS_NAMES = {"sqlalchemy": "SQLAlchemy release", "server": "server version", "d
 
 @dataclass(frozen=True)
 class Config:
-    """Where a column sits on each axis."""
+    """Where a configuration sits on each axis."""
 
     backend: str
     server: str  # the version asked for, "" for whatever the URL or image gave
@@ -40,40 +41,41 @@ class Config:
 
 
 def configs(results: Results) -> dict[str, Config]:
-    """Every column's place on the axes, read from its recorded configuration."""
+    """Every configuration's place on the axes, read from its recorded configuration."""
     found = {}
-    for name, column in results["columns"].items():
-        token = name.split("-", 1)[0]
-        driver = str(column.get("driver") or "")
-        if column.get("async_driver") and column["async_driver"] != driver:
-            driver = f"{driver} + {column['async_driver']}"
+    for name, configuration in results["configurations"].items():
+        token = sqlalchemy_token(name)
+        driver = str(configuration.get("driver") or "")
+        if configuration.get("async_driver") and configuration["async_driver"] != driver:
+            driver = f"{driver} + {configuration['async_driver']}"
         found[name] = Config(
-            backend=str(column.get("backend") or name),
-            server=str(column.get("server_requested") or ""),
+            backend=str(configuration.get("backend") or name),
+            server=str(configuration.get("server_requested") or ""),
             driver=driver,
-            sqlalchemy=token if token.startswith("sqla") else str(column.get("sqlalchemy")),
+            sqlalchemy=token if token.startswith("sqla") else str(configuration.get("sqlalchemy")),
         )
     return found
 
 
 @dataclass
 class Explanation:
-    """Why a row's value differs, and its columns grouped by value."""
+    """Why a row's value differs, and its configurations grouped by value."""
 
-    within: list[str]  # backends whose columns disagree; empty: by backend alone
+    within: list[str]  # backends whose configurations disagree; empty: by backend alone
     split: str  # "by backend", "within postgresql by driver; within mysql by server version"
-    groups: list[tuple[str, str]]  # (the columns, described on the axes; the value there)
-    #: The same, among the columns of the backends in ``within`` only.
+    groups: list[tuple[str, str]]  # (the configurations, described on the axes; the value there)
+    #: The same, among the configurations of the backends in ``within`` only.
     within_groups: list[tuple[str, str]]
-    #: The columns that did not observe it, described on the axes, and why (``not
-    #: supported``, ``error``...): "every column" in ``groups`` means every column.
+    #: The configurations that did not observe it, described on the axes, and why (``not
+    #: supported``, ``error``...): "every configuration" in ``groups`` means every configuration.
     unobserved: list[tuple[str, str]] = field(default_factory=list)
 
 
 def explain(row: Row, order: list[str], found: dict[str, Config]) -> Explanation:
-    """Group the columns that observed ``row`` by value and name the axis that splits them.
-    Each group is described among all the columns of ``order``, those that did not observe
-    it too (listed apart, with why): a value no column lacks is on ``every column``."""
+    """Group the configurations that observed ``row`` by value and name the axis that splits them.
+    Each group is described among all the configurations of ``order``, those that did not
+    observe it too (listed apart, with why): a value no configuration lacks is on ``every
+    configuration``."""
     values = {name: row.cells[name].text for name in order if observed(row.cells[name])}
     missing = {name: _why(row.cells[name]) for name in order if name not in values}
     backends = list(dict.fromkeys(found[name].backend for name in values))
@@ -102,7 +104,7 @@ def explain(row: Row, order: list[str], found: dict[str, Config]) -> Explanation
 def _grouped(
     values: dict[str, str], order: list[str], found: dict[str, Config]
 ) -> list[tuple[str, str]]:
-    """``values`` (column -> text) grouped by text, each group described among ``order``."""
+    """``values`` (configuration -> text) grouped by text, each group described among ``order``."""
     groups = []
     for value in dict.fromkeys(values.values()):
         members = [n for n in values if values[n] == value]
@@ -111,12 +113,12 @@ def _grouped(
 
 
 def _why(cell: Cell) -> str:
-    """Why a column has no value for a row: its cell's kind of "no", or no such key there."""
+    """Why a configuration has no value for a row: its cell's kind of "no", or no such key there."""
     return "not observed" if cell.text == "—" else cell.text
 
 
 def _decides(axis: str, names: list[str], values: dict[str, str], found: dict[str, Config]) -> bool:
-    """Whether, among ``names``, the value follows ``axis``: the columns at one value of
+    """Whether, among ``names``, the value follows ``axis``: the configurations at one value of
     the axis agree, and the axis has more than one value here."""
     by_axis: dict[str, set[str]] = {}
     for name in names:
@@ -125,11 +127,11 @@ def _decides(axis: str, names: list[str], values: dict[str, str], found: dict[st
 
 
 def describe(members: list[str], among: list[str], found: dict[str, Config]) -> str:
-    """The smallest description of ``members`` within the columns ``among``: whole
+    """The smallest description of ``members`` within the configurations ``among``: whole
     backends (``mysql, mariadb``), one axis value within a backend (``postgresql ·
-    asyncpg``), ``every column but ...``, or else the column ids."""
+    asyncpg``), ``every configuration but ...``, or else the configuration ids."""
     if set(members) == set(among):
-        return "every column"
+        return "every configuration"
     parts = []
     for backend in dict.fromkeys(found[n].backend for n in members):
         mine = [n for n in members if found[n].backend == backend]
@@ -137,12 +139,12 @@ def describe(members: list[str], among: list[str], found: dict[str, Config]) -> 
         parts.append(_within(backend, mine, theirs, found))
     rest = [n for n in among if n not in members]
     if len(rest) < len(members) and len(parts) > 1:
-        return f"every column but {describe(rest, among, found)}"
+        return f"every configuration but {describe(rest, among, found)}"
     return ", ".join(parts)
 
 
 def _within(backend: str, mine: list[str], theirs: list[str], found: dict[str, Config]) -> str:
-    """``mine`` among a backend's columns ``theirs``: the backend, or one axis's values."""
+    """``mine`` among a backend's configurations ``theirs``: the backend, or one axis's values."""
     if set(mine) == set(theirs):
         return backend
     for axis in AXES:
@@ -168,7 +170,7 @@ def by_axis(
 
 
 def axis_values(found: dict[str, Config]) -> dict[str, set[str]]:
-    """Every value FROM and TO may take, per axis, as the columns hold them."""
+    """Every value FROM and TO may take, per axis, as the configurations hold them."""
     return {
         "sqlalchemy": {c.sqlalchemy for c in found.values()},
         "driver": {c.sync_driver for c in found.values()},

@@ -49,10 +49,10 @@ def write(
     reference: results.Results | None = None,
 ) -> Diff | None:
     """results.json, report.md and report.html in ``out``; with a ``baseline``, what
-    changed since (also in diff.txt), columns matched ignoring the axis ``match_without``;
+    changed since (also in diff.txt), configurations matched ignoring the axis ``match_without``;
     the topic summaries registered (summaries.configured) and ``summary_specs``. With a
-    ``reference`` run, report.html shows beside each of this run's columns that did not
-    run the reference's column of that name, marked as the reference's
+    ``reference`` run, report.html shows beside each of this run's configurations that did not
+    run the reference's configuration of that name, marked as the reference's
     (results.json and report.md hold this run alone: CI compares them)."""
     changes = compare(baseline, merged, match_without) if baseline is not None else None
     shown = summaries.collect(merged, summaries.configured(summary_specs))
@@ -62,9 +62,13 @@ def write(
     shown_html, origin = merged, dict[str, str]()
     if reference is not None:
         day = str(reference.get("generated_at", ""))[:10]
-        # Only for a column that did not run here at all (MySQL without Docker): a column
+        # Only for a configuration that did not run here at all (MySQL without Docker): one
         # that ran keeps its own "not supported" and "not observed here" cells alone.
-        unrun = [name for name, column in merged["columns"].items() if column["status"] != RAN]
+        unrun = [
+            name
+            for name, configuration in merged["configurations"].items()
+            if configuration["status"] != RAN
+        ]
         shown_html, origin = combine_with(
             merged, reference, only=unrun, suffix=f" (reference run of {day})"
         )

@@ -21,7 +21,7 @@ from sqla_matrix import warned
 from sqla_matrix.report.view import FLAGS, show
 from sqla_matrix.results import NOT_RUN, Results
 
-#: What a column ran on, recorded later than the rest: a baseline from before has none
+#: What a configuration ran on, recorded later than the rest: a baseline from before has none
 #: of them, which is no change.
 RECORDED_LATER = (
     "driver_implementation",
@@ -45,7 +45,7 @@ VERSIONS = (
 
 @dataclass
 class Diff:
-    #: "known bug no longer seen: scenario · column · key (issue)": problems that went away
+    #: "known bug no longer seen: scenario · configuration · key (issue)": problems that went away
     flags: list[str] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)  # "scenario · backend · key: old → new"
     scenarios: list[str] = field(default_factory=list)  # "added X" / "removed X"
@@ -61,13 +61,13 @@ class Diff:
 
 
 def compare(baseline: Results, current: Results, match_without: str | None = None) -> Diff:
-    """What changed from ``baseline`` to ``current``, column by column (columns matched by
-    name, or by name without the ``match_without`` axis: ``"sqlalchemy"``)."""
+    """What changed from ``baseline`` to ``current``, configuration by configuration (matched
+    by name, or by name without the ``match_without`` axis: ``"sqlalchemy"``)."""
     if match_without == "sqlalchemy":
         baseline = _renamed(baseline, current, lambda name: re.sub(r"^sqla\w+?-", "", name))
     diff = Diff()
-    for name in sorted(set(baseline["columns"]) | set(current["columns"])):
-        old, new = baseline["columns"].get(name), current["columns"].get(name)
+    for name in sorted(set(baseline["configurations"]) | set(current["configurations"])):
+        old, new = baseline["configurations"].get(name), current["configurations"].get(name)
         if old is None or new is None:
             diff.backends.append(f"{name}: backend {'added' if old is None else 'removed'}")
             continue
@@ -92,9 +92,9 @@ def compare(baseline: Results, current: Results, match_without: str | None = Non
 
 
 def _renamed(baseline: Results, current: Results, key: Callable[[str], str]) -> Results:
-    """``baseline`` with each column renamed to the ``current`` column of the same key."""
-    names = {key(name): name for name in current["columns"]}
-    rename = {name: names.get(key(name), name) for name in baseline["columns"]}
+    """``baseline`` with each configuration renamed to the ``current`` one of the same key."""
+    names = {key(name): name for name in current["configurations"]}
+    rename = {name: names.get(key(name), name) for name in baseline["configurations"]}
     scenarios = {
         scenario_id: {
             **entry,
@@ -102,8 +102,10 @@ def _renamed(baseline: Results, current: Results, key: Callable[[str], str]) -> 
         }
         for scenario_id, entry in baseline["scenarios"].items()
     }
-    columns = {rename[name]: column for name, column in baseline["columns"].items()}
-    return {**baseline, "columns": columns, "scenarios": scenarios}
+    configurations = {
+        rename[name]: configuration for name, configuration in baseline["configurations"].items()
+    }
+    return {**baseline, "configurations": configurations, "scenarios": scenarios}
 
 
 def _flags(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:

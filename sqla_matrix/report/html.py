@@ -2,12 +2,12 @@
 
 It opens with what changes within a backend (each difference named by
 the axis that splits it), then how the backends differ, then one table of every behaviour:
-column groups per backend with each column's configuration in its header (a
-sticky header), and filters that need no reload: topic, backend, column,
+configuration groups per backend with each configuration's configuration in its header (a
+sticky header), and filters that need no reload: topic, backend, configuration,
 "only rows that differ", "only values that differ from the documentation",
 and a search over behaviour names. Clicking a value shows the SQL its
-scenario caused in that column. The SQL is kept once per distinct text (many
-columns of one backend send the same statements) in a JSON block the page's
+scenario caused in that configuration. The SQL is kept once per distinct text (many
+configurations of one backend send the same statements) in a JSON block the page's
 script reads. Rendered from templates/report.html.j2 with autoescaping.
 """
 
@@ -32,10 +32,10 @@ from sqla_matrix.report.view import (
     agreeing,
     anchor,
     behaviours,
-    column_order,
+    configuration_order,
     flagged,
-    kinds,
     labels,
+    outcomes,
     runtime_of,
     tally,
     topics,
@@ -45,13 +45,13 @@ from sqla_matrix.results import RAN, Results
 
 
 @dataclass
-class Column:
+class ShownConfiguration:
     name: str
     index: int
     label: str
     backend: str
     status: str
-    configuration: str  # server · drivers · SQLAlchemy, or why it did not run
+    versions: str  # server · drivers · SQLAlchemy, or why it did not run
     info: dict[str, Any]
     runtime: str  # Alembic, greenlet, the client's time zone (view.runtime_of)
 
@@ -62,17 +62,19 @@ def render(
     summaries: Sequence[Summary] = (),
     referenced: Sequence[str] = (),
 ) -> str:
-    """report.html; ``referenced``: the columns whose values a reference run observed
+    """report.html; ``referenced``: the configurations whose values a reference run observed
     (beside this run's), which the page names as such."""
-    # The release history's columns are read as ranges; the grid shows the others.
+    # The release history's configurations are read as ranges; the grid shows the others.
     timelines = along(results)
     results = split(results)
-    order = column_order(results)
+    order = configuration_order(results)
     short = labels(order)
-    columns = [_column(results, name, index, short[name]) for index, name in enumerate(order)]
+    configurations = [
+        _configuration(results, name, index, short[name]) for index, name in enumerate(order)
+    ]
     groups = [
         (backend, list(members))
-        for backend, members in itertools.groupby(columns, key=lambda c: c.backend)
+        for backend, members in itertools.groupby(configurations, key=lambda c: c.backend)
     ]
     all_topics = topics(results)
     on_axes = configs(results)
@@ -96,7 +98,7 @@ def render(
         axes=_axes(on_axes, order),
         compare_options=_compare_options(on_axes, order),
         results=results,
-        columns=columns,
+        configurations=configurations,
         referenced=[name for name in order if name in referenced],
         groups=groups,
         topics=all_topics,
@@ -113,25 +115,27 @@ def render(
         warnings_key=warned.KEY,
         behaviours=behaviours(all_topics),
         tally=tally,
-        kinds=kinds,
+        outcomes=outcomes,
         flagged=flagged(results),
         title=lambda topic: topic.replace("_", " ").capitalize(),
     )
 
 
-def _column(results: Results, name: str, index: int, label: str) -> Column:
-    info = results["columns"][name]
-    configuration = versions(results, name)
+def _configuration(results: Results, name: str, index: int, label: str) -> ShownConfiguration:
+    info = results["configurations"][name]
+    shown = versions(results, name)
     if info["status"] != RAN:
-        configuration += f": {info.get('reason') or ''}"
+        shown += f": {info.get('reason') or ''}"
     runtime = runtime_of(info)
-    return Column(name, index, label, info["backend"], info["status"], configuration, info, runtime)
+    return ShownConfiguration(
+        name, index, label, info["backend"], info["status"], shown, info, runtime
+    )
 
 
 def _axes(found: dict[str, Config], order: list[str]) -> dict[str, Any]:
-    """What the page's compare view needs: each column on the axes, each backend's
-    default driver (backends compare their default columns)."""
-    columns = [
+    """What the page's compare view needs: each configuration on the axes, each backend's
+    default driver (backends compare their default configurations)."""
+    configurations = [
         {
             "name": name,
             "backend": c.backend,
@@ -141,15 +145,15 @@ def _axes(found: dict[str, Config], order: list[str]) -> dict[str, Any]:
         }
         for name, c in found.items()
     ]
-    return {"columns": columns, "defaults": drivers.defaults(), "order": order}
+    return {"configurations": configurations, "defaults": drivers.defaults(), "order": order}
 
 
 def _compare_options(found: dict[str, Config], order: list[str]) -> Markup:
-    """The compare view's choices: each axis's values, then the columns."""
+    """The compare view's choices: each axis's values, then the configurations."""
     groups = {
         axis: sorted(values) for axis, values in axis_values(found).items() if len(values) > 1
     }
-    groups["column"] = order
+    groups["configuration"] = order
     options = ['<option value="">—</option>']
     for axis, values in groups.items():
         label = AXIS_NAMES.get(axis, axis)
@@ -171,9 +175,9 @@ def _abridged(text: str) -> str:
 
 
 class SqlStore:
-    """The SQL behind every cell, each distinct statement kept once: many columns of
+    """The SQL behind every cell, each distinct statement kept once: many configurations of
     one backend send the same statements, and a cell is a list of their numbers.
-    Parameters stay in results.json; each column's namespace name reads matrix_*."""
+    Parameters stay in results.json; each configuration's namespace name reads matrix_*."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []

@@ -2,8 +2,8 @@
 
 It opens with what changes within a backend (each difference named by the
 axis that splits it: SQLAlchemy release, driver, server version), then how
-the backends differ, then the columns, the updated_at recommendation, and every
-behaviour per topic: a grid when there are few columns, the values as
+the backends differ, then the configurations, the updated_at recommendation, and every
+behaviour per topic: a grid when there are few configurations, the values as
 ranges when there are many. No SQL: the statements are in report.html and
 results.json, and each scenario links to them. Rendered from
 templates/report.md.j2.
@@ -27,10 +27,10 @@ from sqla_matrix.report.view import (
     agreeing,
     anchor,
     behaviours,
-    column_order,
+    configuration_order,
     drivers_of,
     flagged,
-    kinds,
+    outcomes,
     runtime_of,
     tally,
     topics,
@@ -38,7 +38,7 @@ from sqla_matrix.report.view import (
 )
 from sqla_matrix.results import MISMATCH, NOT_RUN, PASS, Results
 
-#: Up to this many columns a topic is a grid; beyond, each row lists its values as ranges.
+#: Up to this many configurations a topic is a grid; beyond, each row lists its values as ranges.
 GRID_COLUMNS = 8
 MARKS = {
     PASS: " ✅",
@@ -51,7 +51,7 @@ MARKS = {
     "error": " ⚠️",
     NOT_RUN: "",
 }
-#: Which mark a listed value carries when its columns disagree: the most urgent.
+#: Which mark a listed value carries when its configurations disagree: the most urgent.
 URGENCY = (
     MISMATCH,
     "never observed",
@@ -82,8 +82,8 @@ def code(text: Any) -> str:
 
 
 def mark(row: Row, value: str) -> str:
-    """The mark of a value in a listing of values: ❌ when a column showing it differs
-    from its documentation, ✅ when every documented column showing it matches."""
+    """The mark of a value in a listing of values: ❌ when a configuration showing it differs
+    from its documentation, ✅ when every documented configuration showing it matches."""
     marks = {c.mark for c in row.cells.values() if c.text == value}
     for urgent in URGENCY:
         if urgent in marks:
@@ -100,7 +100,7 @@ def cell(value: Cell) -> str:
 
 
 #: A scenario with more behaviours than this (a product of dimensions) lists in report.md
-#: only the ones that differ between columns or from their documentation; report.html and
+#: only the ones that differ between configurations or from their documentation; report.html and
 #: results.json hold every one.
 LISTED_WHOLE = 40
 
@@ -115,7 +115,7 @@ def _urgent(row: Row) -> bool:
 
 def listed(rows: list[Row]) -> list[Row]:
     """The rows report.md shows of one scenario: all of a small one; of a large one, each
-    row whose columns disagree or whose mark is not a plain pass, urgent ones first, at
+    row whose configurations disagree or whose mark is not a plain pass, urgent ones first, at
     most ``LISTED_AT_MOST`` (report.html has the rest)."""
     if len(rows) <= LISTED_WHOLE:
         return rows
@@ -145,10 +145,10 @@ def _cut_large(
 
 
 def render(results: Results, changes: Diff | None = None, summaries: Sequence[Summary] = ()) -> str:
-    # The release history's columns are read as ranges; the grid shows the others.
+    # The release history's configurations are read as ranges; the grid shows the others.
     timelines = along(results)
     results = split(results)
-    order = column_order(results)
+    order = configuration_order(results)
     all_topics = topics(results)
     on_axes = configs(results)
     within, between = by_axis(results, all_topics, order)
@@ -158,7 +158,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         "report.md.j2",
         results=results,
         order=order,
-        columns=[(name, results["columns"][name]) for name in order],
+        configurations=[(name, results["configurations"][name]) for name in order],
         topics=all_topics,
         within=within,
         between=between,
@@ -177,7 +177,7 @@ def render(results: Results, changes: Diff | None = None, summaries: Sequence[Su
         drivers_of=drivers_of,
         runtime_of=runtime_of,
         tally=tally,
-        kinds=kinds,
+        outcomes=outcomes,
         flagged=flagged(results),
         escape=escape,
         code=code,

@@ -2,8 +2,8 @@
 
     python -m sqla_matrix.report.releases [report/results.json]   # every range, as text
 
-The release history (``nox -t history``) makes one column per SQLAlchemy release
-(``sqla2.0.40-postgresql-psycopg``). A *line* is the columns of one backend, server
+The release history (``nox -t history``) makes one configuration per SQLAlchemy release
+(``sqla2.0.40-postgresql-psycopg``). A *line* is the configurations of one backend, server
 and driver; each series is its own line in PyPI's upload order, so a 2.1.x release is
 never read as coming after a later 2.0.x. A behaviour whose value changes along a
 line is written as modern-sql.com and MDN write support::
@@ -42,7 +42,7 @@ from sqla_matrix.report.view import (
     row_of,
     warnings_row_of,
 )
-from sqla_matrix.results import RAN, Results, is_release_column
+from sqla_matrix.results import RAN, Results, is_release_configuration
 
 #: A line: backend, server version asked for (None: any), sync driver.
 Line = tuple[str, str | None, str]
@@ -77,23 +77,23 @@ class ReleaseRow:
 @dataclass
 class Timeline:
     title: str  # "sqlite · pysqlite", "postgresql 15 · psycopg"
-    releases: list[str]  # the columns' releases, per series in upload order
+    releases: list[str]  # the configurations' releases, per series in upload order
     rows: list[ReleaseRow]
     agreeing: int  # behaviours with one value along the whole line
-    not_run: list[tuple[str, str, str]] = field(default_factory=list)  # column, status, why
+    not_run: list[tuple[str, str, str]] = field(default_factory=list)  # configuration, status, why
     described: str = ""  # "2.0.0–2.0.58 (59 releases), 2.1.0–2.1.9 (10 releases)"
 
 
 def split(results: Results) -> Results:
-    """The part of ``results`` the matrix's grid shows: every column that is not a release
-    column; where all are (a history run alone), the newest release of each series on
-    each line. The release columns are shown as ranges (``along``)."""
-    columns = results["columns"]
-    kept = [name for name in columns if not is_release_column(name)]
+    """The part of ``results`` the matrix's grid shows: every configuration that is not a release
+    configuration; where all are (a history run alone), the newest release of each series on
+    each line. The release configurations are shown as ranges (``along``)."""
+    configurations = results["configurations"]
+    kept = [name for name in configurations if not is_release_configuration(name)]
     if not kept:
         for by_series in lines(results, ran_only=False).values():
             kept += [names[-1] for names in by_series.values() if names]
-    if len(kept) == len(columns):
+    if len(kept) == len(configurations):
         return results
     chosen = set(kept)
     scenarios = {
@@ -103,7 +103,11 @@ def split(results: Results) -> Results:
         }
         for scenario_id, entry in results["scenarios"].items()
     }
-    return {**results, "columns": {n: columns[n] for n in kept}, "scenarios": scenarios}
+    return {
+        **results,
+        "configurations": {n: configurations[n] for n in kept},
+        "scenarios": scenarios,
+    }
 
 
 def _key(version: str) -> Version:
@@ -125,16 +129,20 @@ def upload_order(results: Results) -> list[str]:
 
 
 def lines(results: Results, ran_only: bool = True) -> dict[Line, dict[str, list[str]]]:
-    """The release columns grouped by line, then by series, each in upload order."""
+    """The release configurations grouped by line, then by series, each in upload order."""
     order = {version: n for n, version in enumerate(upload_order(results))}
     grouped: dict[Line, dict[str, list[tuple[Any, str]]]] = {}
-    for name, column in results["columns"].items():
-        release = column.get("sqlalchemy")
-        if not is_release_column(name) or not release:
+    for name, configuration in results["configurations"].items():
+        release = configuration.get("sqlalchemy")
+        if not is_release_configuration(name) or not release:
             continue
-        if ran_only and column.get("status") != RAN:
+        if ran_only and configuration.get("status") != RAN:
             continue
-        line = (column["backend"], column.get("server_requested"), column.get("driver") or "")
+        line = (
+            configuration["backend"],
+            configuration.get("server_requested"),
+            configuration.get("driver") or "",
+        )
         try:
             series = listing.series_of(str(release))
         except MatrixError:
@@ -266,10 +274,10 @@ def along(results: Results) -> list[Timeline]:
     notes: dict[str, str] = results.get("history", {}).get("notes", {})
     every = upload_order(results)
     backend_of = backends_of(results)
-    release_of = {n: str(c.get("sqlalchemy")) for n, c in results["columns"].items()}
+    release_of = {n: str(c.get("sqlalchemy")) for n, c in results["configurations"].items()}
     for line, by_series in lines(results).items():
-        columns = [name for names in by_series.values() for name in names]
-        if len(columns) < 2:
+        configurations = [name for names in by_series.values() for name in names]
+        if len(configurations) < 2:
             continue
         rows, agreeing = [], 0
         series_every = {
@@ -279,7 +287,7 @@ def along(results: Results) -> list[Timeline]:
             if "cost" in entry.get("tags", []):
                 continue
             cells = entry["cells"]
-            present = [cells.get(name) for name in columns if name in cells]
+            present = [cells.get(name) for name in configurations if name in cells]
             if not present:
                 continue
             keys: list[str] = []
@@ -287,10 +295,10 @@ def along(results: Results) -> list[Timeline]:
                 for key in [*cell.get("expected", {}), *cell.get("observed", {})]:
                     if key not in keys:
                         keys.append(key)
-            shown_rows = [row_of(key, cells, columns, backend_of) for key in keys]
-            shown_rows.append(warnings_row_of(cells, columns))
+            shown_rows = [row_of(key, cells, configurations, backend_of) for key in keys]
+            shown_rows.append(warnings_row_of(cells, configurations))
             for row in shown_rows:
-                values = [_value(row.cells[name]) for name in columns]
+                values = [_value(row.cells[name]) for name in configurations]
                 if len({v for v in values if v is not None}) <= 1:
                     agreeing += any(v is not None for v in values)
                     continue
@@ -318,17 +326,21 @@ def along(results: Results) -> list[Timeline]:
         backend, server, driver = line
         title = f"{backend}{' ' + server if server else ''} · {driver}"
         not_run = [
-            (name, str(column.get("status")), str(column.get("reason") or ""))
-            for name, column in results["columns"].items()
-            if is_release_column(name)
-            and column.get("status") != RAN
-            and (column["backend"], column.get("server_requested"), column.get("driver") or "")
+            (name, str(configuration.get("status")), str(configuration.get("reason") or ""))
+            for name, configuration in results["configurations"].items()
+            if is_release_configuration(name)
+            and configuration.get("status") != RAN
+            and (
+                configuration["backend"],
+                configuration.get("server_requested"),
+                configuration.get("driver") or "",
+            )
             == line
         ]
         found.append(
             Timeline(
                 title,
-                [release_of[name] for name in columns],
+                [release_of[name] for name in configurations],
                 rows,
                 agreeing,
                 not_run,
@@ -339,13 +351,18 @@ def along(results: Results) -> list[Timeline]:
 
 
 def not_run_lines(results: Results) -> list[tuple[str, str, str]]:
-    """Release columns of lines with no column that ran: (column, status, reason)."""
+    """Release configurations of lines with no configuration that ran: (configuration,
+    status, reason)."""
     ran = set(lines(results))
     return [
-        (name, str(column.get("status")), str(column.get("reason") or ""))
-        for name, column in results["columns"].items()
-        if is_release_column(name)
-        and (column["backend"], column.get("server_requested"), column.get("driver") or "")
+        (name, str(configuration.get("status")), str(configuration.get("reason") or ""))
+        for name, configuration in results["configurations"].items()
+        if is_release_configuration(name)
+        and (
+            configuration["backend"],
+            configuration.get("server_requested"),
+            configuration.get("driver") or "",
+        )
         not in ran
     ]
 

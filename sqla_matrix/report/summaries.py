@@ -1,9 +1,9 @@
-"""Topic summaries: what the report shows after the columns, registered by the content.
+"""Topic summaries: what the report shows after the configurations, registered by the content.
 
 The harness never imports a team's (or this project's) scenarios. A summary is
 a function of the merged results that returns an object with ``title``,
-``explanation``, ``columns``, ``rows`` (a label and one verdict per column) and
-``best`` (per column, the labels it recommends), or None when the run holds
+``explanation``, ``configurations``, ``rows`` (a label and one verdict per configuration) and
+``best`` (per configuration, the labels it recommends), or None when the run holds
 nothing for it. It is registered in any of three ways:
 
 - an entry point in the group ``sqla_matrix.summaries`` (an installed package);
@@ -34,7 +34,7 @@ GROUP = "sqla_matrix.summaries"
 class Summary(Protocol):
     title: str
     explanation: str
-    columns: list[str]
+    configurations: list[str]
     rows: list[tuple[str, list[str]]]
     best: dict[str, list[str]]
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from sqla_matrix.report.releases import along, split
-from sqla_matrix.report.view import backend_differences, column_order, differences, tally, topics
+from sqla_matrix.report.view import (
+    backend_differences,
+    configuration_order,
+    differences,
+    tally,
+    topics,
+)
 from sqla_matrix.results import RAN, Results
 
 #: Behaviours named per backend before "and N more".
@@ -11,7 +17,7 @@ SHOWN = 4
 
 
 def render(results: Results) -> str:
-    """A line per column (the release history: a line per backend), then per backend the
+    """A line per configuration (the release history: a line per backend), then per backend the
     behaviours in which it differs."""
     lines = []
     for timeline in along(results):
@@ -22,8 +28,8 @@ def render(results: Results) -> str:
             f"behaviour(s) differ, {inner} change inside a series{missing}"
         )
     results = split(results)
-    for name in column_order(results):
-        b = results["columns"][name]
+    for name in configuration_order(results):
+        b = results["configurations"][name]
         counts = tally(results, name)
         if b["status"] == RAN:
             detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -34,7 +40,7 @@ def render(results: Results) -> str:
             lines.append(f"{name:<11} {b['status']:<8} {b.get('reason')}{remedy}")
         if b.get("left_behind"):
             lines.append(f"{'':<11} {b['left_behind']}")
-    order = column_order(results)
+    order = configuration_order(results)
     per_backend = backend_differences(results, differences(topics(results), order))
     for backend, behaviours in per_backend.items():
         more = f", and {len(behaviours) - SHOWN} more" if len(behaviours) > SHOWN else ""

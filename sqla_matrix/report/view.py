@@ -70,33 +70,36 @@ def show(value: Any) -> str:
 
 
 def backends_of(results: Results) -> dict[str, str]:
-    """Each column's backend."""
-    return {name: str(column.get("backend")) for name, column in results["columns"].items()}
+    """Each configuration's backend."""
+    return {
+        name: str(configuration.get("backend"))
+        for name, configuration in results["configurations"].items()
+    }
 
 
-def column_order(results: Results) -> list[str]:
-    """The columns in the matrix's order, derived from each one's configuration (nothing
+def configuration_order(results: Results) -> list[str]:
+    """The configurations in the matrix's order, derived from each one's configuration (nothing
     in the data ranks them): backend (in the harness's order), server version asked for
     (none first), sync driver (the backend's default first), SQLAlchemy release, then the
     order the results hold them in (several runs combined side by side)."""
-    columns = results["columns"]
+    configurations = results["configurations"]
     backends = list(drivers.defaults())
-    held = {name: n for n, name in enumerate(columns)}
+    held = {name: n for n, name in enumerate(configurations)}
 
     def key(name: str) -> tuple[Any, ...]:
-        column = columns[name]
-        backend = str(column.get("backend"))
+        configuration = configurations[name]
+        backend = str(configuration.get("backend"))
         known = drivers.for_backend(backend) if backend in backends else []
-        driver = column.get("driver")
+        driver = configuration.get("driver")
         return (
             backends.index(backend) if backend in backends else len(backends),
-            _version(column.get("server_requested")),
+            _version(configuration.get("server_requested")),
             known.index(driver) if driver in known else len(known),
-            _version(column.get("sqlalchemy")),
+            _version(configuration.get("sqlalchemy")),
             held[name],
         )
 
-    return sorted(columns, key=key)
+    return sorted(configurations, key=key)
 
 
 def _version(text: Any) -> Version:
@@ -108,8 +111,8 @@ def _version(text: Any) -> Version:
 
 
 def versions(results: Results, name: str) -> str:
-    """What a column ran on, for its heading: server, driver and SQLAlchemy versions."""
-    backend = results["columns"][name]
+    """What a configuration ran on, for its heading: server, driver and SQLAlchemy versions."""
+    backend = results["configurations"][name]
     if backend["status"] != RAN:
         return str(backend["status"])
     server = str(backend.get("server_version") or "").split(" ")[0]
@@ -117,49 +120,49 @@ def versions(results: Results, name: str) -> str:
 
 
 def through_async(key: str) -> bool:
-    """Whether a key's value came through the column's asyncio driver: the key says so
+    """Whether a key's value came through the configuration's asyncio driver: the key says so
     (``... (async)``, ``async ...``)."""
     return "(async)" in key or key.startswith("async ")
 
 
-def driver_behind(key: str, column: dict[str, Any]) -> str:
-    """The driver a key's value came through: the column's asyncio driver for a key
+def driver_behind(key: str, configuration: dict[str, Any]) -> str:
+    """The driver a key's value came through: the configuration's asyncio driver for a key
     :func:`through_async` marks, else its sync driver."""
-    name = column.get("async_driver") if through_async(key) else column.get("driver")
+    name = configuration.get("async_driver") if through_async(key) else configuration.get("driver")
     return str(name or "—")
 
 
-def drivers_of(column: dict[str, Any]) -> str:
-    """``psycopg 3.3.9 (binary) + psycopg_async 3.3.9 (binary)``: the column's sync and
+def drivers_of(configuration: dict[str, Any]) -> str:
+    """``psycopg 3.3.9 (binary) + psycopg_async 3.3.9 (binary)``: the configuration's sync and
     asyncio drivers, each with the implementation that ran where it has several."""
-    if not column.get("driver_version"):
-        return str(column.get("driver") or "—")
-    shown = f"{column['driver']} {column['driver_version']}"
-    if column.get("driver_implementation"):
-        shown += f" ({column['driver_implementation']})"
-    if column.get("async_driver"):
-        shown += f" + {column['async_driver']} {column.get('async_driver_version')}"
-        if column.get("async_driver_implementation"):
-            shown += f" ({column['async_driver_implementation']})"
+    if not configuration.get("driver_version"):
+        return str(configuration.get("driver") or "—")
+    shown = f"{configuration['driver']} {configuration['driver_version']}"
+    if configuration.get("driver_implementation"):
+        shown += f" ({configuration['driver_implementation']})"
+    if configuration.get("async_driver"):
+        shown += f" + {configuration['async_driver']} {configuration.get('async_driver_version')}"
+        if configuration.get("async_driver_implementation"):
+            shown += f" ({configuration['async_driver_implementation']})"
     return shown
 
 
-def runtime_of(column: dict[str, Any]) -> str:
+def runtime_of(configuration: dict[str, Any]) -> str:
     """``Alembic 1.16.1 · greenlet 3.2.3 · client time zone Etc/UTC: UTC +00:00``: the
-    other versions a column's answers depend on, as recorded (a file from before they
+    other versions a configuration's answers depend on, as recorded (a file from before they
     were recorded: ``—``)."""
     parts = []
     for key, label in (("alembic", "Alembic"), ("greenlet", "greenlet")):
-        if key in column:
-            parts.append(f"{label} {column[key] or 'not installed'}")
-    if column.get("client_time_zone"):
-        parts.append(f"client time zone {column['client_time_zone']}")
+        if key in configuration:
+            parts.append(f"{label} {configuration[key] or 'not installed'}")
+    if configuration.get("client_time_zone"):
+        parts.append(f"client time zone {configuration['client_time_zone']}")
     return " · ".join(parts) or "—"
 
 
 def topics(results: Results) -> list[TopicView]:
     """Group the scenarios by topic, each with one row per observed or documented key."""
-    order = column_order(results)
+    order = configuration_order(results)
     backend_of = backends_of(results)
     grouped: dict[str, TopicView] = {}
     for scenario_id, entry in results["scenarios"].items():
@@ -210,7 +213,7 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
                 backends.append(backend_of.get(name, name))
         status = cell["status"]
         if status in ("error", NOT_RUN):
-            row_cells[name] = Cell(cell.get("kind") or status, status)
+            row_cells[name] = Cell(cell.get("why_not_run") or status, status)
         elif key in cell.get("unavailable", {}):
             row_cells[name] = Cell("not in this release", NOT_RUN)
         elif key not in cell["observed"]:  # documented, and the scenario returned no such key
@@ -227,7 +230,7 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
 
 
 def _warnings_row(cells: dict[str, Any], order: list[str]) -> Row:
-    """The scenario's warnings as one more behaviour (``(warnings)``): each column's,
+    """The scenario's warnings as one more behaviour (``(warnings)``): each configuration's,
     normalised, one a line, or "none"; not observed where the scenario did not run to
     its end or the file recorded no warnings."""
     row_cells: dict[str, Cell] = {}
@@ -236,7 +239,7 @@ def _warnings_row(cells: dict[str, Any], order: list[str]) -> Row:
         if cell is None:
             row_cells[name] = Cell("absent", NOT_RUN)
         elif cell["status"] in ("error", NOT_RUN):
-            row_cells[name] = Cell(cell.get("kind") or cell["status"], cell["status"])
+            row_cells[name] = Cell(cell.get("why_not_run") or cell["status"], cell["status"])
         else:
             found = warned.of(cell)
             row_cells[name] = Cell("—", "") if found is None else Cell(warned.show(found), "")
@@ -244,12 +247,12 @@ def _warnings_row(cells: dict[str, Any], order: list[str]) -> Row:
 
 
 def row_of(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str, str]) -> Row:
-    """One behaviour over the columns ``order`` (the release ranges read lines of them)."""
+    """One behaviour over the configurations ``order`` (the release ranges read lines of them)."""
     return _row(key, cells, order, backend_of)
 
 
 def warnings_row_of(cells: dict[str, Any], order: list[str]) -> Row:
-    """The scenario's warnings over the columns ``order``, as one more behaviour."""
+    """The scenario's warnings over the configurations ``order``, as one more behaviour."""
     return _warnings_row(cells, order)
 
 
@@ -272,8 +275,9 @@ def behaviours(all_topics: list[TopicView]) -> int:
     return sum(len(scenario.rows) for topic in all_topics for scenario in topic.scenarios)
 
 
-#: The kinds of expectation a column's behaviours fall into, in the order the report counts.
-KINDS = (
+#: The outcomes of a configuration's behaviours (a documented key's mark, why a cell did not
+#: run), in the order the report counts them.
+OUTCOMES = (
     PASS,
     MISMATCH,
     "never observed",
@@ -286,17 +290,17 @@ KINDS = (
 )
 
 
-def kinds(results: Results, column: str) -> dict[str, int]:
-    """How many of a column's behaviours fall into each kind: each documented key by its
-    mark, each scenario not run there by why (not observed here, not supported, not in
+def outcomes(results: Results, configuration: str) -> dict[str, int]:
+    """How many of a configuration's behaviours had each outcome: each documented key by
+    its mark, each scenario not run there by why (not observed here, not supported, not in
     this release), each key a release lacks."""
-    counts = dict.fromkeys(KINDS, 0)
+    counts = dict.fromkeys(OUTCOMES, 0)
     for entry in results["scenarios"].values():
-        cell = entry["cells"].get(column)
+        cell = entry["cells"].get(configuration)
         if cell is None:
             continue
-        if cell["status"] == NOT_RUN and cell.get("kind") in counts:
-            counts[cell["kind"]] += 1
+        if cell["status"] == NOT_RUN and cell.get("why_not_run") in counts:
+            counts[cell["why_not_run"]] += 1
         for mark in cell.get("marks", {}).values():
             counts[mark] = counts.get(mark, 0) + 1
         counts["not in this release"] += len(cell.get("unavailable", {}))
@@ -305,7 +309,7 @@ def kinds(results: Results, column: str) -> dict[str, int]:
 
 def flagged(results: Results) -> list[tuple[str, str, str, str, str]]:
     """Every known problem that stopped reproducing in this run: (mark, scenario, key,
-    column, the expectation's source)."""
+    configuration, the expectation's source)."""
     found = []
     for scenario_id, entry in results["scenarios"].items():
         for name, cell in entry["cells"].items():
@@ -316,11 +320,11 @@ def flagged(results: Results) -> list[tuple[str, str, str, str, str]]:
     return found
 
 
-def tally(results: Results, backend: str) -> dict[str, int]:
-    """How many scenarios ended in each status on ``backend``."""
+def tally(results: Results, configuration: str) -> dict[str, int]:
+    """How many scenarios ended in each status on ``configuration``."""
     counts: dict[str, int] = {}
     for entry in results["scenarios"].values():
-        status = entry["cells"].get(backend, {}).get("status")
+        status = entry["cells"].get(configuration, {}).get("status")
         if status:
             counts[status] = counts.get(status, 0) + 1
     return counts
@@ -334,7 +338,7 @@ RANGE = "–"  # an en dash: "postgresql15–postgresql17"
 
 @dataclass
 class Difference:
-    """A behaviour whose observed value is not the same in every column that observed it."""
+    """A behaviour whose observed value is not the same in every configuration that observed it."""
 
     topic: str
     scenario: ScenarioView
@@ -342,7 +346,7 @@ class Difference:
 
 
 def labels(order: list[str]) -> dict[str, str]:
-    """Short names for columns: the parts of their ids (``sqla21-postgresql15-psycopg``)
+    """Short names for configurations: the parts of their ids (``sqla21-postgresql15-psycopg``)
     that are not the same in all of them (``postgresql15``, or ``postgresql15-pg8000``)."""
     parts = {name: name.split("-") for name in order}
     width = max((len(p) for p in parts.values()), default=0)
@@ -355,20 +359,20 @@ def labels(order: list[str]) -> dict[str, str]:
 
 
 def observed(cell: Cell) -> bool:
-    """The column observed this behaviour: it ran the scenario and recorded the key."""
+    """The configuration observed this behaviour: it ran the scenario and recorded the key."""
     return cell.mark not in ("error", NOT_RUN) and cell.text != "—"
 
 
 def runs(
     row: Row, order: list[str], short: dict[str, str], backend_of: dict[str, str] | None = None
 ) -> list[tuple[str, str]]:
-    """The row's observed values, neighbouring columns with the same value merged into a
+    """The row's observed values, neighbouring configurations with the same value merged into a
     range (first to last, joined by an en dash), modern-sql.com style: postgresql15 to
-    postgresql17 give "x", postgresql18 gives "y". Columns that observed nothing (not
+    postgresql17 give "x", postgresql18 gives "y". Configurations that observed nothing (not
     run, an error) are left out, and a range does not reach across them, nor across
-    two backends (``backend_of``: column -> backend)."""
+    two backends (``backend_of``: configuration -> backend)."""
     merged: list[tuple[list[str], str]] = []
-    last = -2  # the index in ``order`` of the last column merged
+    last = -2  # the index in ``order`` of the last configuration merged
     backend = (backend_of or {}).get
     for index, name in enumerate(order):
         cell = row.cells[name]
@@ -389,12 +393,12 @@ def _span(names: list[str], short: dict[str, str]) -> str:
 
 
 def differs(row: Row) -> bool:
-    """More than one value among the columns that observed this behaviour."""
+    """More than one value among the configurations that observed this behaviour."""
     return len({c.text for c in row.cells.values() if observed(c)}) > 1
 
 
 def differences(all_topics: list[TopicView], order: list[str]) -> list[Difference]:
-    """Every row whose value differs between columns, in topic order."""
+    """Every row whose value differs between configurations, in topic order."""
     return [
         Difference(topic.name, scenario, row)
         for topic in all_topics
@@ -415,9 +419,11 @@ def agreeing(topic: TopicView) -> int:
 
 
 def backend_differences(results: Results, found: list[Difference]) -> dict[str, list[str]]:
-    """Per backend: the behaviours in which some column of it differs from the value most
-    columns of the other backends observed (for the terminal summary)."""
-    backend_of = {name: column["backend"] for name, column in results["columns"].items()}
+    """Per backend: the behaviours in which some configuration of it differs from the value most
+    configurations of the other backends observed (for the terminal summary)."""
+    backend_of = {
+        name: configuration["backend"] for name, configuration in results["configurations"].items()
+    }
     per_backend: dict[str, list[str]] = {}
     for difference in found:
         values: dict[str, set[str]] = {}

@@ -6,12 +6,12 @@ search that finds what users type, all static and working from file://.
 
 (``nox -s site``.) Each behaviour has its permalink, ``b/<scenario id>/<slug of its key>.html``
 (the key stays its id; the page shows its label): the question in a user's words, a verdict
-per backend, the grid of every column (backend × server version × driver × SQLAlchemy) in
+per backend, the grid of every configuration (backend × server version × driver × SQLAlchemy) in
 support colours, the release ranges the timeline found, the SQL, the expectation's source,
 known bugs and workarounds, and the scenario's other behaviours. Each scenario has a page
 listing its behaviours (``b/<scenario id>/index.html``).
 
-Columns this run could not observe (not run, or absent) are shown from the reference
+Configurations this run could not observe (not run, or absent) are shown from the reference
 results that ship with the code (reference/, sqla_matrix/site/reference.py), each marked
 "reference run of <date>, <versions>", in rows of their own, never mixed with this run's.
 
@@ -38,7 +38,14 @@ from sqla_matrix import results
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.filled import REFERENCE_SUFFIX, combine
 from sqla_matrix.report.releases import along, split
-from sqla_matrix.report.view import Cell, Row, ScenarioView, column_order, through_async, topics
+from sqla_matrix.report.view import (
+    Cell,
+    Row,
+    ScenarioView,
+    configuration_order,
+    through_async,
+    topics,
+)
 from sqla_matrix.site import reference as reference_results
 from sqla_matrix.site.words import Vocabulary, search_text, slug, vocabulary
 
@@ -77,13 +84,13 @@ LEGEND = [
     ("observed", "observed, no documented expectation"),
     ("error", "error"),
 ]
-#: The worst support first: a backend's verdict carries the worst of its columns'.
+#: The worst support first: a backend's verdict carries the worst of its configurations'.
 WORST = ["bug", "unsupported", "differs", "error", "documented", "observed", "unobserved"]
 
 
 @dataclass
 class GridRow:
-    column: str
+    configuration: str
     backend: str
     server: str
     driver: str
@@ -124,8 +131,10 @@ def _backend_name(backend: str) -> str:
     return declared[backend].title if backend in declared else backend
 
 
-def _server(column: dict[str, Any]) -> str:
-    version = str(column.get("server_version") or column.get("server_requested") or "")
+def _server(configuration: dict[str, Any]) -> str:
+    version = str(
+        configuration.get("server_version") or configuration.get("server_requested") or ""
+    )
     return version.split(" ")[0].split("-")[0] or "—"
 
 
@@ -148,24 +157,26 @@ def _grid(
 ) -> list[GridRow]:
     grid = []
     for name in order:
-        column = merged["columns"][name]
+        configuration = merged["configurations"][name]
         cell = row.cells[name]
-        if cell.text == "absent":  # the column holds no cell of this scenario
+        if cell.text == "absent":  # the configuration holds no cell of this scenario
             continue
-        support, says = _support(cell, column.get("status", ""))
-        driver = str(column.get("driver") or "—")
-        if through_async(key) and column.get("async_driver"):
-            driver = f"{column['async_driver']} (the asyncio partner of {driver})"
+        support, says = _support(cell, configuration.get("status", ""))
+        driver = str(configuration.get("driver") or "—")
+        if through_async(key) and configuration.get("async_driver"):
+            driver = f"{configuration['async_driver']} (the asyncio partner of {driver})"
         grid.append(
             GridRow(
-                column=name.removesuffix(REFERENCE_SUFFIX),
-                backend=str(column.get("backend")),
-                server=_server(column) if column.get("status") == "ran" else "—",
+                configuration=name.removesuffix(REFERENCE_SUFFIX),
+                backend=str(configuration.get("backend")),
+                server=_server(configuration) if configuration.get("status") == "ran" else "—",
                 driver=driver,
-                sqlalchemy=str(column.get("sqlalchemy") or "—"),
-                value=cell.text if column.get("status") == "ran" else "not run",
-                support=support if column.get("status") == "ran" else "notrun",
-                says=says if column.get("status") == "ran" else str(column.get("reason") or ""),
+                sqlalchemy=str(configuration.get("sqlalchemy") or "—"),
+                value=cell.text if configuration.get("status") == "ran" else "not run",
+                support=support if configuration.get("status") == "ran" else "notrun",
+                says=says
+                if configuration.get("status") == "ran"
+                else str(configuration.get("reason") or ""),
                 documented=cell.documented,
                 origin=origin.get(name, ""),
             )
@@ -195,10 +206,10 @@ def _verdicts(grid: list[GridRow]) -> list[Verdict]:
         if len(values) == 1:
             (value,) = values
             count = len(shown)
-            text = f"{value} (all {count} columns)" if count > 1 else value
+            text = f"{value} (all {count} configurations)" if count > 1 else value
         else:
             text = "; ".join(
-                f"{value} ({_columns_named(cols, shown)})" for value, cols in values.items()
+                f"{value} ({_configurations_named(cols, shown)})" for value, cols in values.items()
             )
         support = min((g.support for g in shown), key=WORST.index)
         says = next(g.says for g in shown if g.support == support)
@@ -219,17 +230,17 @@ def _release(version: str) -> Version:
         return Version("0")
 
 
-def _columns_named(columns: list[GridRow], every: list[GridRow]) -> str:
-    """The columns holding one value, named by the axes on which the backend's columns
+def _configurations_named(configurations: list[GridRow], every: list[GridRow]) -> str:
+    """The configurations holding one value, named by the axes on which the backend's configurations
     (``every``) vary, an axis left out where the value holds for all of it: ``psycopg2,
     pg8000``, ``psycopg · SQLAlchemy 2.0.58``."""
     parts = []
     for axis, named in (("driver", ""), ("server", "server "), ("sqlalchemy", "SQLAlchemy ")):
-        mine = list(dict.fromkeys(getattr(g, axis).split(" (")[0] for g in columns))
+        mine = list(dict.fromkeys(getattr(g, axis).split(" (")[0] for g in configurations))
         all_of_it = {getattr(g, axis).split(" (")[0] for g in every}
         if len(all_of_it) > 1 and set(mine) != all_of_it:
             parts.append(named + ", ".join(mine[:4]) + (" …" if len(mine) > 4 else ""))
-    return " · ".join(parts) or f"{len(columns)} columns"
+    return " · ".join(parts) or f"{len(configurations)} configurations"
 
 
 def _expectations(merged: results.Results, scenario_id: str, key: str) -> list[dict[str, Any]]:
@@ -241,7 +252,7 @@ def _expectations(merged: results.Results, scenario_id: str, key: str) -> list[d
             continue
         ident = json.dumps(doc, sort_keys=True, default=str)
         entry = found.setdefault(ident, {**doc, "backends": []})
-        backend = _backend_name(str(merged["columns"].get(name, {}).get("backend")))
+        backend = _backend_name(str(merged["configurations"].get(name, {}).get("backend")))
         if backend not in entry["backends"]:
             entry["backends"].append(backend)
     return list(found.values())
@@ -250,18 +261,18 @@ def _expectations(merged: results.Results, scenario_id: str, key: str) -> list[d
 def _statements(
     merged: results.Results, scenario_id: str, order: list[str], origin: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Per backend, the SQL of its first column that kept any (this run's first)."""
+    """Per backend, the SQL of its first configuration that kept any (this run's first)."""
     shown: dict[str, dict[str, Any]] = {}
     cells = merged["scenarios"][scenario_id]["cells"]
     for name in sorted(order, key=lambda n: bool(origin.get(n))):
-        backend = str(merged["columns"][name].get("backend"))
+        backend = str(merged["configurations"][name].get("backend"))
         statements = cells.get(name, {}).get("statements") or []
         if backend in shown or not statements:
             continue
         sql = [_cut(str(s.get("sql", ""))) for s in statements[:STATEMENTS_SHOWN]]
         shown[backend] = {
             "backend": _backend_name(backend),
-            "column": name.removesuffix(REFERENCE_SUFFIX),
+            "configuration": name.removesuffix(REFERENCE_SUFFIX),
             "origin": origin.get(name, ""),
             "sql": sql,
             "more": len(statements) - len(sql),
@@ -322,13 +333,13 @@ def build(
     if local is None and reference is None:
         raise MatrixError("no results to build the site from (nox -s report, or reference/)")
     merged, origin = combine(local, reference)
-    # The release history's columns read as ranges on each page; the grid shows the others.
+    # The release history's configurations read as ranges on each page; the grid shows the others.
     ranges: dict[tuple[str, str], list[tuple[str, list[Any]]]] = {}
     for line in along(merged):
         for found in line.rows:
             ranges.setdefault((found.scenario.id, found.key), []).append((line.title, found.spans))
     merged = split(merged)
-    order = column_order(merged)
+    order = configuration_order(merged)
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -402,8 +413,12 @@ def build(
             topics=index_topics,
             on_index=ON_INDEX,
             drift=catalogue_drift or [],
-            columns=[
-                (name.removesuffix(REFERENCE_SUFFIX), merged["columns"][name], origin.get(name))
+            configurations=[
+                (
+                    name.removesuffix(REFERENCE_SUFFIX),
+                    merged["configurations"][name],
+                    origin.get(name),
+                )
                 for name in order
             ],
             **common,

@@ -7,7 +7,7 @@ the release history), compacted, in reference/results.json.
 
 The compact form is a results file (the same schema) without what the site does not show:
 the statements' parameters and those past the first few, the measurements, the timings;
-the release columns in the column-major form (results schema 4), one scenario a line.
+the release configurations in the compact form (sqla_matrix/results.py), one scenario a line.
 ``--check`` lists each scenario or documented key that no longer exists and each new one
 the reference lacks (exit 1 when any); the site lists the same on its index page.
 """
@@ -28,8 +28,8 @@ from sqla_matrix.filled import describe
 
 DEFAULT = Path("reference/results.json")
 #: Statements kept per cell, each cut at SQL_CHARS (as the site shows them); none for the
-#: release columns (``sqla2.0.36-sqlite-pysqlite``: the history's, or an older timeline's),
-#: whose SQL and documented values the series' columns show (their marks stay).
+#: release configurations (``sqla2.0.36-sqlite-pysqlite``: the history's, or an older timeline's),
+#: whose SQL and documented values the series' configurations show (their marks stay).
 STATEMENTS, SQL_CHARS = 4, 400
 #: Tags of the scenarios the reference run leaves out, as every cell does (noxfile.py LEFT_OUT).
 LEFT_OUT = ("cost", "long")
@@ -38,13 +38,15 @@ _TIMINGS = ("duration_s", "paused_s", "teardown_s", "round_trip_s", "cpu_s", "st
 
 def compact(document: results.Results) -> results.Results:
     """``document`` without what the site never shows (kept to the results schema)."""
-    columns = {
-        name: {k: (None if k in ("started_at", "duration_s") else v) for k, v in column.items()}
-        for name, column in document["columns"].items()
+    configurations = {
+        name: {
+            k: (None if k in ("started_at", "duration_s") else v) for k, v in configuration.items()
+        }
+        for name, configuration in document["configurations"].items()
     }
-    for column in columns.values():
-        column.pop("round_trip_s", None)
-        column.pop("cpu_s", None)
+    for configuration in configurations.values():
+        configuration.pop("round_trip_s", None)
+        configuration.pop("cpu_s", None)
     scenarios: dict[str, Any] = {}
     for scenario_id, entry in document["scenarios"].items():
         cells = {}
@@ -53,9 +55,9 @@ def compact(document: results.Results) -> results.Results:
             kept["duration_s"] = 0.0
             kept["measurements"] = {}
             statements = cell.get("statements", [])
-            timeline = results.is_release_column(name)
+            timeline = results.is_release_configuration(name)
             shown = 0 if timeline else STATEMENTS
-            if timeline:  # its marks stay; the documented values are the series columns'
+            if timeline:  # its marks stay; the documented values are the series configurations'
                 kept["expected"] = {}
             kept["statements"] = [
                 {"sql": _cut(s.get("sql", "")), "params": None, "many": s.get("many", False)}
@@ -66,7 +68,7 @@ def compact(document: results.Results) -> results.Results:
             )
             cells[name] = kept
         scenarios[scenario_id] = {**entry, "cells": cells}
-    return {**document, "columns": columns, "scenarios": scenarios}
+    return {**document, "configurations": configurations, "scenarios": scenarios}
 
 
 def _cut(sql: str) -> str:
@@ -76,7 +78,7 @@ def _cut(sql: str) -> str:
 def save(document: results.Results, path: Path) -> None:
     """One scenario per line: small, and a new run's diff reads scenario by scenario."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = results.column_major(document)  # the release columns' cells shared
+    document = results.compacted(document)  # the release configurations' cells shared
     head = {k: v for k, v in document.items() if k != "scenarios"}
     lines = [json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"scenarios":{']
     items = list(document["scenarios"].items())

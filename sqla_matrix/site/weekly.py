@@ -84,7 +84,7 @@ def build(
     this = {
         "date": week,
         "generated_at": document["generated_at"],
-        "columns": len(document["columns"]),
+        "configurations": len(document["configurations"]),
     }
     kept = [w for w in weeks if w.get("date") != week]
     for earlier in kept:
@@ -102,7 +102,8 @@ def build(
 def _history_page(history: list[dict[str, Any]], lost: list[str]) -> str:
     items = "".join(
         f'<li><a href="history/{escape(w["date"])}/results.json">{escape(w["date"])}</a>'
-        f" ({escape(w.get('columns', '?'))} columns, generated {escape(w.get('generated_at'))})"
+        f" ({escape(w.get('configurations', '?'))} configurations, "
+        f"generated {escape(w.get('generated_at'))})"
         "</li>"
         for w in history
     )
