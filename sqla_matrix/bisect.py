@@ -41,7 +41,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from sqla_matrix import results, warned
-from sqla_matrix.command import cell_arguments
+from sqla_matrix.command import configuration_arguments
 
 #: PyPI's JSON API for a package (MATRIX_PYPI_JSON points elsewhere, e.g. a mirror, with
 #: ``{package}`` where the name goes; without it, the address is SQLAlchemy's list alone).
@@ -200,7 +200,7 @@ def run_on_release(
     name = requirement(package).name
     results = folder / f"{version}.json"
     results.unlink(missing_ok=True)
-    arguments = cell_arguments(
+    arguments = configuration_arguments(
         backend, results=results, driver=driver, server=server, scenarios=scenario_ids
     )
     command = [sys.executable, "-m", "pytest", *arguments]

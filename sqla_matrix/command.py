@@ -1,5 +1,5 @@
-"""The one pytest command line of a configuration: every way the harness runs scenarios uses it
-(a nox configuration, a bisection step, the project's own tests)."""
+"""The one pytest command line of a configuration: every way the harness runs scenarios
+uses it (a configuration's nox session, a bisection step, the project's own tests)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 QUIET = ("-p", "no:cacheprovider", "-q", "-o", "addopts=")
 
 
-def cell_arguments(
+def configuration_arguments(
     backend: str,
     *,
     results: Path,
@@ -24,8 +24,8 @@ def cell_arguments(
     junit: Path | None = None,
     paths: Iterable[str] = (),
 ) -> list[str]:
-    """``pytest``'s arguments for one configuration: the scenarios (all, or those ``marks`` and
-    ``scenarios`` select) on ``backend`` through ``driver`` at ``server``, its results
+    """``pytest``'s arguments for one configuration: the scenarios (all, or those ``marks``
+    and ``scenarios`` select) on ``backend`` through ``driver`` at ``server``, its results
     written to ``results`` under the configuration id ``configuration`` (default: the
     backend's name)."""
     return [

@@ -36,7 +36,7 @@ import scenarios
 from sqla_matrix import backends
 from sqla_matrix import results as results_module
 from sqla_matrix.backends import BACKENDS, embedded
-from sqla_matrix.command import cell_arguments
+from sqla_matrix.command import configuration_arguments
 from sqla_matrix.plugin import under_root
 from sqla_matrix.runner import BackendRun
 from sqla_matrix.scenario import Context, Doc, Scenario, scenarios_of
@@ -74,7 +74,7 @@ def matrix_command(
         (a.split("=", 1)[1] for a in args if a.startswith("--matrix-configuration=")), None
     )
     rest = [a for a in args if not a.startswith("--matrix-configuration=")]
-    arguments = cell_arguments(
+    arguments = configuration_arguments(
         backend, results=results_path, configuration=named, marks=CELL_MARKS, paths=["scenarios"]
     )
     command = [sys.executable, "-m", "pytest", *arguments, *rest]

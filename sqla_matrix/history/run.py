@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from sqla_matrix import configurations, results
-from sqla_matrix.command import cell_arguments
+from sqla_matrix.command import configuration_arguments
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.history import listing
 
@@ -244,7 +244,7 @@ def run_configuration(
     configuration = configuration_id(release, backend, driver)
     with tempfile.TemporaryDirectory(prefix="matrix-history-") as scratch:
         written = Path(scratch) / f"{configuration}.json"
-        arguments = cell_arguments(
+        arguments = configuration_arguments(
             backend,
             driver=driver,
             configuration=configuration,
