@@ -31,10 +31,8 @@ pyproject.toml). This repository runs the harness from its checkout
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +42,7 @@ from typing import Any
 import nox
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from sqla_matrix import presence, results
+from sqla_matrix import presence, report_folder, results
 from sqla_matrix.axes import DEFAULT_SERIES, SERIES, Axes
 from sqla_matrix.command import configuration_arguments
 from sqla_matrix.configurations import configuration_id
@@ -198,27 +196,9 @@ class Matrix:
     # -- running a configuration ---------------------------------------------------------
 
     def fresh_results(self) -> None:
-        """The first configuration of an invocation clears the results of earlier ones, so
-        that the report shows what this invocation ran (``curves`` adds to the last run).
-        Configurations starting at once (``-j``) agree on who clears, under a lock."""
-        folder = self.report_dir / "results"
-        marker = folder / ".invocation"
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        with (folder / ".lock").open("w") as lock:
-            if sys.platform != "win32":  # nox -j is for POSIX systems here
-                import fcntl
-
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            if marker.exists() and marker.read_text() == self.invocation:
-                return
-            stale_files = [
-                *folder.glob("*.json"),
-                *(folder / "history").glob("*.json"),  # the release history's configurations
-                *(self.report_dir / "junit").glob("*.xml"),
-            ]
-            for stale in stale_files:
-                stale.unlink(missing_ok=True)
-            marker.write_text(self.invocation)
+        """The first configuration of this invocation clears earlier ones' results
+        (sqla_matrix/report_folder.py)."""
+        report_folder.clear_earlier_runs(self.report_dir, self.invocation)
 
     def absent(
         self, session: nox.Session, backend: str, server: str | None, driver: str, id: str
@@ -322,40 +302,23 @@ class Matrix:
         self.then_report(session)
 
     def run_history(self, session: nox.Session, selection: str) -> None:
-        """The release history's runner (sqla_matrix/history/run.py) on ``selection``:
-        ``all``, a backend, or a series token (``sqla20``)."""
-        from sqla_matrix.history import listing
+        """The release history on ``selection`` (``all``, a backend, or a series token,
+        ``sqla20``): sqla_matrix/history/session.py, then the report."""
+        from sqla_matrix.history import session as history_session
 
         self.fresh_results()
-        chosen = self.axes.history_databases
-        backends = [selection] if selection in chosen else chosen
-        series = [
-            s for s in listing.SERIES if selection in ("all", *chosen, listing.series_token(s))
-        ]
-        envs = Path(session.cache_dir) / "history"
-        envs.mkdir(parents=True, exist_ok=True)
-        drivers = {b: self.axes.drivers[b][0] for b in chosen}
-        config = {
-            # One environment per release for every backend (whichever the session runs).
-            "requirements": self.requirements(*chosen, *dict.fromkeys(drivers.values())),
-            "drivers": drivers,
-            "marks": self.marks,
-            "notes": self.history_notes,
-            "off": {b: why for b in backends if (why := turned_off(b, None))},
-        }
-        config_file = envs / f"config-{selection}.json"
-        config_file.write_text(json.dumps(config, indent=1))
-        session.run(
-            sys.executable,
-            "-m",
-            "sqla_matrix.history.run",
-            f"--config={config_file}",
-            f"--envs={envs}",
-            f"--backends={','.join(backends)}",
-            f"--series={','.join(series)}",
-            f"--results-dir={self.report_dir / 'results'}",
-            *session.posargs,
-            external=True,
+        backends = self.axes.history_databases
+        drivers = {b: self.axes.drivers[b][0] for b in backends}
+        history_session.run(
+            session,
+            selection,
+            backends=backends,
+            drivers=drivers,
+            requirements=self.requirements(*backends, *dict.fromkeys(drivers.values())),
+            marks=self.marks,
+            notes=self.history_notes,
+            off=lambda backend: turned_off(backend, None),
+            results_dir=self.report_dir / "results",
         )
         self.then_report(session)
 

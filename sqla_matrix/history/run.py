@@ -300,6 +300,124 @@ def combine(folder: Path, config: Config, ran: list[listing.Release]) -> results
     return merged
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What one run of the history does: which releases, on which backends."""
+
+    config: Config
+    backends: list[str]
+    series: tuple[str, ...]
+    releases: list[listing.Release]
+
+
+def plan(config: Config, backends: str, series: str, releases: str) -> Plan:
+    """The releases and backends asked for, checked: an unknown backend, series or
+    release is a one-line MatrixError."""
+    chosen_backends = [b for b in backends.split(",") if b]
+    unknown = [b for b in chosen_backends if b not in config.drivers]
+    if unknown:
+        known = ", ".join(config.drivers)
+        raise MatrixError(f"unknown backend {unknown[0]!r}: choose one of {known}")
+    chosen_series = tuple(s for s in series.split(",") if s)
+    for name in chosen_series:
+        if name not in listing.SERIES:
+            raise MatrixError(f"unknown series {name!r}: choose {', '.join(listing.SERIES)}")
+    chosen = listing.runnable(listing.load(), chosen_series)
+    if releases:
+        asked = [r for r in releases.split(",") if r]
+        missing = [r for r in asked if r not in {c.version for c in chosen}]
+        if missing:
+            raise MatrixError(
+                f"SQLAlchemy {missing[0]} is not a release of the history's list "
+                f"({listing.LIST_FILE.name}; yanked ones are skipped)"
+            )
+        chosen = [r for r in chosen if r.version in asked]
+    return Plan(config, chosen_backends, chosen_series, chosen)
+
+
+def run_release(
+    release: listing.Release,
+    planned: Plan,
+    envs: Environments,
+    folder: Path,
+    pytest_args: Sequence[str],
+    servers: Mapping[str, str],
+    stopping: threading.Event,
+) -> Iterator[str]:
+    """Every backend's configuration of ``release`` (written to ``folder``), a line for the
+    log as each ends; a release that cannot be installed, or a backend turned off, is a
+    configuration that says why."""
+    config = planned.config
+    why = envs.ensure(release.version)
+    for backend in planned.backends:
+        if stopping.is_set():
+            break
+        driver = config.drivers[backend]
+        if why is not None or backend in config.off:
+            reason = config.off.get(backend) or str(why)
+            document = absent(release.version, backend, driver, results.NOT_RUN, reason)
+            path = folder / f"{configuration_id(release.version, backend, driver)}.json"
+            results.save(document, path)
+            took = 0.0
+        else:
+            python = envs.python(release.version)
+            document, took = run_configuration(
+                python, release.version, backend, driver, config.marks, folder, None,
+                pytest_args, servers,
+            )  # fmt: skip
+        yield f"{_one_line(document)} {took:.1f} s"
+
+
+def _one_line(document: results.Results) -> str:
+    """``sqla2.0.40-sqlite-pysqlite ran (64 pass)``: a configuration, for the log."""
+    (name, configuration), *_ = document["configurations"].items()
+    counts: dict[str, int] = {}
+    for entry in document["scenarios"].values():
+        cell = entry["cells"].get(name)
+        if cell:
+            counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+    detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    ran = configuration["status"] == results.RAN
+    reason = "" if ran else f": {configuration.get('reason')}"
+    return f"{name} {configuration['status']}{reason} ({detail})"
+
+
+def run_all(
+    planned: Plan, envs: Environments, folder: Path, jobs: int, pytest_args: Sequence[str]
+) -> bool:
+    """Every planned release, ``jobs`` at once, on servers shared by all of them; False
+    when interrupted (the configurations already run are kept)."""
+    printing, stopping = threading.Lock(), threading.Event()  # Ctrl-C: nothing new starts
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, str] = {}
+        on = [b for b in planned.backends if b not in planned.config.off]
+        if planned.releases and any(b != "sqlite" for b in on):
+            # The newest release's environment starts them (it is built first).
+            newest = planned.releases[-1].version
+            if envs.ensure(newest) is None:
+                servers = stack.enter_context(shared_servers(envs.python(newest), on))
+
+        def one(release: listing.Release) -> None:
+            if stopping.is_set():
+                return
+            for line in run_release(release, planned, envs, folder, pytest_args, servers, stopping):
+                with printing:
+                    print(f"history: {line}")
+
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
+            for future in [pool.submit(one, release) for release in planned.releases]:
+                future.result()
+        except KeyboardInterrupt:
+            stopping.set()
+            print("history: interrupted; the configurations already run are kept", file=sys.stderr)
+            pool.shutdown(wait=True, cancel_futures=True)
+            return False
+        finally:
+            pool.shutdown(wait=True)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sqla_matrix.history.run", description=__doc__)
     parser.add_argument("--config", type=Path, required=True)
@@ -313,97 +431,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started, wall = time.process_time(), time.perf_counter()
     try:
-        config = Config.read(args.config)
-        backends = [b for b in args.backends.split(",") if b]
-        unknown = [b for b in backends if b not in config.drivers]
-        if unknown:
-            known = ", ".join(config.drivers)
-            raise MatrixError(f"unknown backend {unknown[0]!r}: choose one of {known}")
-        series = tuple(s for s in args.series.split(",") if s)
-        for name in series:
-            if name not in listing.SERIES:
-                raise MatrixError(f"unknown series {name!r}: choose {', '.join(listing.SERIES)}")
-        chosen = listing.runnable(listing.load(), series)
-        if args.releases:
-            asked = [r for r in args.releases.split(",") if r]
-            missing = [r for r in asked if r not in {c.version for c in chosen}]
-            if missing:
-                raise MatrixError(
-                    f"SQLAlchemy {missing[0]} is not a release of the history's list "
-                    f"({listing.LIST_FILE.name}; yanked ones are skipped)"
-                )
-            chosen = [r for r in chosen if r.version in asked]
+        planned = plan(Config.read(args.config), args.backends, args.series, args.releases)
     except MatrixError as error:
         print(f"history: {error}", file=sys.stderr)
         return 2
-    folder = args.results_dir / "history"
-    envs = Environments(args.envs, config.requirements)
     for release in listing.yanked(listing.load()):
-        if release.series in series:
+        if release.series in planned.series:
             print(
                 f"history: SQLAlchemy {release.version} skipped: yanked ({release.yanked_reason})"
             )
     print(
-        f"history: {len(chosen)} releases × {len(backends)} backends "
-        f"({', '.join(backends)}), {args.jobs} at once"
+        f"history: {len(planned.releases)} releases × {len(planned.backends)} backends "
+        f"({', '.join(planned.backends)}), {args.jobs} at once"
     )
-    printing = threading.Lock()
-    stopping = threading.Event()  # Ctrl-C: no new configuration starts
-
-    def one_release(release: listing.Release) -> None:
-        if stopping.is_set():
-            return
-        why = envs.ensure(release.version)
-        for backend in backends:
-            if stopping.is_set():
-                return
-            driver = config.drivers[backend]
-            if why is not None or backend in config.off:
-                reason = config.off.get(backend) or str(why)
-                document = absent(release.version, backend, driver, results.NOT_RUN, reason)
-                results.save(
-                    document, folder / f"{configuration_id(release.version, backend, driver)}.json"
-                )
-                took = 0.0
-            else:
-                python = envs.python(release.version)
-                document, took = run_configuration(
-                    python, release.version, backend, driver, config.marks, folder, None,
-                    args.pytest_args, servers,
-                )  # fmt: skip
-            (name, configuration), *_ = document["configurations"].items()
-            counts: dict[str, int] = {}
-            for entry in document["scenarios"].values():
-                cell = entry["cells"].get(name)
-                if cell:
-                    counts[cell["status"]] = counts.get(cell["status"], 0) + 1
-            detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-            reason = (
-                f": {configuration.get('reason')}" if configuration["status"] != results.RAN else ""
-            )
-            with printing:
-                print(f"history: {name} {configuration['status']}{reason} ({detail}) {took:.1f} s")
-
-    servers: dict[str, str] = {}
-    with contextlib.ExitStack() as stack:
-        on = [b for b in backends if b not in config.off]
-        if chosen and any(b != "sqlite" for b in on):
-            # The newest release's environment starts them (it is built first).
-            newest = chosen[-1].version
-            if envs.ensure(newest) is None:
-                servers = stack.enter_context(shared_servers(envs.python(newest), on))
-        pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
-        try:
-            for future in [pool.submit(one_release, release) for release in chosen]:
-                future.result()
-        except KeyboardInterrupt:
-            stopping.set()
-            print("history: interrupted; the configurations already run are kept", file=sys.stderr)
-            pool.shutdown(wait=True, cancel_futures=True)
-            return 130
-        finally:
-            pool.shutdown(wait=True)
-    merged = combine(folder, config, chosen)
+    folder = args.results_dir / "history"
+    envs = Environments(args.envs, planned.config.requirements)
+    if not run_all(planned, envs, folder, args.jobs, args.pytest_args):
+        return 130
+    merged = combine(folder, planned.config, planned.releases)
     out = args.results_dir / "history.json"
     results.save(merged, out)
     failed = [n for n, c in merged["configurations"].items() if c["status"] == results.FAILED]
