@@ -1,8 +1,8 @@
 """Sessions of the SQLAlchemy behaviour matrix.
 
-A configuration is one configuration of the report: a SQLAlchemy series, a backend (at a
-server version, or at whatever its URL or image gives) and a sync driver
-with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
+A configuration (a column of the report; its nox session is ``matrix(<id>)``) is a
+SQLAlchemy series, a backend (at a server version, or at whatever its URL or image gives)
+and a sync driver with its asyncio partner. Its id joins the three: ``sqla21-postgresql-psycopg``,
 ``sqla20-postgresql18-psycopg2``, ``sqla21-mariadb10.11-mariadbconnector``.
 
     nox                                        # each backend's default configuration, the report

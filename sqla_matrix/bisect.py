@@ -225,7 +225,7 @@ def value_of(cell: dict[str, Any], key: str | None) -> Any:
     if key is None:
         shown = warned.normalised(cell.get("warnings", []))
         return {"status": cell["status"], "observed": cell["observed"], "warnings": shown}
-    if cell["status"] in ("error", results.NOT_RUN):
+    if cell["status"] in (results.ERROR, results.NOT_RUN):
         return f"{cell['status']}: {cell['error'] or cell['reason']}"
     if key == warned.KEY:
         return warned.normalised(cell.get("warnings", []))

@@ -38,6 +38,7 @@ from typing import Any, TypeAlias
 from packaging.version import InvalidVersion, Version
 
 from sqla_matrix import drivers
+from sqla_matrix.results import MISMATCH, PASS
 
 JSON: TypeAlias = Any
 
@@ -203,7 +204,7 @@ class When:
 #: observation that stopped being made. It is a mismatch of its own kind, never a pass.
 NEVER_OBSERVED = "never observed"
 #: The marks that make a cell a mismatch (and fail it under --matrix-strict).
-MISMATCHES = ("mismatch", NEVER_OBSERVED)
+MISMATCHES = (MISMATCH, NEVER_OBSERVED)
 
 
 def judge(expected: Expected, observed: JSON) -> str:
@@ -214,7 +215,7 @@ def judge(expected: Expected, observed: JSON) -> str:
         return "known bug" if same else "known bug no longer seen"
     if isinstance(expected, Unsupported):
         return "not supported" if same else "started to work"
-    return "pass" if same else "mismatch"
+    return PASS if same else MISMATCH
 
 
 def as_json(expected: Expected) -> dict[str, Any]:

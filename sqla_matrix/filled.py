@@ -18,7 +18,7 @@ REFERENCE_SUFFIX = " (reference)"
 
 def describe(document: results.Results) -> str:
     """``reference run of 2026-05-04, SQLAlchemy 2.0.44, 2.1.0; PostgreSQL 13.22, ...``."""
-    ran = [c for c in document["configurations"].values() if c.get("status") == "ran"]
+    ran = [c for c in document["configurations"].values() if c.get("status") == results.RAN]
     sqlalchemy = sorted({str(c.get("sqlalchemy")) for c in ran if c.get("sqlalchemy")})
     servers: dict[str, set[str]] = {}
     for configuration in ran:
@@ -60,7 +60,7 @@ def combine(
         configurations = {
             n: c
             for n, c in reference["configurations"].items()
-            if c.get("status") == "ran" and (only is None or n in only)
+            if c.get("status") == results.RAN and (only is None or n in only)
         }
         part = results.empty()
         for name, configuration in configurations.items():
@@ -72,7 +72,8 @@ def combine(
             cells = {
                 n + suffix: c
                 for n, c in entry["cells"].items()
-                if n in configurations and here.get(n, {}).get("status", "not run") == "not run"
+                if n in configurations
+                and here.get(n, {}).get("status", results.NOT_RUN) == results.NOT_RUN
             }  # only where this run's configuration of that name did not observe the scenario
             part["scenarios"][scenario_id] = {**entry, "cells": cells}
         if local is None:

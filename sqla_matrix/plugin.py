@@ -310,13 +310,15 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
+        from sqla_matrix import results
+
         cell = self.config.stash[RUN].run(self.scenario)
         _progress(self.scenario.id, cell["status"])
-        if cell["status"] == "not run":
+        if cell["status"] == results.NOT_RUN:
             pytest.skip(cell["reason"])
-        if cell["status"] == "error":
+        if cell["status"] == results.ERROR:
             raise ScenarioFailed(cell["error"])
-        if cell["status"] == "mismatch" and self.config.getoption("matrix_strict"):
+        if cell["status"] == results.MISMATCH and self.config.getoption("matrix_strict"):
             raise ScenarioFailed(_mismatch_line(cell))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -361,14 +363,16 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     # asyncio scenario ends with one; pytest runs two at exit) took 0.13-0.25 s, 1.09 s
     # before (measured with gc.callbacks).
     gc.freeze()
+    from sqla_matrix import results
+
     errors = session.config.stash.get(COLLECTION_ERRORS, [])
     if errors and not session.config.option.continue_on_collection_errors:
         # pytest runs nothing after a collection error: the configuration failed, and says why.
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        run.status, run.reason = "failed", f"collection error in {errors[0]}{more}"
+        run.status, run.reason = results.FAILED, f"collection error in {errors[0]}{more}"
     else:
         run.start()
-    if run.status == "ran":
+    if run.status == results.RAN:
         return None  # pytest's own loop runs the items
     for item in session.items:
         if isinstance(item, ScenarioItem):
@@ -390,7 +394,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if isinstance(item, ScenarioItem) and item.scenario.id not in run.cells:
                 run.skip(item.scenario, "the run stopped before this scenario (interrupted)")
         results.save(run.as_results(), _results_path(session.config, run))
-        if run.status == "failed":
+        if run.status == results.FAILED:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -404,9 +408,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     run = config.stash.get(RUN, None)
     if run is None or config.option.collectonly:
         return
+    from sqla_matrix import results
+
     write = terminalreporter.write_line
     facts = run.facts
-    if run.status == "ran":
+    if run.status == results.RAN:
         counts: dict[str, int] = {}
         for cell in run.cells.values():
             counts[cell["status"]] = counts.get(cell["status"], 0) + 1
@@ -416,9 +422,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"via {facts.get('found_by')}: {tally or 'no scenario selected'}"
         )
         for scenario_id, cell in run.cells.items():
-            if cell["status"] == "mismatch":
+            if cell["status"] == results.MISMATCH:
                 write(f"matrix: mismatch in {scenario_id}: {_mismatch_line(cell)}")
-    elif run.status == "not run":
+    elif run.status == results.NOT_RUN:
         write(f"matrix: {run.configuration} not run: {run.reason}; {run.remedy}")
     else:
         write(f"matrix: {run.configuration} FAILED: {run.reason}", red=True)

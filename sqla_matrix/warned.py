@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 from warnings import WarningMessage
 
+from sqla_matrix import results
+
 #: The behaviour under which a scenario's warnings are shown and compared.
 KEY = "(warnings)"
 #: The cell statuses whose warnings are an observation (an error stops a scenario midway).
-OBSERVED = ("pass", "mismatch")
+OBSERVED = (results.PASS, results.MISMATCH)
 
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 NAMESPACE = re.compile(r"\bmatrix_[0-9a-f]{12}\b")

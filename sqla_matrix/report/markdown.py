@@ -36,7 +36,7 @@ from sqla_matrix.report.view import (
     topics,
     versions,
 )
-from sqla_matrix.results import MISMATCH, NOT_RUN, PASS, Results
+from sqla_matrix.results import ERROR, MISMATCH, NOT_RUN, PASS, Results
 
 #: Up to this many configurations a topic is a grid; beyond, each row lists its values as ranges.
 GRID_COLUMNS = 8
@@ -94,7 +94,7 @@ def mark(row: Row, value: str) -> str:
 def cell(value: Cell) -> str:
     if value.text == "—":
         return "—"
-    text = f"_{value.text}_" if value.mark in ("error", NOT_RUN) else code(value.text)
+    text = f"_{value.text}_" if value.mark in (ERROR, NOT_RUN) else code(value.text)
     documented = f" (expected: {code(value.documented)})" if value.documented else ""
     return text + MARKS.get(value.mark, "") + documented
 
@@ -110,7 +110,7 @@ LISTED_AT_MOST = 25
 
 
 def _urgent(row: Row) -> bool:
-    return any(c.mark in URGENCY or c.mark == "error" for c in row.cells.values())
+    return any(c.mark in URGENCY or c.mark == ERROR for c in row.cells.values())
 
 
 def listed(rows: list[Row]) -> list[Row]:

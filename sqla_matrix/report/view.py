@@ -13,7 +13,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from sqla_matrix import drivers, warned
-from sqla_matrix.results import MISMATCH, NOT_RUN, PASS, RAN, Results
+from sqla_matrix.results import ERROR, MISMATCH, NOT_RUN, PASS, RAN, Results
 
 #: Marks that say a known problem stopped reproducing (the expected value is shown beside).
 FLAGS = ("known bug no longer seen", "started to work")
@@ -212,7 +212,7 @@ def _row(key: str, cells: dict[str, Any], order: list[str], backend_of: dict[str
             if backend_of.get(name, name) not in backends:  # documented per backend
                 backends.append(backend_of.get(name, name))
         status = cell["status"]
-        if status in ("error", NOT_RUN):
+        if status in (ERROR, NOT_RUN):
             row_cells[name] = Cell(cell.get("why_not_run") or status, status)
         elif key in cell.get("unavailable", {}):
             row_cells[name] = Cell("not in this release", NOT_RUN)
@@ -238,7 +238,7 @@ def _warnings_row(cells: dict[str, Any], order: list[str]) -> Row:
         cell = cells.get(name)
         if cell is None:
             row_cells[name] = Cell("absent", NOT_RUN)
-        elif cell["status"] in ("error", NOT_RUN):
+        elif cell["status"] in (ERROR, NOT_RUN):
             row_cells[name] = Cell(cell.get("why_not_run") or cell["status"], cell["status"])
         else:
             found = warned.of(cell)
@@ -360,7 +360,7 @@ def labels(order: list[str]) -> dict[str, str]:
 
 def observed(cell: Cell) -> bool:
     """The configuration observed this behaviour: it ran the scenario and recorded the key."""
-    return cell.mark not in ("error", NOT_RUN) and cell.text != "—"
+    return cell.mark not in (ERROR, NOT_RUN) and cell.text != "—"
 
 
 def runs(

@@ -46,6 +46,7 @@ from sqla_matrix.report.view import (
     through_async,
     topics,
 )
+from sqla_matrix.results import ERROR, NOT_RUN, RAN
 from sqla_matrix.site import reference as reference_results
 from sqla_matrix.site.words import Vocabulary, search_text, slug, vocabulary
 
@@ -139,13 +140,13 @@ def _server(configuration: dict[str, Any]) -> str:
 
 
 def _support(cell: Cell, status: str) -> tuple[str, str]:
-    if cell.mark == "not run":
+    if cell.mark == NOT_RUN:
         if cell.text == "not supported":
             return "unsupported", "not supported"
         if cell.text in ("not observed here", "not in this release"):
             return "unobserved", cell.text
         return "notrun", "not run"
-    if cell.mark == "error":
+    if cell.mark == ERROR:
         return "error", "error"
     if cell.text == "—" and cell.mark in ("", "never observed"):
         return "unobserved", "not observed"
@@ -169,13 +170,13 @@ def _grid(
             GridRow(
                 configuration=name.removesuffix(REFERENCE_SUFFIX),
                 backend=str(configuration.get("backend")),
-                server=_server(configuration) if configuration.get("status") == "ran" else "—",
+                server=_server(configuration) if configuration.get("status") == RAN else "—",
                 driver=driver,
                 sqlalchemy=str(configuration.get("sqlalchemy") or "—"),
-                value=cell.text if configuration.get("status") == "ran" else "not run",
-                support=support if configuration.get("status") == "ran" else "notrun",
+                value=cell.text if configuration.get("status") == RAN else NOT_RUN,
+                support=support if configuration.get("status") == RAN else "notrun",
                 says=says
-                if configuration.get("status") == "ran"
+                if configuration.get("status") == RAN
                 else str(configuration.get("reason") or ""),
                 documented=cell.documented,
                 origin=origin.get(name, ""),
