@@ -96,9 +96,6 @@ SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 SCHEMA_VERSION = 5
 #: Schema 4: schema 3 in the compact form.
 _COMPACT_3 = 4
-#: A configuration of one SQLAlchemy release (``sqla2.0.40-sqlite-pysqlite``: the
-#: history's), not of a series (``sqla20-...``).
-is_release_configuration = is_release
 
 
 #: A configuration's status, and a cell's (one scenario on one configuration).
@@ -169,7 +166,7 @@ def compacted(document: Results) -> Results:
     scenario's release cells once per distinct content (``shared``), each configuration
     an index into it (``shared_by``); the other configurations' cells stay in ``cells``.
     Else unchanged."""
-    if not any(is_release_configuration(name) for name in document["configurations"]):
+    if not any(is_release(name) for name in document["configurations"]):
         return document
     scenarios: dict[str, Any] = {}
     for scenario_id, entry in document["scenarios"].items():
@@ -178,7 +175,7 @@ def compacted(document: Results) -> Results:
         shared_by: dict[str, int] = {}
         seen: dict[str, int] = {}
         for name, cell in entry["cells"].items():
-            if not is_release_configuration(name):
+            if not is_release(name):
                 cells[name] = cell
                 continue
             text = json.dumps(cell, sort_keys=True, ensure_ascii=False)

@@ -53,10 +53,6 @@ def series_of(version: str) -> str:
     return f"{parsed.major}.{parsed.minor}"
 
 
-#: ``sqla20`` for ``2.0``: the series' tag, as the configurations' ids name it.
-series_token = configurations.series_token
-
-
 def load(path: Path = LIST_FILE) -> list[Release]:
     """Every release of the list, in upload order (yanked ones included, marked)."""
     try:

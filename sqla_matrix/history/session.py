@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nox
 
+from sqla_matrix.configurations import series_token
 from sqla_matrix.history import listing
 
 
@@ -31,7 +32,7 @@ def run(
     (whichever backend the session runs, so that sessions share them). ``off(backend)``
     says why a backend is turned off, if it is."""
     chosen = [selection] if selection in backends else list(backends)
-    series = [s for s in listing.SERIES if selection in ("all", *backends, listing.series_token(s))]
+    series = [s for s in listing.SERIES if selection in ("all", *backends, series_token(s))]
     envs = Path(session.cache_dir) / "history"
     envs.mkdir(parents=True, exist_ok=True)
     config = {

@@ -31,6 +31,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from sqla_matrix import results as results_module
+from sqla_matrix.configurations import is_release
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.history import listing
 from sqla_matrix.report.view import (
@@ -42,7 +43,7 @@ from sqla_matrix.report.view import (
     row_of,
     warnings_row_of,
 )
-from sqla_matrix.results import RAN, Results, is_release_configuration
+from sqla_matrix.results import RAN, Results
 
 #: A line: backend, server version asked for (None: any), sync driver.
 Line = tuple[str, str | None, str]
@@ -89,7 +90,7 @@ def split(results: Results) -> Results:
     configuration; where all are (a history run alone), the newest release of each series on
     each line. The release configurations are shown as ranges (``along``)."""
     configurations = results["configurations"]
-    kept = [name for name in configurations if not is_release_configuration(name)]
+    kept = [name for name in configurations if not is_release(name)]
     if not kept:
         for by_series in lines(results, ran_only=False).values():
             kept += [names[-1] for names in by_series.values() if names]
@@ -134,7 +135,7 @@ def lines(results: Results, ran_only: bool = True) -> dict[Line, dict[str, list[
     grouped: dict[Line, dict[str, list[tuple[Any, str]]]] = {}
     for name, configuration in results["configurations"].items():
         release = configuration.get("sqlalchemy")
-        if not is_release_configuration(name) or not release:
+        if not is_release(name) or not release:
             continue
         if ran_only and configuration.get("status") != RAN:
             continue
@@ -328,7 +329,7 @@ def along(results: Results) -> list[Timeline]:
         not_run = [
             (name, str(configuration.get("status")), str(configuration.get("reason") or ""))
             for name, configuration in results["configurations"].items()
-            if is_release_configuration(name)
+            if is_release(name)
             and configuration.get("status") != RAN
             and (
                 configuration["backend"],
@@ -357,7 +358,7 @@ def not_run_lines(results: Results) -> list[tuple[str, str, str]]:
     return [
         (name, str(configuration.get("status")), str(configuration.get("reason") or ""))
         for name, configuration in results["configurations"].items()
-        if is_release_configuration(name)
+        if is_release(name)
         and (
             configuration["backend"],
             configuration.get("server_requested"),

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqla_matrix import results
+from sqla_matrix.configurations import is_release
 from sqla_matrix.errors import MatrixError
 from sqla_matrix.filled import describe
 
@@ -55,7 +56,7 @@ def compact(document: results.Results) -> results.Results:
             kept["duration_s"] = 0.0
             kept["measurements"] = {}
             statements = cell.get("statements", [])
-            timeline = results.is_release_configuration(name)
+            timeline = is_release(name)
             shown = 0 if timeline else STATEMENTS
             if timeline:  # its marks stay; the documented values are the series configurations'
                 kept["expected"] = {}
