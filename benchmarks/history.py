@@ -3,11 +3,13 @@
 Runs ``nox -t history`` (or ``--tags history-sqlite history-postgresql``, CI's part)
 into a report folder of its own and prints: the releases and configurations, the wall time
 and the CPU time of every process it started (nox, uv, pytest, the report; not the
-servers), the results' sizes (the history's compact file, the merged
-results.json), then builds the report once more on its own and prints that time and
-report.md's and report.html's sizes. ``--cold`` first removes the releases'
-environments (``.nox/.cache/history``: as a fresh clone has none; uv's own cache stays,
-as on a machine that has installed these wheels before). Figures, not assertions.
+servers), the whole machine's busy and idle core-seconds over the run (the servers'
+work included: what a 2-core target is measured against), the results' sizes (the
+history's compact file, the merged results.json), then builds the report once more on
+its own and prints that time and report.md's and report.html's sizes. ``--cold`` first
+removes the releases' environments (``.nox/.cache/history``: as a fresh clone has none;
+uv's own cache stays, as on a machine that has installed these wheels before).
+Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _machine() -> tuple[float, float] | None:
+    """The whole machine's busy and idle (with I/O wait) core-seconds so far, from
+    /proc/stat: the busy part includes the servers' work, which no rusage of ours counts."""
+    try:
+        fields = [float(f) for f in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+    except (OSError, ValueError, IndexError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, (idle + iowait) / tick
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python benchmarks/history.py", description=__doc__)
     parser.add_argument("--tags", nargs="+", default=["history"])
@@ -45,12 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         load = (
             Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
         )
-        wall, cpu = time.perf_counter(), _cpu()
+        wall, cpu, machine = time.perf_counter(), _cpu(), _machine()
         done = subprocess.run(
             ["nox", "-t", *args.tags], cwd=ROOT, env=env, stdin=nothing, capture_output=True,
             text=True,
         )  # fmt: skip
         wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+        after = _machine()
     if done.returncode != 0:
         print(done.stdout[-3000:] + done.stderr[-3000:])
         print(f"bench: nox -t {' '.join(args.tags)} exited with {done.returncode}")
@@ -77,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: load average before: {' '.join(load) or 'unknown'}; {os.cpu_count()} cores")
     print(f"bench: {len(releases)} releases, {len(configurations)} configurations ({ran} ran)")
     print(f"bench: wall {wall:.0f} s, CPU {cpu:.0f} s (every process it started)")
+    if machine is not None and after is not None:
+        busy, idle = after[0] - machine[0], after[1] - machine[1]
+        print(
+            f"bench: the machine: {busy:.0f} core-s busy (the servers' work included), "
+            f"{idle:.0f} core-s idle or waiting for I/O"
+        )
     print(f"bench: results: history.json {size(history)}, results.json {size(merged)}")
     rebuilt = out / "rebuilt"
     print(
