@@ -4,7 +4,8 @@ Runs ``nox -t history`` (or ``--tags history-sqlite history-postgresql``, CI's p
 into a report folder of its own and prints: the releases and configurations, the wall time
 and the CPU time of every process it started (nox, uv, pytest, the report; not the
 servers), the whole machine's busy and idle core-seconds over the run (the servers'
-work included: what a 2-core target is measured against), the results' sizes (the
+work included: what a 2-core target is measured against; busy less our CPU is the part
+that is not ours), the results' sizes (the
 history's compact file, the merged results.json), then builds the report once more on
 its own and prints that time and report.md's and report.html's sizes. ``--cold`` first
 removes the releases' environments (``.nox/.cache/history``: as a fresh clone has none;
@@ -96,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         busy, idle = after[0] - machine[0], after[1] - machine[1]
         print(
             f"bench: the machine: {busy:.0f} core-s busy (the servers' work included), "
-            f"{idle:.0f} core-s idle or waiting for I/O"
+            f"{idle:.0f} core-s idle or waiting for I/O; {busy - cpu:.0f} core-s of the busy "
+            "ones not ours (the servers, the Docker engine, the kernel, anything else running)"
         )
     print(f"bench: results: history.json {size(history)}, results.json {size(merged)}")
     rebuilt = out / "rebuilt"
