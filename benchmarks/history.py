@@ -5,11 +5,11 @@ into a report folder of its own and prints: the releases and configurations, the
 and the CPU time of every process it started (nox, uv, pytest, the report; not the
 servers), the whole machine's busy and idle core-seconds over the run (the servers'
 work included: what a 2-core target is measured against; busy less our CPU is the part
-that is not ours), the results' sizes (the
-history's compact file, the merged results.json), then builds the report once more on
-its own and prints that time and report.md's and report.html's sizes. ``--cold`` first
-removes the releases' environments (``.nox/.cache/history``: as a fresh clone has none;
-uv's own cache stays, as on a machine that has installed these wheels before).
+that is not ours), the results' sizes (the history's compact file, the merged
+results.json), then builds the report once more on its own and prints that time and
+report.md's and report.html's sizes. ``--cold`` first removes the releases' environments
+(``.nox/.cache/history``: as a fresh clone has none; uv's own cache stays, as on a
+machine that has installed these wheels before).
 Figures, not assertions.
 """
 
